@@ -1,0 +1,64 @@
+import "@nomicfoundation/hardhat-toolbox";
+import "@openzeppelin/hardhat-upgrades";
+import "@fhevm/hardhat-plugin";
+import { subtask } from "hardhat/config";
+import type { HardhatUserConfig } from "hardhat/config";
+import { TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD } from "hardhat/builtin-tasks/task-names";
+import "./tasks";
+
+export const SOLC_VERSION = "0.8.28";
+export const SOLC_LONG_VERSION = "0.8.28+commit.7893614a";
+export const OPTIMIZER_RUNS = 10_000;
+export const EVM_VERSION = "cancun";
+
+// Hardhat's compiler download is unreachable offline: serve solc-js (wasm) from the pinned npm `solc` package.
+subtask(TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD, async (args: { solcVersion: string }, _hre, runSuper) => {
+  if (args.solcVersion !== SOLC_VERSION) return runSuper();
+  return {
+    compilerPath: require.resolve("solc/soljson.js"),
+    isSolcJs: true,
+    version: SOLC_VERSION,
+    longVersion: SOLC_LONG_VERSION,
+  };
+});
+
+const env = process.env;
+const sepoliaAccounts = env.SEPOLIA_PRIVATE_KEY
+  ? [env.SEPOLIA_PRIVATE_KEY]
+  : env.SEPOLIA_MNEMONIC
+    ? { mnemonic: env.SEPOLIA_MNEMONIC }
+    : [];
+
+const config: HardhatUserConfig = {
+  solidity: {
+    version: SOLC_VERSION,
+    settings: {
+      optimizer: { enabled: true, runs: OPTIMIZER_RUNS },
+      evmVersion: EVM_VERSION,
+      outputSelection: { "*": { "*": ["storageLayout"] } },
+    },
+  },
+  networks: {
+    hardhat: {
+      chainId: 31337,
+      // fhevm mock mode and solidity-coverage both need a zero base fee on the in-process chain.
+      initialBaseFeePerGas: 0,
+      allowUnlimitedContractSize: false,
+    },
+    localhost: { url: env.LOCALHOST_RPC_URL ?? "http://127.0.0.1:8545", chainId: 31337 },
+    anvil: { url: env.ANVIL_RPC_URL ?? "http://127.0.0.1:8545", chainId: 31337 },
+    sepolia: {
+      url: env.SEPOLIA_RPC_URL ?? "https://sepolia.invalid",
+      chainId: 11155111,
+      accounts: sepoliaAccounts,
+    },
+  },
+  etherscan: { apiKey: env.ETHERSCAN_API_KEY ?? "" },
+  sourcify: { enabled: false },
+  paths: { sources: "./contracts", tests: "./test", cache: "./cache", artifacts: "./artifacts" },
+  typechain: { outDir: "typechain-types", target: "ethers-v6" },
+  gasReporter: { enabled: env.REPORT_GAS === "1", offline: true, currency: "USD" },
+  mocha: { timeout: 300_000 },
+};
+
+export default config;

@@ -1,0 +1,2 @@
+// Hardhat tasks, one module per domain; each registers its tasks on import.
+export {};
