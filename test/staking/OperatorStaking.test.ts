@@ -663,8 +663,8 @@ describe("OperatorStaking", function () {
       snapshot: async (c) => {
         const s = c as typeof f.staking;
         return {
-          stake: (await s.stakeOf(f.operator.address, ORACLE_SERVICE)).toArray(),
-          config: (await s.serviceConfig(ORACLE_SERVICE)).toArray(),
+          stake: [...(await s.stakeOf(f.operator.address, ORACLE_SERVICE))],
+          config: [...(await s.serviceConfig(ORACLE_SERVICE))],
           module: await s.isModule(ORACLE_SERVICE, f.module.address),
           evidence: await s.evidenceUsed(f.module.address, EVIDENCE),
           credit: await s.creditOf(f.beneficiary.address),
