@@ -251,6 +251,66 @@ describe("Treasury", function () {
     });
   });
 
+  describe("re-entrancy", function () {
+    it("refuses a token that re-enters depositToken mid-transfer, crediting the outer deposit once", async function () {
+      const { treasury, depositor } = await loadFixture(treasuryFixture);
+      const token = await (await ethers.getContractFactory("ReentrantToken")).deploy();
+      const at = await token.getAddress();
+      await treasury.setTokenAllowed(at, true);
+      await token.mint(depositor.address, 10n * ONE);
+      await token.connect(depositor).approve(await treasury.getAddress(), ethers.MaxUint256);
+      await token.setReentry(
+        await treasury.getAddress(),
+        treasury.interface.encodeFunctionData("depositToken", [at, 1n]),
+      );
+      await expect(treasury.connect(depositor).depositToken(at, ONE))
+        .to.emit(treasury, "TokenDeposited")
+        .withArgs(at, depositor.address, ONE);
+      expect(await token.reentrySucceeded()).to.equal(false);
+      expect(await token.reentryRevertData()).to.equal(
+        treasury.interface.encodeErrorResult("ReentrancyGuardReentrantCall", []),
+      );
+      expect(await treasury.tokenBalance(at)).to.equal(ONE);
+    });
+
+    it("refuses a token that re-enters withdrawToken mid-transfer, even holding the treasurer role", async function () {
+      const { treasury, depositor, treasurer, recipient } = await loadFixture(treasuryFixture);
+      const token = await (await ethers.getContractFactory("ReentrantToken")).deploy();
+      const at = await token.getAddress();
+      await treasury.setTokenAllowed(at, true);
+      await token.mint(depositor.address, 10n * ONE);
+      await token.connect(depositor).approve(await treasury.getAddress(), ethers.MaxUint256);
+      await treasury.connect(depositor).depositToken(at, 2n * ONE);
+      await treasury.grantRole(TREASURER_ROLE, at);
+      await token.setReentry(
+        await treasury.getAddress(),
+        treasury.interface.encodeFunctionData("withdrawToken", [at, recipient.address, ONE]),
+      );
+      await treasury.connect(treasurer).withdrawToken(at, recipient.address, ONE);
+      expect(await token.reentryRevertData()).to.equal(
+        treasury.interface.encodeErrorResult("ReentrancyGuardReentrantCall", []),
+      );
+      expect(await treasury.tokenBalance(at)).to.equal(ONE);
+      expect(await token.balanceOf(recipient.address)).to.equal(ONE);
+    });
+
+    it("refuses a recipient that re-enters withdrawETH, even holding the treasurer role", async function () {
+      const { treasury, depositor, treasurer } = await loadFixture(treasuryFixture);
+      await treasury.connect(depositor).depositETH({ value: 3n * ONE });
+      const receiver = await (await ethers.getContractFactory("ReentrantEthReceiver")).deploy();
+      const at = await receiver.getAddress();
+      await treasury.grantRole(TREASURER_ROLE, at);
+      await receiver.setReentry(
+        await treasury.getAddress(),
+        treasury.interface.encodeFunctionData("withdrawETH", [at, ONE]),
+      );
+      await expect(treasury.connect(treasurer).withdrawETH(at, ONE)).to.changeEtherBalance(receiver, ONE);
+      expect(await receiver.reentryRevertData()).to.equal(
+        treasury.interface.encodeErrorResult("ReentrancyGuardReentrantCall", []),
+      );
+    });
+  });
+
   shouldEnforceAccessMatrix("Treasury", async () => {
     const { treasury, admin, treasurer, depositor, stranger, plain } = await loadFixture(treasuryFixture);
     await treasury.connect(depositor).depositETH({ value: ONE });

@@ -503,6 +503,32 @@ describe("OperatorStaking", function () {
       ).to.be.revertedWithoutReason();
       expect(await staking.evidenceUsed(module.address, EVIDENCE)).to.equal(false);
     });
+    it("refuses a treasury that re-enters slash while being paid, even as a module", async function () {
+      const { staking, operator, module } = await loadFixture(stakedFixture);
+      const receiver = await (await ethers.getContractFactory("ReentrantEthReceiver")).deploy();
+      const at = await receiver.getAddress();
+      await staking.setTreasury(at);
+      await staking.setModule(ORACLE_SERVICE, at, true);
+      const replay = ethers.id("evidence-2");
+      await receiver.setReentry(
+        await staking.getAddress(),
+        staking.interface.encodeFunctionData("slash", [
+          operator.address,
+          ORACLE_SERVICE,
+          ONE,
+          ethers.ZeroAddress,
+          0n,
+          replay,
+        ]),
+      );
+      await expect(
+        staking.connect(module).slash(operator.address, ORACLE_SERVICE, ONE, ethers.ZeroAddress, 0n, EVIDENCE),
+      ).to.changeEtherBalance(receiver, ONE);
+      expect(await receiver.reentryRevertData()).to.equal(
+        staking.interface.encodeErrorResult("ReentrancyGuardReentrantCall", []),
+      );
+      expect((await staking.stakeOf(operator.address, ORACLE_SERVICE)).activeWei).to.equal(4n * ONE);
+    });
   });
 
   describe("withdrawCredit", function () {
