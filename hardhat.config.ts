@@ -10,6 +10,7 @@ export const SOLC_VERSION = "0.8.28";
 export const SOLC_LONG_VERSION = "0.8.28+commit.7893614a";
 export const OPTIMIZER_RUNS = 10_000;
 export const EVM_VERSION = "cancun";
+export const COMPUTE_ESCROW_OPTIMIZER_RUNS = 200;
 
 // Hardhat's compiler download is unreachable offline: serve solc-js (wasm) from the pinned npm `solc` package.
 subtask(TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD, async (args: { solcVersion: string }, _hre, runSuper) => {
@@ -31,11 +32,26 @@ const sepoliaAccounts = env.SEPOLIA_PRIVATE_KEY
 
 const config: HardhatUserConfig = {
   solidity: {
-    version: SOLC_VERSION,
-    settings: {
-      optimizer: { enabled: true, runs: OPTIMIZER_RUNS },
-      evmVersion: EVM_VERSION,
-      outputSelection: { "*": { "*": ["storageLayout"] } },
+    compilers: [
+      {
+        version: SOLC_VERSION,
+        settings: {
+          optimizer: { enabled: true, runs: OPTIMIZER_RUNS },
+          evmVersion: EVM_VERSION,
+          outputSelection: { "*": { "*": ["storageLayout"] } },
+        },
+      },
+    ],
+    overrides: {
+      // ComputeEscrow fits the 24 KiB code-size limit (EIP-170) only with fewer optimizer runs.
+      "contracts/compute/ComputeEscrow.sol": {
+        version: SOLC_VERSION,
+        settings: {
+          optimizer: { enabled: true, runs: COMPUTE_ESCROW_OPTIMIZER_RUNS },
+          evmVersion: EVM_VERSION,
+          outputSelection: { "*": { "*": ["storageLayout"] } },
+        },
+      },
     },
   },
   networks: {
