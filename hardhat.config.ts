@@ -42,17 +42,20 @@ const config: HardhatUserConfig = {
         },
       },
     ],
-    overrides: {
-      // ComputeEscrow fits the 24 KiB code-size limit (EIP-170) only with fewer optimizer runs.
-      "contracts/compute/ComputeEscrow.sol": {
-        version: SOLC_VERSION,
-        settings: {
-          optimizer: { enabled: true, runs: COMPUTE_ESCROW_OPTIMIZER_RUNS },
-          evmVersion: EVM_VERSION,
-          outputSelection: { "*": { "*": ["storageLayout"] } },
+    // ComputeEscrow (and its upgrade mock) fit the 24 KiB code-size limit (EIP-170) only with fewer optimizer runs.
+    overrides: Object.fromEntries(
+      ["contracts/compute/ComputeEscrow.sol", "contracts/mocks/ComputeEscrowV2Mock.sol"].map((source) => [
+        source,
+        {
+          version: SOLC_VERSION,
+          settings: {
+            optimizer: { enabled: true, runs: COMPUTE_ESCROW_OPTIMIZER_RUNS },
+            evmVersion: EVM_VERSION,
+            outputSelection: { "*": { "*": ["storageLayout"] } },
+          },
         },
-      },
-    },
+      ]),
+    ),
   },
   networks: {
     hardhat: {
