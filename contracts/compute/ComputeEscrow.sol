@@ -142,7 +142,7 @@ contract ComputeEscrow is AxonUpgradeable, ComputeEscrowState, IComputeEscrow {
     /// @inheritdoc IComputeEscrow
     function claim(uint256 jobId) external whenNotPaused {
         ComputeEscrowStorage storage $ = _s();
-        Job storage job = ComputeEscrowLib.jobOf($, jobId);
+        JobRecord storage job = $.jobs[jobId];
         if (job.status != JobStatus.Open) revert ComputeEscrowWrongStatus(jobId, job.status);
         uint32 deadline = job.deadline;
         if (block.timestamp > deadline) revert ComputeEscrowDeadlinePassed(jobId, deadline);
@@ -172,7 +172,7 @@ contract ComputeEscrow is AxonUpgradeable, ComputeEscrowState, IComputeEscrow {
 
     /// @inheritdoc IComputeEscrow
     function start(uint256 jobId) external {
-        Job storage job = ComputeEscrowLib.jobOf(_s(), jobId);
+        JobRecord storage job = _s().jobs[jobId];
         if (job.status != JobStatus.Claimed) revert ComputeEscrowWrongStatus(jobId, job.status);
         if (msg.sender != job.provider) revert ComputeEscrowNotProvider(jobId, msg.sender);
         uint32 deadline = job.deadline;
@@ -183,7 +183,7 @@ contract ComputeEscrow is AxonUpgradeable, ComputeEscrowState, IComputeEscrow {
     /// @inheritdoc IComputeEscrow
     function submitResult(uint256 jobId, bytes32 resultHash, string calldata resultURI) external {
         ComputeEscrowStorage storage $ = _s();
-        Job storage job = ComputeEscrowLib.jobOf($, jobId);
+        JobRecord storage job = $.jobs[jobId];
         if (job.status != JobStatus.Running) revert ComputeEscrowWrongStatus(jobId, job.status);
         if (resultHash == bytes32(0)) revert ComputeEscrowZeroResultHash();
         uint32 deadline = job.deadline;
@@ -192,7 +192,7 @@ contract ComputeEscrow is AxonUpgradeable, ComputeEscrowState, IComputeEscrow {
             if (msg.sender != job.provider) revert ComputeEscrowNotProvider(jobId, msg.sender);
             job.status = JobStatus.Submitted;
             job.deadline = ComputeEscrowLib.deadlineIn($.settings.challengeWindowSeconds);
-            job.resultHash = resultHash;
+            $.results[jobId] = resultHash;
         } else {
             ComputeEscrowLib.submitReplica($, jobId, resultHash);
         }
@@ -202,7 +202,7 @@ contract ComputeEscrow is AxonUpgradeable, ComputeEscrowState, IComputeEscrow {
     /// @inheritdoc IComputeEscrow
     function accept(uint256 jobId) external {
         ComputeEscrowStorage storage $ = _s();
-        Job storage job = ComputeEscrowLib.jobOf($, jobId);
+        JobRecord storage job = $.jobs[jobId];
         if (job.status != JobStatus.Submitted) revert ComputeEscrowWrongStatus(jobId, job.status);
         if (msg.sender != job.requester) revert ComputeEscrowNotRequester(jobId, msg.sender);
         ComputeEscrowLib.pay($, jobId, job);
@@ -211,7 +211,7 @@ contract ComputeEscrow is AxonUpgradeable, ComputeEscrowState, IComputeEscrow {
     /// @inheritdoc IComputeEscrow
     function dispute(uint256 jobId, bytes32 reasonHash) external {
         ComputeEscrowStorage storage $ = _s();
-        Job storage job = ComputeEscrowLib.jobOf($, jobId);
+        JobRecord storage job = $.jobs[jobId];
         if (job.status != JobStatus.Submitted) revert ComputeEscrowWrongStatus(jobId, job.status);
         if (msg.sender != job.requester) revert ComputeEscrowNotRequester(jobId, msg.sender);
         uint32 deadline = job.deadline;
@@ -284,7 +284,26 @@ contract ComputeEscrow is AxonUpgradeable, ComputeEscrowState, IComputeEscrow {
 
     /// @inheritdoc IComputeEscrow
     function jobOf(uint256 jobId) external view returns (Job memory) {
-        return _s().jobs[jobId];
+        ComputeEscrowStorage storage $ = _s();
+        JobRecord memory r = $.jobs[jobId];
+        return
+            Job({
+                requester: r.requester,
+                status: r.status,
+                mode: r.mode,
+                redundancy: r.redundancy,
+                assetId: r.assetId,
+                deadline: r.deadline,
+                maxDurationSeconds: r.maxDurationSeconds,
+                provider: r.provider,
+                gpuModel: r.gpuModel,
+                gpuCount: r.gpuCount,
+                memoryGiB: r.memoryGiB,
+                feeBps: r.feeBps,
+                bondWei: r.bondWei,
+                amount: r.amount,
+                resultHash: $.results[jobId]
+            });
     }
 
     /// @inheritdoc IComputeEscrow

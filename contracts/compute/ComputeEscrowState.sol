@@ -19,11 +19,31 @@ abstract contract ComputeEscrowState {
         uint8 tokenCount;
         mapping(uint8 assetId => address) assetTokens;
         mapping(address token => TokenInfo) tokens;
-        mapping(uint256 jobId => IComputeEscrow.Job) jobs;
+        mapping(uint256 jobId => JobRecord) jobs;
+        mapping(uint256 jobId => bytes32) results;
         mapping(uint256 jobId => ReplicaSet) replicaSets;
         mapping(address provider => IComputeEscrow.Offer) offers;
         mapping(address account => mapping(address token => uint256)) credits;
         mapping(address token => uint256) fees;
+    }
+
+    /// @dev A job's three storage slots (IComputeEscrow.Job without the result hash, which is kept apart so that
+    /// posting writes exactly three slots in one store each).
+    struct JobRecord {
+        address requester;
+        IComputeEscrow.JobStatus status;
+        IComputeEscrow.VerificationMode mode;
+        uint8 redundancy;
+        uint8 assetId;
+        uint32 deadline;
+        uint32 maxDurationSeconds;
+        address provider;
+        bytes8 gpuModel;
+        uint16 gpuCount;
+        uint16 memoryGiB;
+        uint16 feeBps;
+        uint112 bondWei;
+        uint128 amount;
     }
 
     /// @dev Asset id 0 is ETH; a token's id is assigned once and never reused.

@@ -168,14 +168,17 @@ interface IComputeEscrow is AutomationCompatibleInterface {
     );
     /// @notice A provider withdrew its offer.
     event OfferRemoved(address indexed provider);
-    /// @notice A job was posted with `amount` of `token` (address(0) for ETH) escrowed.
+    /// @notice A job was posted with `amount` of `token` (address(0) for ETH) escrowed; its requirements, bond and
+    /// deadlines are readable with `jobOf`.
     event JobPosted(
         uint256 indexed jobId,
         address indexed requester,
         address indexed provider,
-        JobRequest request,
         address token,
-        uint256 amount
+        uint256 amount,
+        bytes32 specHash,
+        string specURI,
+        string inputURI
     );
     /// @notice A USD-priced job was converted to `amountWei` at `answer` (the feed's ETH/USD price).
     event JobPricedInUsd(uint256 indexed jobId, uint256 usdCents, int256 answer, uint256 amountWei);
@@ -246,9 +249,7 @@ interface IComputeEscrow is AutomationCompatibleInterface {
     error ComputeEscrowInvalidRedundancy(VerificationMode mode, uint8 redundancy);
     /// @notice The bond asked for is below the minimum.
     error ComputeEscrowBondTooLow(uint256 bondWei, uint256 minBondWei);
-    /// @notice The job does not exist.
-    error ComputeEscrowUnknownJob(uint256 jobId);
-    /// @notice The job is in `status`, which does not allow this action.
+    /// @notice The job is in `status`, which does not allow this action (`None` for an id never posted).
     error ComputeEscrowWrongStatus(uint256 jobId, JobStatus status);
     /// @notice The caller is not the job's requester.
     error ComputeEscrowNotRequester(uint256 jobId, address caller);

@@ -126,7 +126,7 @@ library ComputeEscrowLib {
     function joinReplicas(
         ComputeEscrowState.ComputeEscrowStorage storage $,
         uint256 jobId,
-        IComputeEscrow.Job storage job
+        ComputeEscrowState.JobRecord storage job
     ) external {
         ComputeEscrowState.ReplicaSet storage set = $.replicaSets[jobId];
         if (set.positionOf[msg.sender] != 0) revert IComputeEscrow.ComputeEscrowAlreadyClaimed(jobId, msg.sender);
@@ -159,7 +159,7 @@ library ComputeEscrowLib {
 
     /// @notice Cancels an unclaimed job for its requester and refunds it in full.
     function cancel(ComputeEscrowState.ComputeEscrowStorage storage $, uint256 jobId) external {
-        IComputeEscrow.Job storage job = jobOf($, jobId);
+        ComputeEscrowState.JobRecord storage job = $.jobs[jobId];
         if (job.status != IComputeEscrow.JobStatus.Open) {
             revert IComputeEscrow.ComputeEscrowWrongStatus(jobId, job.status);
         }
@@ -178,7 +178,7 @@ library ComputeEscrowLib {
         uint256 jobId,
         bool providerWins
     ) external {
-        IComputeEscrow.Job storage job = jobOf($, jobId);
+        ComputeEscrowState.JobRecord storage job = $.jobs[jobId];
         if (job.status != IComputeEscrow.JobStatus.Disputed) {
             revert IComputeEscrow.ComputeEscrowWrongStatus(jobId, job.status);
         }
@@ -193,7 +193,7 @@ library ComputeEscrowLib {
 
     /// @notice Finalizes one due job, reverting if nothing is due.
     function finalize(ComputeEscrowState.ComputeEscrowStorage storage $, uint256 jobId) external {
-        IComputeEscrow.Job storage job = jobOf($, jobId);
+        ComputeEscrowState.JobRecord storage job = $.jobs[jobId];
         if (!_isDue($, jobId, job)) revert IComputeEscrow.ComputeEscrowNotDue(jobId, job.status, job.deadline);
         _finalizeDue($, jobId, job);
     }
@@ -205,7 +205,7 @@ library ComputeEscrowLib {
     ) external returns (uint256 processed) {
         if (jobIds.length > MAX_BATCH) revert IComputeEscrow.ComputeEscrowBatchTooLarge(jobIds.length, MAX_BATCH);
         for (uint256 i; i < jobIds.length; ++i) {
-            IComputeEscrow.Job storage job = $.jobs[jobIds[i]];
+            ComputeEscrowState.JobRecord storage job = $.jobs[jobIds[i]];
             // Ids that are not (or no longer) due are skipped, so racing keepers never revert each other.
             if (_isDue($, jobIds[i], job)) {
                 _finalizeDue($, jobIds[i], job);
@@ -336,27 +336,37 @@ library ComputeEscrowLib {
         unchecked {
             $.nextJobId = uint64(jobId + 1);
         }
-        IComputeEscrow.Job storage job = $.jobs[jobId];
-        job.requester = msg.sender;
-        job.status = IComputeEscrow.JobStatus.Open;
-        job.mode = request.mode;
-        job.redundancy = request.mode == IComputeEscrow.VerificationMode.Redundancy ? request.redundancy : 1;
-        job.assetId = assetId;
-        job.deadline = request.startDeadline;
-        job.maxDurationSeconds = request.maxDurationSeconds;
-        job.provider = request.provider;
-        job.gpuModel = request.gpuModel;
-        job.gpuCount = request.gpuCount;
-        job.memoryGiB = request.memoryGiB;
-        job.feeBps = cfg.protocolFeeBps;
-        job.bondWei = request.bondWei;
-        // Checked above against type(uint128).max.
-        job.amount = uint128(amount);
-        emit IComputeEscrow.JobPosted(jobId, msg.sender, request.provider, request, token, amount);
+        $.jobs[jobId] = ComputeEscrowState.JobRecord({
+            requester: msg.sender,
+            status: IComputeEscrow.JobStatus.Open,
+            mode: request.mode,
+            redundancy: request.mode == IComputeEscrow.VerificationMode.Redundancy ? request.redundancy : 1,
+            assetId: assetId,
+            deadline: request.startDeadline,
+            maxDurationSeconds: request.maxDurationSeconds,
+            provider: request.provider,
+            gpuModel: request.gpuModel,
+            gpuCount: request.gpuCount,
+            memoryGiB: request.memoryGiB,
+            feeBps: cfg.protocolFeeBps,
+            bondWei: request.bondWei,
+            // Checked above against type(uint128).max.
+            amount: uint128(amount)
+        });
+        emit IComputeEscrow.JobPosted(
+            jobId,
+            msg.sender,
+            request.provider,
+            token,
+            amount,
+            request.specHash,
+            request.specURI,
+            request.inputURI
+        );
     }
 
     /// @dev Moves a job to Running with its result due `maxDurationSeconds` from now.
-    function run(uint256 jobId, IComputeEscrow.Job storage job) internal {
+    function run(uint256 jobId, ComputeEscrowState.JobRecord storage job) internal {
         job.status = IComputeEscrow.JobStatus.Running;
         uint32 dueBy = deadlineIn(job.maxDurationSeconds);
         job.deadline = dueBy;
@@ -372,16 +382,18 @@ library ComputeEscrowLib {
     function pay(
         ComputeEscrowState.ComputeEscrowStorage storage $,
         uint256 jobId,
-        IComputeEscrow.Job storage job
+        ComputeEscrowState.JobRecord storage job
     ) internal {
         job.status = IComputeEscrow.JobStatus.Paid;
         address provider = job.provider;
         address token = tokenOf($, job.assetId);
         uint256 amount = job.amount;
-        uint256 feeAmount = Math.mulDiv(amount, job.feeBps, BPS);
+        // amount < 2^128 and feeBps < 2^16, so the product cannot overflow; the fee rounds down.
+        uint256 feeAmount = (amount * job.feeBps) / BPS;
+        uint256 paid = amount - feeAmount;
         $.fees[token] += feeAmount;
-        $.credits[provider][token] += amount - feeAmount;
-        emit IComputeEscrow.JobPaid(jobId, provider, amount - feeAmount, feeAmount);
+        $.credits[provider][token] += paid;
+        emit IComputeEscrow.JobPaid(jobId, provider, paid, feeAmount);
         $.staking.unlock(provider, COMPUTE_SERVICE, job.bondWei);
     }
 
@@ -389,22 +401,13 @@ library ComputeEscrowLib {
     function refund(
         ComputeEscrowState.ComputeEscrowStorage storage $,
         uint256 jobId,
-        IComputeEscrow.Job storage job
+        ComputeEscrowState.JobRecord storage job
     ) internal {
         job.status = IComputeEscrow.JobStatus.Refunded;
         address requester = job.requester;
         uint256 amount = job.amount;
         $.credits[requester][tokenOf($, job.assetId)] += amount;
         emit IComputeEscrow.JobRefunded(jobId, requester, amount);
-    }
-
-    /// @dev The job, reverting for an id never posted.
-    function jobOf(
-        ComputeEscrowState.ComputeEscrowStorage storage $,
-        uint256 jobId
-    ) internal view returns (IComputeEscrow.Job storage job) {
-        job = $.jobs[jobId];
-        if (job.status == IComputeEscrow.JobStatus.None) revert IComputeEscrow.ComputeEscrowUnknownJob(jobId);
     }
 
     function tokenOf(ComputeEscrowState.ComputeEscrowStorage storage $, uint8 assetId) internal view returns (address) {
@@ -420,7 +423,7 @@ library ComputeEscrowLib {
     function _finalizeDue(
         ComputeEscrowState.ComputeEscrowStorage storage $,
         uint256 jobId,
-        IComputeEscrow.Job storage job
+        ComputeEscrowState.JobRecord storage job
     ) private {
         IComputeEscrow.JobStatus status = job.status;
         if (job.mode == IComputeEscrow.VerificationMode.Redundancy) {
@@ -452,7 +455,7 @@ library ComputeEscrowLib {
     function _expireReplicas(
         ComputeEscrowState.ComputeEscrowStorage storage $,
         uint256 jobId,
-        IComputeEscrow.Job storage job
+        ComputeEscrowState.JobRecord storage job
     ) private {
         refund($, jobId, job);
         ComputeEscrowState.ReplicaSet storage set = $.replicaSets[jobId];
@@ -465,7 +468,7 @@ library ComputeEscrowLib {
     function _resolveMajority(
         ComputeEscrowState.ComputeEscrowStorage storage $,
         uint256 jobId,
-        IComputeEscrow.Job storage job
+        ComputeEscrowState.JobRecord storage job
     ) private {
         ComputeEscrowState.ReplicaSet storage set = $.replicaSets[jobId];
         uint256 k = set.claimed;
@@ -508,7 +511,7 @@ library ComputeEscrowLib {
     function _payReplicas(
         ComputeEscrowState.ComputeEscrowStorage storage $,
         uint256 jobId,
-        IComputeEscrow.Job storage job,
+        ComputeEscrowState.JobRecord storage job,
         IComputeEscrow.Replica[] memory replicas,
         bytes32 majorityHash,
         uint256 agreeing
@@ -555,7 +558,7 @@ library ComputeEscrowLib {
     function _isDue(
         ComputeEscrowState.ComputeEscrowStorage storage $,
         uint256 jobId,
-        IComputeEscrow.Job storage job
+        ComputeEscrowState.JobRecord storage job
     ) private view returns (bool) {
         IComputeEscrow.JobStatus status = job.status;
         if (status == IComputeEscrow.JobStatus.None || isFinal(status)) return false;
