@@ -37,6 +37,7 @@ contract ComputeRequesterMock {
         escrow.withdraw(address(0));
     }
 
+    // solhint-disable-next-line no-complex-fallback
     receive() external payable {
         if (mode == Mode.Reject) revert ComputeRequesterMockRejects();
         if (mode == Mode.Reenter) escrow.withdraw(address(0));
