@@ -96,7 +96,20 @@ export async function deployComputeFixture() {
     await staking.connect(p).stake(COMPUTE_SERVICE, { value: PROVIDER_STAKE });
     await escrow.connect(p).setOffer(OFFER);
   }
-  return { ...core, escrow, feed, factory, requester, requester2, provider, provider2, provider3, arbiter, stranger, keeper };
+  return {
+    ...core,
+    escrow,
+    feed,
+    factory,
+    requester,
+    requester2,
+    provider,
+    provider2,
+    provider3,
+    arbiter,
+    stranger,
+    keeper,
+  };
 }
 
 export type ComputeFixture = Awaited<ReturnType<typeof deployComputeFixture>>;
