@@ -66,7 +66,6 @@ contract ModelToken is
         mapping(uint256 index => address) tokenAssets;
         mapping(address asset => AssetState) assets;
         mapping(address asset => mapping(address holder => int256)) corrections;
-        mapping(address asset => mapping(address holder => uint256)) withdrawn;
     }
 
     // keccak256(abi.encode(uint256(keccak256("axon.storage.ModelToken")) - 1)) & ~bytes32(uint256(0xff))
@@ -123,7 +122,8 @@ contract ModelToken is
         ModelTokenStorage storage $ = _s();
         amount = _claimable($, asset, msg.sender);
         if (amount == 0) revert ModelTokenNothingToClaim(asset, msg.sender);
-        $.withdrawn[asset][msg.sender] += amount;
+        // Claims ride on the correction too: one slot per holder and asset, already non-zero for any holder.
+        $.corrections[asset][msg.sender] -= (amount * SCALE).toInt256();
         emit RevenueClaimed(asset, msg.sender, amount);
         if (asset == ETH) Address.sendValue(payable(msg.sender), amount);
         else IERC20(asset).safeTransfer(msg.sender, amount);
@@ -396,7 +396,7 @@ contract ModelToken is
         if (!a.known) return 0;
         uint256 rps = _rewardPerShare(a, totalSupply(), _streamTime(a));
         int256 accruedScaled = (rps * balanceOf(holder)).toInt256() + $.corrections[asset][holder];
-        return accruedScaled.toUint256() / SCALE - $.withdrawn[asset][holder];
+        return accruedScaled.toUint256() / SCALE;
     }
 
     function _rewardPerShare(AssetState storage a, uint256 supply, uint256 t) private view returns (uint256) {
