@@ -474,7 +474,7 @@ describe("ModelToken", function () {
         "delegate(address)": ANYONE,
         "delegateBySig(address,uint256,uint256,uint8,bytes32,bytes32)": ANYONE,
         "depositRevenue(address,uint256)": ANYONE,
-        "initialize(string,string,address,uint256,uint256,uint32,uint16)": ANYONE,
+        "initialize(string,string,address,uint256,uint256,uint32,uint16)": custom("InvalidInitialization", []),
         "mint(address,uint256)": custom("ModelTokenOnlyOffering", ["offering"]),
         "permit(address,address,uint256,uint256,uint8,bytes32,bytes32)": ANYONE,
         "redeem(uint256)": ANYONE,
