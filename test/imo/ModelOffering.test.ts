@@ -3,7 +3,9 @@ import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { anyValue } from "@nomicfoundation/hardhat-chai-matchers/withArgs";
 import { shouldEnforceAccessMatrix, ANYONE, custom, role } from "../helpers/accessMatrix";
-import { DEFAULT_ADMIN_ROLE, PAUSER_ROLE, UPGRADER_ROLE } from "../helpers/constants";
+import { ADMIN_DELAY_SECONDS, DEFAULT_ADMIN_ROLE, PAUSER_ROLE, UPGRADER_ROLE } from "../helpers/constants";
+import { deployProxy } from "../helpers/core";
+import type { ModelOffering, ModelRegistry } from "../../typechain-types";
 import {
   DAY,
   E,
@@ -293,6 +295,49 @@ describe("ModelOffering", function () {
         .to.be.revertedWithCustomError(offering, "ModelOfferingNothingDue")
         .withArgs(creator.address);
       expect(await token.totalSupply()).to.equal(E("300000"));
+    });
+  });
+
+  describe("with the real ModelRegistry", function () {
+    async function realRegistry() {
+      const core = await deployOffering();
+      const { admin, creator, staking, treasury, implementation } = core;
+      const registry = await deployProxy<ModelRegistry>("ModelRegistry", [
+        admin.address,
+        ADMIN_DELAY_SECONDS,
+        await staking.getAddress(),
+      ]);
+      await registry.connect(creator).registerModel(ethers.id("weights"), "ipfs://model", E("0.01"), {
+        mode: 0,
+        quorumK: 0,
+        quorumN: 0,
+        challengeWindowSeconds: 0,
+        bondWei: 0n,
+      });
+      const offering = await deployProxy<ModelOffering>("ModelOffering", [
+        admin.address,
+        ADMIN_DELAY_SECONDS,
+        await registry.getAddress(),
+        await treasury.getAddress(),
+        await implementation.getAddress(),
+        FEE_BPS,
+      ]);
+      await registry.connect(admin).grantRole(await registry.REVENUE_MANAGER_ROLE(), await offering.getAddress());
+      return { ...core, registry, offering };
+    }
+
+    it("locks the model's revenue receiver to its token so the owner can no longer redirect it", async function () {
+      const { registry, offering, creator, alice } = await loadFixture(realRegistry);
+      await offering.connect(creator).launch(MODEL_ID, await defaultParams());
+      const token = (await offering.offeringOf(MODEL_ID)).token;
+      await offering.connect(alice).buy(MODEL_ID, E("100000"), E("100"), { value: E("100") });
+      await expect(offering.finalize(MODEL_ID))
+        .to.emit(registry, "RevenueReceiverLocked")
+        .withArgs(MODEL_ID, token, await offering.getAddress());
+      expect(await registry.revenueReceiverOf(MODEL_ID)).to.equal(token);
+      await expect(registry.connect(creator).setRevenueReceiver(MODEL_ID, creator.address))
+        .to.be.revertedWithCustomError(registry, "ModelRegistryRevenueReceiverLocked")
+        .withArgs(MODEL_ID, token);
     });
   });
 
