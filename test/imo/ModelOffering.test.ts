@@ -1,5 +1,6 @@
 import { expect } from "chai";
 import { ethers } from "hardhat";
+import fc from "fast-check";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { anyValue } from "@nomicfoundation/hardhat-chai-matchers/withArgs";
 import { shouldEnforceAccessMatrix, ANYONE, custom, role } from "../helpers/accessMatrix";
@@ -137,6 +138,39 @@ describe("ModelOffering", function () {
       );
     });
 
+    it("charges a split purchase at least the single purchase and at most two wei more per split (two terms rounded up)", async function () {
+      const { offering, creator } = await loadFixture(deployOffering);
+      const signers = await ethers.getSigners();
+      await offering
+        .connect(creator)
+        .launch(MODEL_ID, await defaultParams({ priceMode: 1, startPriceWei: 12_345n, slopeWei: E("0.0000001") }));
+      const id = await ethers.provider.send("evm_snapshot", []);
+      let snapshot = id;
+      await fc.assert(
+        fc.asyncProperty(
+          fc.array(fc.bigInt({ min: 1n, max: E("5000") }), { minLength: 1, maxLength: 6 }),
+          async (parts) => {
+            await ethers.provider.send("evm_revert", [snapshot]);
+            snapshot = await ethers.provider.send("evm_snapshot", []);
+            const total = parts.reduce((x, y) => x + y, 0n);
+            const whole = await offering.quote(MODEL_ID, total);
+            let paid = 0n;
+            for (const [i, amount] of parts.entries()) {
+              const cost = await offering.quote(MODEL_ID, amount);
+              await offering.connect(signers[10 + i]).buy(MODEL_ID, amount, cost, { value: cost });
+              paid += cost;
+            }
+            expect(paid).to.be.gte(whole);
+            expect(paid - whole).to.be.lte(BigInt(parts.length) * 2n);
+            expect((await offering.offeringOf(MODEL_ID)).raisedWei).to.equal(paid);
+            expect(await ethers.provider.getBalance(await offering.getAddress())).to.equal(paid);
+          },
+        ),
+        { numRuns: process.env.DEEP ? 100 : 15, seed: 7 },
+      );
+      await ethers.provider.send("evm_revert", [snapshot]);
+    });
+
     it("protects a buyer from a price move between quote and inclusion", async function () {
       const { offering, creator, alice, bob } = await loadFixture(deployOffering);
       await offering.connect(creator).launch(MODEL_ID, await defaultParams({ priceMode: 1, slopeWei: E("0.0000001") }));
@@ -240,6 +274,17 @@ describe("ModelOffering", function () {
       await expect(offering.finalize(MODEL_ID))
         .to.be.revertedWithCustomError(offering, "ModelOfferingNotFinalizable")
         .withArgs(MODEL_ID, Status.Failed);
+    });
+
+    it("opens refunds only after the deadline (T: still active, T+1: failed)", async function () {
+      const { offering, alice, params } = await loadFixture(failed);
+      const deadline = BigInt(params.deadline);
+      await time.setNextBlockTimestamp(deadline);
+      await expect(offering.connect(alice).refund(MODEL_ID))
+        .to.be.revertedWithCustomError(offering, "ModelOfferingNotFailed")
+        .withArgs(MODEL_ID, Status.Active);
+      await time.setNextBlockTimestamp(deadline + 1n);
+      await expect(offering.connect(alice).refund(MODEL_ID)).to.emit(offering, "Refunded");
     });
 
     it("refunds every buyer in full and burns their tokens", async function () {
