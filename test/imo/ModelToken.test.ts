@@ -360,10 +360,10 @@ describe("ModelToken", function () {
       await token.connect(depositor).depositRevenue(a, E("10"));
       await signers[0].sendTransaction({ to: await token.getAddress(), value: E("10") });
       await time.increase(STREAM_PERIOD);
-      await rvt.setBlocked(true);
+      await rvt.setFrozen(true);
       await expect(token.connect(holders[0]).claim(a)).to.be.revertedWithCustomError(
         rvt,
-        "RevertingTransferTokenBlocked",
+        "RevertingTransferTokenFrozen",
       );
       await expect(token.connect(holders[0]).claim(ETH)).to.emit(token, "RevenueClaimed");
       await expect(token.connect(holders[0]).transfer(holders[1].address, 1n)).to.emit(token, "Transfer");

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
-/// @notice Signals failure by returning false instead of reverting, and moves nothing.
+/// @title FalseReturnToken
+/// @notice Moves nothing and returns false from `transfer` and `transferFrom`, instead of reverting.
 contract FalseReturnToken {
     mapping(address => uint256) public balanceOf;
     mapping(address => mapping(address => uint256)) public allowance;

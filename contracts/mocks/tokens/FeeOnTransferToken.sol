@@ -3,11 +3,12 @@ pragma solidity 0.8.28;
 
 import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
 
-/// @notice Burns `feeBps` of every transfer, so the receiver gets less than the amount sent.
+/// @title FeeOnTransferToken
+/// @notice Burns `feeBps` of every transfer, so the receiver gets less than the amount named.
 contract FeeOnTransferToken is ERC20 {
     uint256 public immutable feeBps;
 
-    constructor(uint256 feeBps_) ERC20("Fee On Transfer Token", "FOT") {
+    constructor(uint256 feeBps_) ERC20("Fee On Transfer", "FOT") {
         feeBps = feeBps_;
     }
 

@@ -1,15 +1,16 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
-/// @notice USDT-style token: transfer, transferFrom and approve return nothing.
+/// @title NoReturnValueToken
+/// @notice A USDT-style token whose `transfer`, `transferFrom` and `approve` return nothing.
 contract NoReturnValueToken {
     mapping(address => uint256) public balanceOf;
     mapping(address => mapping(address => uint256)) public allowance;
-    uint256 public totalSupply;
+
+    error NoReturnValueTokenInsufficient();
 
     function mint(address to, uint256 amount) external {
         balanceOf[to] += amount;
-        totalSupply += amount;
     }
 
     function approve(address spender, uint256 amount) external {
@@ -21,11 +22,13 @@ contract NoReturnValueToken {
     }
 
     function transferFrom(address from, address to, uint256 amount) external {
+        if (allowance[from][msg.sender] < amount) revert NoReturnValueTokenInsufficient();
         allowance[from][msg.sender] -= amount;
         _move(from, to, amount);
     }
 
     function _move(address from, address to, uint256 amount) private {
+        if (balanceOf[from] < amount) revert NoReturnValueTokenInsufficient();
         balanceOf[from] -= amount;
         balanceOf[to] += amount;
     }

@@ -3,24 +3,25 @@ pragma solidity 0.8.28;
 
 import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
 
-/// @notice Behaves until `setBlocked(true)`, then reverts every transfer (a blocklist or a paused token).
+/// @title RevertingTransferToken
+/// @notice An ERC-20 whose transfers revert once `frozen` is switched on.
 contract RevertingTransferToken is ERC20 {
-    bool public blocked;
+    bool public frozen;
 
-    error RevertingTransferTokenBlocked();
+    error RevertingTransferTokenFrozen();
 
-    constructor() ERC20("Reverting Transfer Token", "RVT") {}
+    constructor() ERC20("Reverting", "REV") {}
 
     function mint(address to, uint256 amount) external {
         _mint(to, amount);
     }
 
-    function setBlocked(bool blocked_) external {
-        blocked = blocked_;
+    function setFrozen(bool frozen_) external {
+        frozen = frozen_;
     }
 
     function _update(address from, address to, uint256 value) internal override {
-        if (blocked) revert RevertingTransferTokenBlocked();
+        if (frozen) revert RevertingTransferTokenFrozen();
         super._update(from, to, value);
     }
 }
