@@ -167,6 +167,7 @@ contract ModelToken is
     /// @inheritdoc IModelToken
     function setRevenueAsset(address asset, bool listed) external onlyOffering {
         if (asset == ETH) revert ModelTokenEthAlwaysListed();
+        if (asset == address(this)) revert ModelTokenSelfAsset();
         ModelTokenStorage storage $ = _s();
         AssetState storage a = $.assets[asset];
         if (!a.known) {

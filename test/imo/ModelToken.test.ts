@@ -284,6 +284,9 @@ describe("ModelToken", function () {
         token,
         "ModelTokenEthAlwaysListed",
       );
+      await expect(
+        token.connect(offering).setRevenueAsset(await token.getAddress(), true),
+      ).to.be.revertedWithCustomError(token, "ModelTokenSelfAsset");
       expect(await token.revenueAssets()).to.deep.equal([
         ETH,
         await erc20.getAddress(),

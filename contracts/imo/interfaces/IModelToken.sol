@@ -55,6 +55,8 @@ interface IModelToken {
     error ModelTokenTooManyAssets(uint256 max);
     /// @notice ETH is always a revenue asset and cannot be listed or delisted.
     error ModelTokenEthAlwaysListed();
+    /// @notice The token cannot be a revenue asset of itself.
+    error ModelTokenSelfAsset();
     /// @notice A deposit or redemption of zero.
     error ModelTokenZeroAmount();
     /// @notice Nothing of `asset` is claimable by `holder`.
