@@ -56,7 +56,7 @@ export default async function (gas: GasRecorder) {
 
   // ETH only: deposit by plain transfer (what the oracle's gas-capped push does), then steady transfers.
   const token = await liveToken();
-  await depositEth(token);
+  await gas.record("deposit.eth.receive.first", await depositEth(token));
   await advance(3600);
   await gas.record("deposit.eth.receive", await depositEth(token));
   await advance(3600);
