@@ -49,7 +49,8 @@ interface IDataMarket {
         Provenance provenance;
     }
 
-    /// @notice A dataset as stored. `keyVersion` starts at 1 and grows by one per rotation.
+    /// @notice A dataset as stored. `keyVersion` starts at 1 and grows by one per rotation. `termsHash` is
+    /// keccak256(abi.encode(contentHash, keccak256(metadataURI), licenseHash, keccak256(licenseURI), provenance)).
     struct Dataset {
         address seller;
         DatasetStatus status;
@@ -70,20 +71,13 @@ interface IDataMarket {
         uint32 grantedKeyVersion;
     }
 
-    /// @notice A dataset was listed by `lister` (the seller itself, or a LISTER_ROLE contract on its behalf).
+    /// @notice A dataset was listed by `lister` (the seller itself, or a LISTER_ROLE contract on its behalf); `params`
+    /// carries every stated field, of which only `termsHash`, price, asset and contributors are stored.
     event DatasetListed(
         uint256 indexed datasetId,
         address indexed seller,
         address indexed lister,
-        bytes32 contentHash,
-        string metadataURI,
-        bytes32 licenseHash,
-        string licenseURI,
-        address paymentAsset,
-        uint256 priceAmount,
-        address[] contributors,
-        uint16[] contributorBps,
-        Provenance provenance,
+        ListingParams params,
         euint256 key
     );
     /// @notice The seller changed the price.
@@ -241,10 +235,8 @@ interface IDataMarket {
     /// @notice The dataset `datasetId` (all zero if unknown).
     function getDataset(uint256 datasetId) external view returns (Dataset memory);
 
-    /// @notice The royalty contributors of a dataset and their shares.
-    function contributorsOf(
-        uint256 datasetId
-    ) external view returns (address[] memory contributors, uint16[] memory contributorBps);
+    /// @notice The royalty contributor at `index` (below the dataset's `contributorCount`) and its share.
+    function contributorOf(uint256 datasetId, uint256 index) external view returns (address account, uint16 bps);
 
     /// @notice The license of `buyer` for `datasetId` (all zero if none).
     function licenseOf(uint256 datasetId, address buyer) external view returns (License memory);
@@ -261,19 +253,13 @@ interface IDataMarket {
     /// @notice Whether `asset` is accepted as payment (`address(0)`, ETH, always is).
     function isPaymentAssetAllowed(address asset) external view returns (bool);
 
-    /// @notice The number of datasets listed so far (the last id).
-    function datasetCount() external view returns (uint256);
-
-    /// @notice The protocol fee in basis points.
-    function protocolFeeBps() external view returns (uint16);
-
-    /// @notice The delay between payment and key grant in seconds.
-    function grantDelaySeconds() external view returns (uint32);
-
-    /// @notice The Treasury receiving protocol fees.
-    function treasury() external view returns (address);
-
-    /// @notice The commitment stored as `termsHash` for `params`:
-    /// keccak256(abi.encode(contentHash, keccak256(metadataURI), licenseHash, keccak256(licenseURI), provenance)).
-    function hashTerms(ListingParams calldata params) external pure returns (bytes32);
+    /// @notice The market-wide settings and the number of datasets listed so far (the last id).
+    /// @return treasury The Treasury receiving protocol fees.
+    /// @return protocolFeeBps The protocol fee in basis points.
+    /// @return grantDelaySeconds The delay between payment and key grant.
+    /// @return datasetCount The number of datasets listed so far.
+    function marketConfig()
+        external
+        view
+        returns (address treasury, uint16 protocolFeeBps, uint32 grantDelaySeconds, uint256 datasetCount);
 }
