@@ -286,7 +286,6 @@ contract DataMarket is AxonUpgradeable, IDataMarket {
             royaltyBps: uint16(royaltyBps),
             paymentAsset: asset,
             priceAmount: params.priceAmount,
-            termsHash: _hashTerms(params),
             key: key
         });
         emit DatasetListed(datasetId, seller, msg.sender, params, key);
@@ -407,19 +406,6 @@ contract DataMarket is AxonUpgradeable, IDataMarket {
 
     function _isKeyAllowed(euint256 key, address account) internal view virtual returns (bool) {
         return FHE.isAllowed(key, account);
-    }
-
-    function _hashTerms(ListingParams calldata params) internal pure returns (bytes32) {
-        return
-            keccak256(
-                abi.encode(
-                    params.contentHash,
-                    keccak256(bytes(params.metadataURI)),
-                    params.licenseHash,
-                    keccak256(bytes(params.licenseURI)),
-                    params.provenance
-                )
-            );
     }
 
     function _revertNotListed(uint256 datasetId, DatasetStatus status) internal pure {

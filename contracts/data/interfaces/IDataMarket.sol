@@ -25,8 +25,8 @@ interface IDataMarket {
         uint256 oracleRequestId;
     }
 
-    /// @notice Everything a seller states when listing. Only `termsHash` (a commitment to the descriptive fields)
-    /// is stored; the fields themselves are emitted in `DatasetListed`.
+    /// @notice Everything a seller states when listing. Price, asset and contributors are stored; the descriptive
+    /// fields are only emitted in `DatasetListed` (storing them would double the listing's gas).
     /// @param contentHash Hash of the (encrypted) dataset content; non-zero.
     /// @param metadataURI Where the dataset's description lives.
     /// @param licenseHash Hash of the license text.
@@ -49,8 +49,8 @@ interface IDataMarket {
         Provenance provenance;
     }
 
-    /// @notice A dataset as stored. `keyVersion` starts at 1 and grows by one per rotation. `termsHash` is
-    /// keccak256(abi.encode(contentHash, keccak256(metadataURI), licenseHash, keccak256(licenseURI), provenance)).
+    /// @notice A dataset as stored (three slots). `keyVersion` starts at 1 and grows by one per rotation. The
+    /// descriptive fields (content hash, URIs, license hash, provenance) live only in the `DatasetListed` event.
     struct Dataset {
         address seller;
         DatasetStatus status;
@@ -59,7 +59,6 @@ interface IDataMarket {
         uint16 royaltyBps;
         address paymentAsset;
         uint96 priceAmount;
-        bytes32 termsHash;
         euint256 key;
     }
 
@@ -72,7 +71,7 @@ interface IDataMarket {
     }
 
     /// @notice A dataset was listed by `lister` (the seller itself, or a LISTER_ROLE contract on its behalf); `params`
-    /// carries every stated field, of which only `termsHash`, price, asset and contributors are stored.
+    /// carries every stated field, of which only price, asset and contributors are stored.
     event DatasetListed(
         uint256 indexed datasetId,
         address indexed seller,
