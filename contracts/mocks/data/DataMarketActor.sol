@@ -25,6 +25,8 @@ contract DataMarketActor {
         return ret;
     }
 
+    // The re-entry on receipt is the point of this mock.
+    // solhint-disable-next-line no-complex-fallback
     receive() external payable {
         if (rejectEth) revert DataMarketActorRejectsEth();
         if (hookTarget != address(0)) {
