@@ -5,7 +5,7 @@ import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import type { PrivateScoring } from "../../typechain-types";
 import { deployProxy } from "../helpers/core";
 import { ADMIN_DELAY_SECONDS, DEFAULT_ADMIN_ROLE, PAUSER_ROLE, UPGRADER_ROLE } from "../helpers/constants";
-import { ANYONE, role, shouldEnforceAccessMatrix } from "../helpers/accessMatrix";
+import { ANYONE, custom, role, shouldEnforceAccessMatrix } from "../helpers/accessMatrix";
 import { fheCatchUp, userDecrypt64, userDecryptBool } from "../helpers/fhevm";
 
 const MODEL_MANAGER_ROLE = ethers.id("MODEL_MANAGER_ROLE");
@@ -210,10 +210,10 @@ describe("PrivateScoring", function () {
         "cancelDefaultAdminTransfer()": role(DEFAULT_ADMIN_ROLE),
         "changeDefaultAdminDelay(uint48)": role(DEFAULT_ADMIN_ROLE),
         "rollbackDefaultAdminDelay()": role(DEFAULT_ADMIN_ROLE),
-        "acceptDefaultAdminTransfer()": ANYONE,
-        "grantRole(bytes32,address)": ANYONE,
-        "revokeRole(bytes32,address)": ANYONE,
-        "renounceRole(bytes32,address)": ANYONE,
+        "acceptDefaultAdminTransfer()": custom("AccessControlInvalidDefaultAdmin", []),
+        "grantRole(bytes32,address)": role(DEFAULT_ADMIN_ROLE),
+        "revokeRole(bytes32,address)": role(DEFAULT_ADMIN_ROLE),
+        "renounceRole(bytes32,address)": custom("AccessControlBadConfirmation", ["admin"]),
         "pause()": role(PAUSER_ROLE),
         "unpause()": role(PAUSER_ROLE),
         "upgradeToAndCall(address,bytes)": role(UPGRADER_ROLE),
@@ -224,6 +224,9 @@ describe("PrivateScoring", function () {
       args: {
         "setModel(int64[],int64,int64)": [[1n], 0n, 0n],
         "upgradeToAndCall(address,bytes)": [implementation, "0x"],
+        "grantRole(bytes32,address)": [PAUSER_ROLE, user.address],
+        "revokeRole(bytes32,address)": [PAUSER_ROLE, admin.address],
+        "renounceRole(bytes32,address)": [PAUSER_ROLE, admin.address],
       },
     };
   });
