@@ -73,6 +73,24 @@ export default async function (gas: GasRecorder): Promise<void> {
   await gas.record("claim_access", await market.claimAccess(id, buyers[101].address));
   await (await market.setGrantDelay(0)).wait();
 
+  // ERC-20 purchase (standard token, balance-diff accounting), steady state after a first sale.
+  const token = await ethers.deployContract("WeirdERC20");
+  const tokenAddress = await token.getAddress();
+  await (await market.setPaymentAssetAllowed(tokenAddress, true)).wait();
+  const encToken = await fhevm
+    .createEncryptedInput(marketAddress, seller.address)
+    .add256(ethers.toBigInt(ethers.randomBytes(32)))
+    .encrypt();
+  const tokenParams = { ...params([contributor.address]), priceAmount: 1_000_000n, paymentAsset: tokenAddress };
+  await (await market.connect(seller).list(tokenParams, encToken.handles[0], encToken.inputProof)).wait();
+  const tokenId = await market.marketConfig().then((c) => c[3]);
+  for (const b of buyers.slice(0, 2)) {
+    await (await token.mint(b.address, 10n ** 12n)).wait();
+    await (await token.connect(b).approve(marketAddress, ethers.MaxUint256)).wait();
+  }
+  await (await market.connect(buyers[0]).purchase(tokenId, 1_000_000n)).wait();
+  await gas.record("purchase_token_with_grant", await market.connect(buyers[1]).purchase(tokenId, 1_000_000n));
+
   await gas.record("withdraw_eth", await market.connect(seller).withdraw(ethers.ZeroAddress));
   await gas.record("sweep_protocol_fees_eth", await market.sweepProtocolFees(ethers.ZeroAddress));
 

@@ -161,7 +161,8 @@ interface IDataMarket {
     error DataMarketNothingToWithdraw(address account, address asset);
 
     /// @notice Lists a dataset sold by the caller. The key arrives as an encrypted input bound to this contract and
-    /// the caller; the contract keeps ACL access to it and grants it to the seller and to each paid buyer.
+    /// the caller; the contract keeps ACL access to it and grants it to each paid buyer. The seller, who encrypted
+    /// the key, is not granted access to the handle (it holds the plaintext; granting would cost ~41k gas).
     /// @param params The listing (see `ListingParams`).
     /// @param encryptedKey The dataset's decryption key, encrypted.
     /// @param inputProof The proof of `encryptedKey`.
@@ -206,8 +207,8 @@ interface IDataMarket {
     /// @notice Stops sales for good; seller only. Existing buyers keep access and can reclaim rotated keys.
     function delist(uint256 datasetId) external;
 
-    /// @notice Replaces the dataset key; seller only. Bumps `keyVersion`; the seller gets access to the new key and
-    /// buyers re-obtain it with `reclaimAccess`.
+    /// @notice Replaces the dataset key; seller only, also after delisting. Bumps `keyVersion`; licensed buyers
+    /// re-obtain access with `reclaimAccess` (O(1) each, no loop over buyers), new buyers get the new key directly.
     /// @param datasetId The dataset.
     /// @param encryptedKey The new key, encrypted for this contract and the caller.
     /// @param inputProof The proof of `encryptedKey`.
