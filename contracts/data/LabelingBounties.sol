@@ -16,22 +16,23 @@ contract LabelingBounties is AxonUpgradeable, ILabelingBounties {
 
     uint256 private constant BPS = 10_000;
     uint256 private constant MAX_OPTIONS = 15;
+    uint256 private constant MAX_LABELS_PER_ITEM = 64;
     uint256 private constant MAX_WINDOW_SECONDS = 365 days;
 
-    // A slot word: 0 = empty; top byte 0 = a commitment (248 bits); top byte 1 = revealed, 2 = settled, with the
-    // label in bits 160..167 and the labeller in bits 0..159.
-    uint256 private constant SLOT_TAG_SHIFT = 248;
-    uint256 private constant SLOT_REVEALED = 1;
-    uint256 private constant SLOT_SETTLED = 2;
-    uint256 private constant COMMITMENT_MASK = (uint256(1) << SLOT_TAG_SHIFT) - 1;
-    uint256 private constant LABEL_SHIFT = 160;
+    // A slot word: 0 = empty, else the commitment's low 248 bits; the top byte becomes SETTLED_TAG when settled.
+    // Whether a slot is revealed lives in its item word, so a reveal writes one word only.
+    uint256 private constant SETTLED_SHIFT = 248;
+    uint256 private constant SETTLED_TAG = uint256(1) << SETTLED_SHIFT;
+    uint256 private constant COMMITMENT_MASK = SETTLED_TAG - 1;
 
-    // An item word: 16-bit lanes 0..14 tally revealed labels per option; bits 240..247 hold the ItemStatus and bits
-    // 248..255 the majority label once finalised.
-    uint256 private constant LANE_BITS = 16;
-    uint256 private constant LANE_MASK = 0xffff;
+    // An item word: bits 0..63 flag the revealed slots; 8-bit lanes from bit 64 tally revealed labels per option
+    // (at most 64 each); bits 240..247 hold the ItemStatus and bits 248..255 the majority label once finalised.
+    uint256 private constant TALLY_SHIFT = 64;
+    uint256 private constant LANE_BITS = 8;
+    uint256 private constant LANE_MASK = 0xff;
     uint256 private constant STATUS_SHIFT = 240;
     uint256 private constant MAJORITY_SHIFT = 248;
+    uint256 private constant INDEX_BITS = 64;
 
     /// @custom:storage-location erc7201:axon.storage.LabelingBounties
     struct LabelingBountiesStorage {
@@ -71,8 +72,6 @@ contract LabelingBounties is AxonUpgradeable, ILabelingBounties {
             labelsPerItem: p.labelsPerItem,
             optionCount: p.optionCount,
             thresholdBps: p.thresholdBps,
-            revealedItems: 0,
-            unrevealedRefunded: false,
             requester: msg.sender,
             rewardWei: p.rewardWei,
             escrowedWei: fundedWei.toUint128(),
@@ -104,7 +103,7 @@ contract LabelingBounties is AxonUpgradeable, ILabelingBounties {
         }
         uint256 key = _slotKey(itemIndex, slot);
         uint256 current = $.slots[taskId][key];
-        if (current != 0) revert LabelingBountiesWrongSlotState(taskId, itemIndex, slot, _stateOf(current));
+        if (current != 0) revert LabelingBountiesWrongSlotState(taskId, itemIndex, slot, SlotState.Committed);
         $.slots[taskId][key] = word;
         emit LabelCommitted(taskId, itemIndex, msg.sender, slot);
     }
@@ -121,22 +120,17 @@ contract LabelingBounties is AxonUpgradeable, ILabelingBounties {
         }
         _checkIndices(taskId, itemIndex, slot, t.itemCount, t.labelsPerItem);
         if (label >= optionCount) revert LabelingBountiesInvalidLabel(taskId, label, optionCount);
-        uint256 key = _slotKey(itemIndex, slot);
-        uint256 current = $.slots[taskId][key];
-        if (current == 0 || current >> SLOT_TAG_SHIFT != 0) {
-            revert LabelingBountiesWrongSlotState(taskId, itemIndex, slot, _stateOf(current));
-        }
-        if (current != uint256(_commitment(taskId, itemIndex, msg.sender, label, salt)) & COMMITMENT_MASK) {
+        uint256 item = $.items[taskId][itemIndex];
+        uint256 revealedFlag = uint256(1) << slot;
+        if (item & revealedFlag != 0)
+            revert LabelingBountiesWrongSlotState(taskId, itemIndex, slot, SlotState.Revealed);
+        uint256 word = $.slots[taskId][_slotKey(itemIndex, slot)];
+        if (word == 0) revert LabelingBountiesWrongSlotState(taskId, itemIndex, slot, SlotState.Empty);
+        if (word != uint256(_commitment(taskId, itemIndex, msg.sender, label, salt)) & COMMITMENT_MASK) {
             revert LabelingBountiesCommitmentMismatch(taskId, itemIndex, slot, msg.sender);
         }
-        $.slots[taskId][key] =
-            (SLOT_REVEALED << SLOT_TAG_SHIFT) |
-            (uint256(label) << LABEL_SHIFT) |
-            uint256(uint160(msg.sender));
-        uint256 item = $.items[taskId][itemIndex];
-        // A tally never exceeds labelsPerItem < 2^16, so the increment stays inside its lane.
-        $.items[taskId][itemIndex] = item + (uint256(1) << (uint256(label) * LANE_BITS));
-        if (item == 0) ++t.revealedItems;
+        // A tally never exceeds labelsPerItem <= 64, so the increment stays inside its 8-bit lane.
+        $.items[taskId][itemIndex] = (item | revealedFlag) + (uint256(1) << (TALLY_SHIFT + uint256(label) * LANE_BITS));
         emit LabelRevealed(taskId, itemIndex, msg.sender, slot, label);
     }
 
@@ -144,8 +138,8 @@ contract LabelingBounties is AxonUpgradeable, ILabelingBounties {
     function finalizeItem(uint256 taskId, uint256 itemIndex) external {
         LabelingBountiesStorage storage $ = _s();
         Task storage t = _settlingTask(taskId);
+        if (itemIndex >= t.itemCount) revert LabelingBountiesItemOutOfRange(taskId, itemIndex, t.itemCount);
         uint256 item = $.items[taskId][itemIndex];
-        if (item == 0) revert LabelingBountiesItemNotRevealed(taskId, itemIndex);
         if (item >> STATUS_SHIFT != 0) revert LabelingBountiesItemFinalized(taskId, itemIndex);
         (uint256 majority, uint256 top, uint256 revealed, bool tie) = _tally(item, t.optionCount);
         bool resolved = !tie && top * BPS >= uint256(t.thresholdBps) * revealed;
@@ -162,46 +156,19 @@ contract LabelingBounties is AxonUpgradeable, ILabelingBounties {
     }
 
     /// @inheritdoc ILabelingBounties
-    function claim(uint256 taskId, uint256 itemIndex, uint256 slot) external {
-        LabelingBountiesStorage storage $ = _s();
-        Task storage t = $.tasks[taskId];
-        _checkIndices(taskId, itemIndex, slot, t.itemCount, t.labelsPerItem);
-        uint256 item = $.items[taskId][itemIndex];
-        if (item >> STATUS_SHIFT == 0) revert LabelingBountiesItemNotFinalized(taskId, itemIndex);
-        uint256 key = _slotKey(itemIndex, slot);
-        uint256 word = $.slots[taskId][key];
-        if (word >> SLOT_TAG_SHIFT != SLOT_REVEALED) {
-            revert LabelingBountiesWrongSlotState(taskId, itemIndex, slot, _stateOf(word));
-        }
-        address labeller = address(uint160(word));
-        uint256 label = (word >> LABEL_SHIFT) & 0xff;
-        $.slots[taskId][key] = (word & COMMITMENT_MASK) | (SLOT_SETTLED << SLOT_TAG_SHIFT);
+    function claim(
+        uint256 taskId,
+        uint256 itemIndex,
+        uint256 slot,
+        address labeller,
+        uint8 label,
+        bytes32 salt
+    ) external {
+        uint256 item = _settleSlot(taskId, itemIndex, slot, labeller, label, salt);
         bool resolved = ItemStatus((item >> STATUS_SHIFT) & 0xff) == ItemStatus.Resolved;
         bool accepted = resolved && label == item >> MAJORITY_SHIFT;
-        uint256 rewardWei;
-        Reputation storage rep = $.reputations[labeller];
-        if (accepted) {
-            rewardWei = t.rewardWei;
-            ++rep.accepted;
-            ++$.acceptedOf[taskId][labeller];
-            _release(t, rewardWei);
-            _credit(labeller, rewardWei);
-        } else if (resolved) {
-            ++rep.rejected;
-        }
+        uint256 rewardWei = _recordOutcome(taskId, labeller, resolved, accepted);
         emit LabelSettled(taskId, itemIndex, labeller, slot, accepted, rewardWei);
-    }
-
-    /// @inheritdoc ILabelingBounties
-    function refundUnrevealedItems(uint256 taskId) external {
-        Task storage t = _settlingTask(taskId);
-        if (t.unrevealedRefunded) revert LabelingBountiesAlreadyRefunded(taskId);
-        t.unrevealedRefunded = true;
-        uint256 items = uint256(t.itemCount) - t.revealedItems;
-        uint256 refundWei = items * t.labelsPerItem * t.rewardWei;
-        _release(t, refundWei);
-        _credit(t.requester, refundWei);
-        emit UnrevealedItemsRefunded(taskId, items, refundWei);
     }
 
     /// @inheritdoc ILabelingBounties
@@ -223,7 +190,7 @@ contract LabelingBounties is AxonUpgradeable, ILabelingBounties {
     /// @inheritdoc ILabelingBounties
     function isTaskFinished(uint256 taskId) public view returns (bool) {
         Task storage t = _s().tasks[taskId];
-        return t.unrevealedRefunded && t.finalizedItems == t.revealedItems;
+        return t.itemCount != 0 && t.finalizedItems == t.itemCount;
     }
 
     /// @inheritdoc ILabelingBounties
@@ -238,22 +205,15 @@ contract LabelingBounties is AxonUpgradeable, ILabelingBounties {
         uint256 options = $.tasks[taskId].optionCount;
         tallies = new uint16[](options);
         for (uint256 i; i < options; ++i) {
-            tallies[i] = uint16(item >> (i * LANE_BITS));
+            tallies[i] = uint16((item >> (TALLY_SHIFT + i * LANE_BITS)) & LANE_MASK);
         }
     }
 
     /// @inheritdoc ILabelingBounties
-    function slotState(
-        uint256 taskId,
-        uint256 itemIndex,
-        uint256 slot
-    ) external view returns (SlotState state, address labeller, uint8 label) {
-        uint256 word = _s().slots[taskId][_slotKey(itemIndex, slot)];
-        state = _stateOf(word);
-        if (state == SlotState.Revealed || state == SlotState.Settled) {
-            labeller = address(uint160(word));
-            label = uint8(word >> LABEL_SHIFT);
-        }
+    function slotState(uint256 taskId, uint256 itemIndex, uint256 slot) external view returns (SlotState) {
+        if (slot >= MAX_LABELS_PER_ITEM) return SlotState.Empty;
+        LabelingBountiesStorage storage $ = _s();
+        return _stateOf($.slots[taskId][_slotKey(itemIndex, slot)], $.items[taskId][itemIndex], slot);
     }
 
     /// @inheritdoc ILabelingBounties
@@ -297,10 +257,57 @@ contract LabelingBounties is AxonUpgradeable, ILabelingBounties {
         return _s().lastTaskId;
     }
 
+    /// @dev Checks that `slot` holds a revealed opening of (labeller, label, salt) on a finalised item, marks it
+    /// settled and returns the item word.
+    function _settleSlot(
+        uint256 taskId,
+        uint256 itemIndex,
+        uint256 slot,
+        address labeller,
+        uint8 label,
+        bytes32 salt
+    ) private returns (uint256 item) {
+        LabelingBountiesStorage storage $ = _s();
+        Task storage t = $.tasks[taskId];
+        _checkIndices(taskId, itemIndex, slot, t.itemCount, t.labelsPerItem);
+        item = $.items[taskId][itemIndex];
+        if (item >> STATUS_SHIFT == 0) revert LabelingBountiesItemNotFinalized(taskId, itemIndex);
+        uint256 key = _slotKey(itemIndex, slot);
+        uint256 word = $.slots[taskId][key];
+        SlotState state = _stateOf(word, item, slot);
+        if (state != SlotState.Revealed) revert LabelingBountiesWrongSlotState(taskId, itemIndex, slot, state);
+        if (word != uint256(_commitment(taskId, itemIndex, labeller, label, salt)) & COMMITMENT_MASK) {
+            revert LabelingBountiesCommitmentMismatch(taskId, itemIndex, slot, labeller);
+        }
+        $.slots[taskId][key] = word | SETTLED_TAG;
+    }
+
+    /// @dev Pays an accepted label and records the outcome in the labeller's reputation; returns the reward paid.
+    function _recordOutcome(
+        uint256 taskId,
+        address labeller,
+        bool resolved,
+        bool accepted
+    ) private returns (uint256 rewardWei) {
+        LabelingBountiesStorage storage $ = _s();
+        Reputation storage rep = $.reputations[labeller];
+        if (accepted) {
+            Task storage t = $.tasks[taskId];
+            rewardWei = t.rewardWei;
+            ++rep.accepted;
+            ++$.acceptedOf[taskId][labeller];
+            _release(t, rewardWei);
+            _credit(labeller, rewardWei);
+        } else if (resolved) {
+            ++rep.rejected;
+        }
+    }
+
     function _checkParams(TaskParams calldata p) private view {
         if (p.merkleRoot == bytes32(0)) revert LabelingBountiesInvalidParam("merkleRoot");
         if (p.itemCount == 0) revert LabelingBountiesInvalidParam("itemCount");
-        if (p.labelsPerItem == 0) revert LabelingBountiesInvalidParam("labelsPerItem");
+        if (p.labelsPerItem == 0 || p.labelsPerItem > MAX_LABELS_PER_ITEM)
+            revert LabelingBountiesInvalidParam("labelsPerItem");
         if (p.optionCount < 2 || p.optionCount > MAX_OPTIONS) revert LabelingBountiesInvalidParam("optionCount");
         if (p.thresholdBps == 0 || p.thresholdBps > BPS) revert LabelingBountiesInvalidParam("thresholdBps");
         if (p.rewardWei == 0) revert LabelingBountiesInvalidParam("rewardWei");
@@ -356,7 +363,7 @@ contract LabelingBounties is AxonUpgradeable, ILabelingBounties {
         uint256 options
     ) private pure returns (uint256 majority, uint256 top, uint256 revealed, bool tie) {
         for (uint256 i; i < options; ++i) {
-            uint256 count = (item >> (i * LANE_BITS)) & LANE_MASK;
+            uint256 count = (item >> (TALLY_SHIFT + i * LANE_BITS)) & LANE_MASK;
             revealed += count;
             if (count > top) {
                 (majority, top, tie) = (i, count, false);
@@ -376,16 +383,15 @@ contract LabelingBounties is AxonUpgradeable, ILabelingBounties {
         return keccak256(abi.encode(taskId, itemIndex, labeller, label, salt));
     }
 
-    function _stateOf(uint256 word) private pure returns (SlotState) {
+    function _stateOf(uint256 word, uint256 item, uint256 slot) private pure returns (SlotState) {
         if (word == 0) return SlotState.Empty;
-        uint256 tag = word >> SLOT_TAG_SHIFT;
-        if (tag == 0) return SlotState.Committed;
-        return tag == SLOT_REVEALED ? SlotState.Revealed : SlotState.Settled;
+        if (word & SETTLED_TAG != 0) return SlotState.Settled;
+        return item & (uint256(1) << slot) != 0 ? SlotState.Revealed : SlotState.Committed;
     }
 
     function _slotKey(uint256 itemIndex, uint256 slot) private pure returns (uint256) {
-        // Callers check itemIndex < 2^32 and slot < 2^16 first, so distinct (item, slot) pairs never share a key.
-        return (itemIndex << LANE_BITS) | slot;
+        // Callers check itemIndex < 2^32 and slot < 64 first, so distinct (item, slot) pairs never share a key.
+        return (itemIndex << INDEX_BITS) | slot;
     }
 
     function _s() private pure returns (LabelingBountiesStorage storage $) {

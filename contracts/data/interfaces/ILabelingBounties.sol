@@ -8,15 +8,18 @@ pragma solidity 0.8.28;
 /// item, then reveals during the reveal window. After the reveal deadline anyone finalises an item (the label with
 /// the strictly largest tally wins if its share of the revealed labels reaches the task threshold) and settles each
 /// revealed slot: agreeing labels are credited the reward, disagreeing ones count as rejected in the labeller's
-/// reputation. Unfilled, unrevealed, minority and unresolved slots refund the requester. Every call is O(1) in the
-/// number of items and labellers (finalising an item is O(label options), at most 15). Payouts are pull credits.
+/// reputation. Finalising an item credits the requester every slot of it that will not be paid: unfilled,
+/// unrevealed, minority, or all of them if the item is unresolved (a tie, a share below the threshold, no reveal).
+/// Every call is O(1) in the number of items and labellers (finalising is O(label options), at most 15); no call
+/// loops over items, so the requester finalises each item, labelled or not, to recover its escrow. Payouts are
+/// pull credits. A reveal writes only its item's word: the slot's revealed flag and the tally share that word.
 /// Accounting invariant: balance = total credits + total escrow of open tasks + royalties held for labellers.
 interface ILabelingBounties {
     /// @notice What a requester supplies to fund a task.
     /// @param merkleRoot Root of the tree whose leaves are keccak256(bytes.concat(keccak256(abi.encode(itemIndex,
     /// itemHash)))) (OpenZeppelin StandardMerkleTree leaf encoding of (uint256, bytes32)).
     /// @param itemCount Number of items (leaf indices 0 .. itemCount - 1).
-    /// @param labelsPerItem Labels wanted per item, i.e. slots per item.
+    /// @param labelsPerItem Labels wanted per item, i.e. slots per item, 1 to 64.
     /// @param optionCount Number of label options (labels 0 .. optionCount - 1), 2 to 15.
     /// @param thresholdBps Minimum share of the revealed labels the winning label needs, 1 to 10000.
     /// @param commitDeadline Last second at which commits are accepted.
@@ -42,8 +45,6 @@ interface ILabelingBounties {
         uint16 labelsPerItem;
         uint8 optionCount;
         uint16 thresholdBps;
-        uint32 revealedItems;
-        bool unrevealedRefunded;
         address requester;
         uint96 rewardWei;
         uint128 escrowedWei;
@@ -60,8 +61,8 @@ interface ILabelingBounties {
         Unresolved
     }
 
-    /// @notice A slot's state: `Empty`, `Committed` (hash stored), `Revealed` (labeller and label stored) or
-    /// `Settled` (paid or rejected).
+    /// @notice A slot's state: `Empty`, `Committed` (commitment stored), `Revealed` (label counted in the item's
+    /// tally; labeller and label are in `LabelRevealed`) or `Settled` (paid or rejected by `claim`).
     enum SlotState {
         Empty,
         Committed,
@@ -105,8 +106,6 @@ interface ILabelingBounties {
         bool accepted,
         uint256 rewardWei
     );
-    /// @notice The escrow of the `itemCount` items that received no reveal was credited to the requester.
-    event UnrevealedItemsRefunded(uint256 indexed taskId, uint256 itemCount, uint256 refundWei);
     /// @notice A pull credit was paid out.
     event CreditWithdrawn(address indexed account, uint256 amountWei);
 
@@ -132,18 +131,14 @@ interface ILabelingBounties {
     error LabelingBountiesZeroCommitment();
     /// @notice The slot is not in the state the call needs.
     error LabelingBountiesWrongSlotState(uint256 taskId, uint256 itemIndex, uint256 slot, SlotState state);
-    /// @notice The revealed (label, salt) does not hash, with the caller's address, to the slot's commitment.
+    /// @notice (label, salt) does not hash, with the labeller's address, to the slot's commitment.
     error LabelingBountiesCommitmentMismatch(uint256 taskId, uint256 itemIndex, uint256 slot, address labeller);
     /// @notice The label is not below the task's option count.
     error LabelingBountiesInvalidLabel(uint256 taskId, uint8 label, uint8 optionCount);
-    /// @notice The item received no reveal: its escrow is refunded by `refundUnrevealedItems`.
-    error LabelingBountiesItemNotRevealed(uint256 taskId, uint256 itemIndex);
     /// @notice The item is already finalised.
     error LabelingBountiesItemFinalized(uint256 taskId, uint256 itemIndex);
     /// @notice The item is not finalised yet.
     error LabelingBountiesItemNotFinalized(uint256 taskId, uint256 itemIndex);
-    /// @notice The unrevealed items of this task were already refunded.
-    error LabelingBountiesAlreadyRefunded(uint256 taskId);
     /// @notice There is no credit to withdraw.
     error LabelingBountiesNothingToWithdraw(address account);
 
@@ -177,22 +172,29 @@ interface ILabelingBounties {
     function reveal(uint256 taskId, uint256 itemIndex, uint256 slot, uint8 label, bytes32 salt) external;
 
     /// @notice Fixes an item's outcome after the reveal deadline and credits the requester the escrow of its slots
-    /// that will not be paid. Callable by anyone, once per item that received at least one reveal.
+    /// that will not be paid (all of them for an item without reveals). Callable by anyone, once per item.
     /// @param taskId The task.
     /// @param itemIndex The item.
     function finalizeItem(uint256 taskId, uint256 itemIndex) external;
 
     /// @notice Settles a revealed slot of a finalised item: credits its labeller the reward if the label is the
-    /// item's majority label, and records the outcome in the labeller's reputation. Callable by anyone, once.
+    /// item's majority label (reputation accepted + 1), else, if the item was resolved, records a rejection; a label
+    /// of an unresolved item changes no reputation. Callable by anyone (the opening is public in `LabelRevealed`),
+    /// once per slot.
     /// @param taskId The task.
     /// @param itemIndex The item.
     /// @param slot The revealed slot.
-    function claim(uint256 taskId, uint256 itemIndex, uint256 slot) external;
-
-    /// @notice After the reveal deadline, credits the requester the escrow of every item that received no reveal.
-    /// Callable by anyone, once per task.
-    /// @param taskId The task.
-    function refundUnrevealedItems(uint256 taskId) external;
+    /// @param labeller The labeller who revealed the slot.
+    /// @param label The revealed label.
+    /// @param salt The revealed salt.
+    function claim(
+        uint256 taskId,
+        uint256 itemIndex,
+        uint256 slot,
+        address labeller,
+        uint8 label,
+        bytes32 salt
+    ) external;
 
     /// @notice Pays out the caller's whole pull credit.
     function withdraw() external;
@@ -200,7 +202,7 @@ interface ILabelingBounties {
     /// @notice The task `taskId` (all zero if unknown).
     function getTask(uint256 taskId) external view returns (Task memory);
 
-    /// @notice Whether every item that received a reveal is finalised and the unrevealed items are refunded.
+    /// @notice Whether every item of the task is finalised (its accepted-label count is then final).
     function isTaskFinished(uint256 taskId) external view returns (bool);
 
     /// @notice An item's outcome and its revealed-label tally per option (index = label).
@@ -212,12 +214,8 @@ interface ILabelingBounties {
         uint256 itemIndex
     ) external view returns (ItemStatus status, uint8 majorityLabel, uint16[] memory tallies);
 
-    /// @notice A slot's state and, once revealed, its labeller and label.
-    function slotState(
-        uint256 taskId,
-        uint256 itemIndex,
-        uint256 slot
-    ) external view returns (SlotState state, address labeller, uint8 label);
+    /// @notice A slot's state.
+    function slotState(uint256 taskId, uint256 itemIndex, uint256 slot) external view returns (SlotState);
 
     /// @notice The commitment a labeller must submit for (taskId, itemIndex, label, salt).
     function commitmentOf(
