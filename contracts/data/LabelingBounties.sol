@@ -3,15 +3,9 @@ pragma solidity 0.8.28;
 
 import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
-import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {Address} from "@openzeppelin/contracts/utils/Address.sol";
-import {FHE} from "@fhevm/solidity/lib/FHE.sol";
-import {ZamaConfig} from "@fhevm/solidity/config/ZamaConfig.sol";
-import {euint256, externalEuint256} from "encrypted-types/EncryptedTypes.sol";
 import {AxonUpgradeable} from "../common/AxonUpgradeable.sol";
 import {ILabelingBounties} from "./interfaces/ILabelingBounties.sol";
-import {IDataMarket} from "./interfaces/IDataMarket.sol";
-import {LabelingRoyaltySink} from "./LabelingRoyaltySink.sol";
 
 /// @title LabelingBounties
 /// @notice Commit-reveal labelling bounties paid in ETH for labels that agree with each item's majority.
@@ -24,7 +18,6 @@ contract LabelingBounties is AxonUpgradeable, ILabelingBounties {
     uint256 private constant MAX_OPTIONS = 15;
     uint256 private constant MAX_LABELS_PER_ITEM = 64;
     uint256 private constant MAX_WINDOW_SECONDS = 365 days;
-    uint256 private constant ROYALTY_PRECISION = 1e18;
 
     // A slot word: 0 = empty, else the commitment's low 248 bits; the top byte becomes SETTLED_TAG when settled.
     // Whether a slot is revealed lives in its item word, so a reveal writes one word only.
@@ -52,11 +45,7 @@ contract LabelingBounties is AxonUpgradeable, ILabelingBounties {
         mapping(uint256 taskId => mapping(address labeller => uint256)) acceptedOf;
         mapping(address labeller => Reputation) reputations;
         mapping(address account => uint256) credits;
-        address dataMarket;
-        uint256 totalRoyaltyHeldWei;
-        mapping(uint256 taskId => Export) exports;
-        mapping(address sink => uint256 taskId) taskOfSink;
-        mapping(uint256 taskId => mapping(address labeller => uint256)) royaltyCreditedWei;
+        address exporter;
     }
 
     // keccak256(abi.encode(uint256(keccak256("axon.storage.LabelingBounties")) - 1)) & ~bytes32(uint256(0xff))
@@ -66,13 +55,6 @@ contract LabelingBounties is AxonUpgradeable, ILabelingBounties {
     /// @param adminDelaySeconds Delay before a default-admin transfer can be accepted.
     function initialize(address admin, uint48 adminDelaySeconds) external initializer {
         __AxonUpgradeable_init(admin, adminDelaySeconds);
-        // The fhevm coprocessor config lives in its own namespaced slot, so it is set per proxy here.
-        FHE.setCoprocessor(ZamaConfig.getEthereumCoprocessorConfig());
-    }
-
-    /// @notice Accepts ETH only from this contract's royalty sinks (see `pullRoyalties`).
-    receive() external payable {
-        if (_s().taskOfSink[msg.sender] == 0) revert LabelingBountiesUnexpectedEth(msg.sender);
     }
 
     /// @inheritdoc ILabelingBounties
@@ -202,86 +184,31 @@ contract LabelingBounties is AxonUpgradeable, ILabelingBounties {
     }
 
     /// @inheritdoc ILabelingBounties
-    function setDataMarket(address dataMarket_) external onlyRole(DEFAULT_ADMIN_ROLE) {
-        if (dataMarket_ == address(0)) revert LabelingBountiesZeroAddress("dataMarket");
-        _s().dataMarket = dataMarket_;
-        emit DataMarketSet(dataMarket_);
+    function setExporter(address exporter_) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        if (exporter_ == address(0)) revert LabelingBountiesZeroAddress("exporter");
+        _s().exporter = exporter_;
+        emit ExporterSet(exporter_);
     }
 
     /// @inheritdoc ILabelingBounties
-    function exportToMarket(
-        uint256 taskId,
-        IDataMarket.ListingParams calldata params,
-        uint16 labellerRoyaltyBps,
-        externalEuint256 encryptedKey,
-        bytes calldata inputProof
-    ) external whenNotPaused nonReentrant returns (uint256 datasetId) {
+    function recordExport(uint256 taskId, address requester) external whenNotPaused returns (uint256 acceptedLabels) {
         LabelingBountiesStorage storage $ = _s();
+        if (msg.sender != $.exporter) revert LabelingBountiesNotExporter(msg.sender);
         Task storage t = $.tasks[taskId];
-        address market = $.dataMarket;
-        if (market == address(0)) revert LabelingBountiesDataMarketNotSet();
-        if (msg.sender != t.requester) revert LabelingBountiesNotRequester(taskId, msg.sender);
+        if (requester != t.requester) revert LabelingBountiesNotRequester(taskId, requester);
         if (t.finalizedItems != t.itemCount) {
             revert LabelingBountiesTaskNotFinished(taskId, t.finalizedItems, t.itemCount);
         }
         if (t.exported) revert LabelingBountiesAlreadyExported(taskId);
-        if (t.acceptedLabels == 0) revert LabelingBountiesNoAcceptedLabels(taskId);
-        if (params.paymentAsset != address(0)) revert LabelingBountiesUnsupportedPaymentAsset(params.paymentAsset);
+        acceptedLabels = t.acceptedLabels;
+        if (acceptedLabels == 0) revert LabelingBountiesNoAcceptedLabels(taskId);
         t.exported = true;
-        address sink = address(new LabelingRoyaltySink(IDataMarket(market)));
-        $.taskOfSink[sink] = taskId;
-        euint256 key = FHE.fromExternal(encryptedKey, inputProof);
-        FHE.allowTransient(key, market);
-        datasetId = IDataMarket(market).listFor(msg.sender, _withSink(params, sink, labellerRoyaltyBps), key);
-        $.exports[taskId] = Export({datasetId: datasetId, sink: sink, royaltyPerLabel: 0, receivedWei: 0});
-        emit TaskExported(taskId, datasetId, sink, labellerRoyaltyBps);
+        emit ExportRecorded(taskId, msg.sender);
     }
 
     /// @inheritdoc ILabelingBounties
-    function pullRoyalties(uint256 taskId) external nonReentrant {
-        LabelingBountiesStorage storage $ = _s();
-        Export storage e = $.exports[taskId];
-        address sink = e.sink;
-        if (sink == address(0)) revert LabelingBountiesNotExported(taskId);
-        uint256 amountWei = LabelingRoyaltySink(payable(sink)).pull();
-        if (amountWei == 0) revert LabelingBountiesNoRoyalties(taskId);
-        uint256 acc = e.royaltyPerLabel + Math.mulDiv(amountWei, ROYALTY_PRECISION, $.tasks[taskId].acceptedLabels);
-        e.royaltyPerLabel = acc;
-        e.receivedWei += amountWei;
-        $.totalRoyaltyHeldWei += amountWei;
-        emit RoyaltiesPulled(taskId, amountWei, acc);
-    }
-
-    /// @inheritdoc ILabelingBounties
-    function claimRoyalty(uint256 taskId, address labeller) external {
-        LabelingBountiesStorage storage $ = _s();
-        if ($.exports[taskId].sink == address(0)) revert LabelingBountiesNotExported(taskId);
-        uint256 owedWei = _royaltyOwed(taskId, labeller);
-        if (owedWei == 0) revert LabelingBountiesNothingToClaim(taskId, labeller);
-        $.royaltyCreditedWei[taskId][labeller] += owedWei;
-        $.totalRoyaltyHeldWei -= owedWei;
-        _credit(labeller, owedWei);
-        emit RoyaltyClaimed(taskId, labeller, owedWei);
-    }
-
-    /// @inheritdoc ILabelingBounties
-    function exportOf(uint256 taskId) external view returns (Export memory) {
-        return _s().exports[taskId];
-    }
-
-    /// @inheritdoc ILabelingBounties
-    function royaltyOwed(uint256 taskId, address labeller) external view returns (uint256) {
-        return _royaltyOwed(taskId, labeller);
-    }
-
-    /// @inheritdoc ILabelingBounties
-    function totalRoyaltyHeld() external view returns (uint256) {
-        return _s().totalRoyaltyHeldWei;
-    }
-
-    /// @inheritdoc ILabelingBounties
-    function dataMarket() external view returns (address) {
-        return _s().dataMarket;
+    function exporter() external view returns (address) {
+        return _s().exporter;
     }
 
     /// @inheritdoc ILabelingBounties
@@ -403,36 +330,6 @@ contract LabelingBounties is AxonUpgradeable, ILabelingBounties {
         } else if (resolved) {
             ++rep.rejected;
         }
-    }
-
-    /// @dev Accepted labels times the accumulator, less what was already credited. Accepted counts and the
-    /// accumulator only grow, and Σ accepted ≤ the task's accepted labels, so the sum owed never exceeds what arrived.
-    function _royaltyOwed(uint256 taskId, address labeller) private view returns (uint256) {
-        LabelingBountiesStorage storage $ = _s();
-        uint256 earnedWei = Math.mulDiv(
-            $.acceptedOf[taskId][labeller],
-            $.exports[taskId].royaltyPerLabel,
-            ROYALTY_PRECISION
-        );
-        return earnedWei - $.royaltyCreditedWei[taskId][labeller];
-    }
-
-    /// @dev The listing with the task's sink appended to the contributors at `labellerRoyaltyBps`.
-    function _withSink(
-        IDataMarket.ListingParams calldata params,
-        address sink,
-        uint16 labellerRoyaltyBps
-    ) private pure returns (IDataMarket.ListingParams memory listing) {
-        listing = params;
-        uint256 n = params.contributors.length;
-        address[] memory contributors = new address[](n + 1);
-        uint16[] memory bps = new uint16[](params.contributorBps.length + 1);
-        for (uint256 i; i < n; ++i) contributors[i] = params.contributors[i];
-        for (uint256 i; i < params.contributorBps.length; ++i) bps[i] = params.contributorBps[i];
-        contributors[n] = sink;
-        bps[params.contributorBps.length] = labellerRoyaltyBps;
-        listing.contributors = contributors;
-        listing.contributorBps = bps;
     }
 
     function _checkParams(TaskParams calldata p) private view {

@@ -1,9 +1,6 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
-import {externalEuint256} from "encrypted-types/EncryptedTypes.sol";
-import {IDataMarket} from "./IDataMarket.sol";
-
 /// @title ILabelingBounties
 /// @notice Funded labelling tasks with commit-reveal labels. A requester escrows `itemCount * labelsPerItem` rewards
 /// (ETH only) for items committed as a Merkle root. Each item has `labelsPerItem` numbered slots; a labeller takes a
@@ -16,10 +13,10 @@ import {IDataMarket} from "./IDataMarket.sol";
 /// Every call is O(1) in the number of items and labellers (finalising is O(label options), at most 15); no call
 /// loops over items, so the requester finalises each item, labelled or not, to recover its escrow. Payouts are
 /// pull credits. A reveal writes only its item's word: the slot's revealed flag and the tally share that word.
-/// A finished task can be listed on the DataMarket in one call (`exportToMarket`); a per-task royalty sink is its
-/// labellers' contributor entry, and the royalties it collects are split by accepted labels through an O(1)
-/// accumulator (`pullRoyalties`, then each labeller's `claimRoyalty`).
-/// Accounting invariant: balance = total credits + total escrow + royalties held for labellers.
+/// A finished task is listed on the DataMarket in one call to the LabelingBountiesExporter (kept apart so that this
+/// contract stays under the EIP-170 size limit), which records the export here; the task's LabelingRoyaltySink is
+/// the labellers' contributor entry and splits what it collects by `acceptedLabelsOf` in O(1) per labeller.
+/// Accounting invariant: balance = total credits + total escrow.
 interface ILabelingBounties {
     /// @notice What a requester supplies to fund a task.
     /// @param merkleRoot Root of the tree whose leaves are keccak256(bytes.concat(keccak256(abi.encode(itemIndex,
@@ -76,18 +73,6 @@ interface ILabelingBounties {
         Settled
     }
 
-    /// @notice A task's DataMarket listing and its royalty accumulator.
-    /// @param datasetId The DataMarket dataset id.
-    /// @param sink The task's royalty contributor on the DataMarket.
-    /// @param royaltyPerLabel Royalties received per accepted label, scaled by 1e18.
-    /// @param receivedWei Royalties received so far.
-    struct Export {
-        uint256 datasetId;
-        address sink;
-        uint256 royaltyPerLabel;
-        uint256 receivedWei;
-    }
-
     /// @notice A labeller's all-time record of settled labels.
     struct Reputation {
         uint64 accepted;
@@ -126,14 +111,10 @@ interface ILabelingBounties {
     );
     /// @notice A pull credit was paid out.
     event CreditWithdrawn(address indexed account, uint256 amountWei);
-    /// @notice The DataMarket used by `exportToMarket` was set.
-    event DataMarketSet(address indexed dataMarket);
-    /// @notice A finished task was listed on the DataMarket with `sink` as its labellers' royalty contributor.
-    event TaskExported(uint256 indexed taskId, uint256 indexed datasetId, address sink, uint16 labellerRoyaltyBps);
-    /// @notice Royalties collected by the task's sink arrived; `royaltyPerLabel` is the new accumulator value.
-    event RoyaltiesPulled(uint256 indexed taskId, uint256 amountWei, uint256 royaltyPerLabel);
-    /// @notice A labeller's royalty share of a task was credited.
-    event RoyaltyClaimed(uint256 indexed taskId, address indexed labeller, uint256 amountWei);
+    /// @notice The exporter allowed to record exports was set.
+    event ExporterSet(address indexed exporter);
+    /// @notice A finished task was exported through `exporter`; its accepted-label counts are final.
+    event ExportRecorded(uint256 indexed taskId, address indexed exporter);
 
     /// @notice A task parameter is out of range; `what` names it.
     error LabelingBountiesInvalidParam(string what);
@@ -175,20 +156,10 @@ interface ILabelingBounties {
     error LabelingBountiesTaskNotFinished(uint256 taskId, uint256 finalizedItems, uint256 itemCount);
     /// @notice The task was already exported.
     error LabelingBountiesAlreadyExported(uint256 taskId);
-    /// @notice The task was not exported.
-    error LabelingBountiesNotExported(uint256 taskId);
     /// @notice A task without accepted labels has no labellers to pay royalties to.
     error LabelingBountiesNoAcceptedLabels(uint256 taskId);
-    /// @notice Exported datasets must be priced in ETH (royalties are accounted in ETH).
-    error LabelingBountiesUnsupportedPaymentAsset(address asset);
-    /// @notice No DataMarket is configured.
-    error LabelingBountiesDataMarketNotSet();
-    /// @notice ETH arrived from an address that is not a royalty sink of this contract.
-    error LabelingBountiesUnexpectedEth(address sender);
-    /// @notice The task's sink had no royalties to forward.
-    error LabelingBountiesNoRoyalties(uint256 taskId);
-    /// @notice The labeller has no unclaimed royalty share in this task.
-    error LabelingBountiesNothingToClaim(uint256 taskId, address labeller);
+    /// @notice Only the configured exporter may record exports.
+    error LabelingBountiesNotExporter(address caller);
 
     /// @notice Creates a task and escrows its full reward budget.
     /// @param params The task parameters; msg.value must equal itemCount * labelsPerItem * rewardWei.
@@ -247,39 +218,14 @@ interface ILabelingBounties {
     /// @notice Pays out the caller's whole pull credit.
     function withdraw() external;
 
-    /// @notice Sets the DataMarket that `exportToMarket` lists on; admin only. The DataMarket must grant this
-    /// contract its LISTER_ROLE.
-    function setDataMarket(address dataMarket) external;
+    /// @notice Sets the LabelingBountiesExporter allowed to record exports; admin only.
+    function setExporter(address exporter) external;
 
-    /// @notice Lists a finished task's labelled set on the DataMarket in one call, with the requester as seller and
-    /// a new per-task royalty sink as the labellers' contributor at `labellerRoyaltyBps` (appended to the requester's
-    /// own contributors). The dataset key arrives as an encrypted input created for (this contract, requester); this
-    /// contract verifies it and hands it to the DataMarket. Requester only, once per task, when not paused.
-    /// @param taskId The finished task (every item finalised, at least one accepted label).
-    /// @param params The listing; `paymentAsset` must be ETH (`address(0)`).
-    /// @param labellerRoyaltyBps The labellers' share of every sale, split by accepted labels.
-    /// @param encryptedKey The dataset's decryption key, encrypted.
-    /// @param inputProof The proof of `encryptedKey`.
-    /// @return datasetId The DataMarket dataset id.
-    function exportToMarket(
-        uint256 taskId,
-        IDataMarket.ListingParams calldata params,
-        uint16 labellerRoyaltyBps,
-        externalEuint256 encryptedKey,
-        bytes calldata inputProof
-    ) external returns (uint256 datasetId);
-
-    /// @notice Collects the royalties credited to an exported task's sink on the DataMarket and adds them to the
-    /// task's per-accepted-label accumulator. Callable by anyone.
-    /// @param taskId The exported task.
-    function pullRoyalties(uint256 taskId) external;
-
-    /// @notice Credits `labeller` its share of an exported task's royalties: accepted labels in the task times the
-    /// accumulator, less what it was already credited. Labels accepted by a later `claim` earn the full history.
-    /// Callable by anyone.
-    /// @param taskId The exported task.
-    /// @param labeller The labeller.
-    function claimRoyalty(uint256 taskId, address labeller) external;
+    /// @notice Marks a finished task exported; exporter only, once per task, when not paused.
+    /// @param taskId The task: every item finalised, at least one accepted label.
+    /// @param requester The account exporting, which must be the task's requester.
+    /// @return acceptedLabels The task's (final) number of accepted labels, the royalty split's denominator.
+    function recordExport(uint256 taskId, address requester) external returns (uint256 acceptedLabels);
 
     /// @notice The task `taskId` (all zero if unknown).
     function getTask(uint256 taskId) external view returns (Task memory);
@@ -326,15 +272,6 @@ interface ILabelingBounties {
     /// @notice Id of the most recently created task (0 if none).
     function lastTaskId() external view returns (uint256);
 
-    /// @notice The DataMarket listing of a task (all zero if not exported).
-    function exportOf(uint256 taskId) external view returns (Export memory);
-
-    /// @notice The royalty share `labeller` could claim now in `taskId`.
-    function royaltyOwed(uint256 taskId, address labeller) external view returns (uint256);
-
-    /// @notice Royalties received and not yet credited to labellers (including rounding dust).
-    function totalRoyaltyHeld() external view returns (uint256);
-
-    /// @notice The DataMarket used by `exportToMarket`.
-    function dataMarket() external view returns (address);
+    /// @notice The exporter allowed to record exports.
+    function exporter() external view returns (address);
 }
