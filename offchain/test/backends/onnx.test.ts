@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import fc from "fast-check";
 import {
   createBackend,
   ErrorCode,
@@ -66,6 +67,26 @@ describe("onnx backend on the bundled digit model", () => {
       const [single] = await backend.infer([images[k]]);
       assert.deepEqual(single, batched[k]);
     }
+  });
+
+  it("gives every item the result it gets alone, whatever batch it lands in", async () => {
+    const pool = data.test.images.slice(0, 64);
+    const alone = new Map<number, InferenceResult>();
+    for (let k = 0; k < pool.length; k++) alone.set(k, (await backend.infer([pool[k]]))[0]);
+    const bad = [new Uint8Array(12), new Uint8Array(1025)];
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.integer({ min: -bad.length, max: pool.length - 1 }), { maxLength: 96 }),
+        async (picks) => {
+          const results = await backend.infer(picks.map((k) => (k < 0 ? bad[-k - 1] : pool[k])));
+          picks.forEach((k, i) => {
+            if (k >= 0) assert.deepEqual(results[i], alone.get(k));
+            else assert.equal(results[i].ok, false);
+          });
+        },
+      ),
+      { numRuns: process.env.DEEP ? 500 : 40, seed: 11 },
+    );
   });
 
   it("reports cpu as the provider in use", () => {
