@@ -135,6 +135,25 @@ describe("onnx backend edge cases", () => {
     }
   });
 
+  it("falls back to cpu when webgpu finds no adapter", async (t) => {
+    const [webgpu] = await probeExecutionProviders(MODEL, ["webgpu"]);
+    if (webgpu.available) return t.skip("webgpu is available on this host");
+    const { logger, lines } = capturingLogger();
+    const backend = await createBackend(spec({ executionProvider: "webgpu" }), logger);
+    try {
+      assert.equal(backend.provider, "cpu");
+      const warnings = lines().filter((l) => l.level === 40);
+      assert.deepEqual(
+        warnings.map((w) => w.requested),
+        ["webgpu"],
+      );
+      const [result] = await backend.infer([new Uint8Array(784)]);
+      assert.equal(result.ok, true);
+    } finally {
+      await backend.close();
+    }
+  });
+
   it("answers InferenceFailed for an item whose logits are not finite", async () => {
     const mlp = new Mlp([4], new Prng(1));
     mlp.layers[1].bias[2] = NaN;
