@@ -154,6 +154,21 @@ describe("onnx backend edge cases", () => {
     }
   });
 
+  it("feeds a float32-input model bytes / 255, matching the same weights with the preprocessing in the graph", async () => {
+    const mlp = new Mlp([16], new Prng(3));
+    const dir = mkdtempSync(join(tmpdir(), "axon-onnx-"));
+    writeFileSync(join(dir, "u8.onnx"), exportMlp(mlp.layers, "uint8 input"));
+    writeFileSync(join(dir, "f32.onnx"), exportMlp(mlp.layers, "float input", { floatInput: true }));
+    const u8 = await createBackend(spec({ path: join(dir, "u8.onnx") }), capturingLogger().logger);
+    const f32 = await createBackend(spec({ path: join(dir, "f32.onnx") }), capturingLogger().logger);
+    try {
+      const images = loadMnist().test.images.slice(0, 32);
+      assert.deepEqual(await f32.infer(images), await u8.infer(images));
+    } finally {
+      await Promise.all([u8.close(), f32.close()]);
+    }
+  });
+
   it("answers InferenceFailed for an item whose logits are not finite", async () => {
     const mlp = new Mlp([4], new Prng(1));
     mlp.layers[1].bias[2] = NaN;
