@@ -10,8 +10,8 @@ export const TRANSITIONS: Record<RequestState, readonly RequestState[]> = {
   inferred: ["submitted", "expired", "failed", "seen"],
   // back to inferred when the transaction is dropped, reverted or reorged out while the request is still open
   submitted: ["confirmed", "inferred", "expired", "failed"],
-  // a reorg deeper than `confirmations` can reopen a request we fulfilled
-  confirmed: ["inferred"],
+  // a reorg deeper than `confirmations` can orphan our fulfilment: the same signed transaction goes out again
+  confirmed: ["submitted"],
   failed: [],
   expired: ["seen"],
 };
@@ -497,7 +497,7 @@ export class Store {
         .run(this.key.chainId, this.key.contract, nonce, gasLimit, JSON.stringify(requestIds.map(String)), now, sentBlock);
       const batchId = Number(res.lastInsertRowid);
       this.addTx(batchId, tx);
-      this.transition(requestIds, "submitted", { batchId, incSubmitAttempts: true }, ["inferred"]);
+      this.transition(requestIds, "submitted", { batchId }, ["inferred"]);
       return this.getBatch(batchId)!;
     })();
   }
@@ -517,6 +517,11 @@ export class Store {
       this.addTx(batchId, tx);
       this.db.prepare("UPDATE batches SET bumps = bumps + 1, sent_block = ? WHERE id = ?").run(sentBlock, batchId);
     })();
+  }
+
+  /** Restarts the bump clock of a batch that is re-broadcast unchanged (fees at the cap). */
+  touchBatch(batchId: number, sentBlock: number): void {
+    this.db.prepare("UPDATE batches SET sent_block = ? WHERE id = ?").run(sentBlock, batchId);
   }
 
   getBatch(id: number): BatchRow | undefined {
