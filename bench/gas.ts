@@ -51,7 +51,9 @@ async function main() {
     }
   }
   writeFileSync(out, JSON.stringify(snapshot, null, 2) + "\n");
-  console.log(`wrote ${path.relative(hre.config.paths.root, out)} (${Object.keys(snapshot.operations).length} operations)`);
+  console.log(
+    `wrote ${path.relative(hre.config.paths.root, out)} (${Object.keys(snapshot.operations).length} operations)`,
+  );
 }
 
 main().catch((err) => {

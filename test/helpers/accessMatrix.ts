@@ -9,9 +9,7 @@ import type { BaseContract, FunctionFragment, ParamType, Signer } from "ethers";
  * - `custom`: a guard of the contract's own; callers not in `allowed` get the custom error `error`.
  */
 export type Guard =
-  | { kind: "anyone" }
-  | { kind: "role"; role: string }
-  | { kind: "custom"; error: string; allowed: string[] };
+  { kind: "anyone" } | { kind: "role"; role: string } | { kind: "custom"; error: string; allowed: string[] };
 
 export interface AccessMatrixSpec {
   /** The contract under test, connected to any signer. */
@@ -40,7 +38,8 @@ export function mutatingSignatures(contract: BaseContract): string[] {
 }
 
 function zeroValue(p: ParamType): unknown {
-  if (p.baseType === "array") return p.arrayLength && p.arrayLength > 0 ? Array(p.arrayLength).fill(zeroValue(p.arrayChildren!)) : [];
+  if (p.baseType === "array")
+    return p.arrayLength && p.arrayLength > 0 ? Array(p.arrayLength).fill(zeroValue(p.arrayChildren!)) : [];
   if (p.baseType === "tuple") return p.components!.map(zeroValue);
   if (p.baseType === "address") return ethers.ZeroAddress;
   if (p.baseType === "bool") return false;

@@ -1,0 +1,14 @@
+import hre from "hardhat";
+import { deployAxon } from "./axon";
+
+// `npx hardhat run deploy/index.ts --network <name>`: deploys or completes the protocol and writes the manifest.
+async function main() {
+  console.log(`Deploying Axon to ${hre.network.name}`);
+  const { manifest } = await deployAxon(hre, { log: console.log });
+  console.log(`Wrote deployments/${manifest.network}.json (${Object.keys(manifest.contracts).length} contracts)`);
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exitCode = 1;
+});

@@ -1,0 +1,35 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+
+/** One deployed contract as integrators and the runner read it from deployments/<network>.json. */
+export interface DeployedContract {
+  address: string;
+  /** Implementation behind the proxy, for UUPS contracts. */
+  implementation?: string;
+  /** Hardhat artifact name. */
+  artifact: string;
+  blockNumber: number;
+}
+
+export interface DeploymentManifest {
+  network: string;
+  chainId: number;
+  deployer: string;
+  contracts: Record<string, DeployedContract>;
+}
+
+export function manifestPath(root: string, network: string): string {
+  return path.join(root, "deployments", `${network}.json`);
+}
+
+export function readManifest(root: string, network: string): DeploymentManifest | undefined {
+  const file = manifestPath(root, network);
+  return existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as DeploymentManifest) : undefined;
+}
+
+export function writeManifest(root: string, manifest: DeploymentManifest): string {
+  const file = manifestPath(root, manifest.network);
+  mkdirSync(path.dirname(file), { recursive: true });
+  writeFileSync(file, JSON.stringify(manifest, null, 2) + "\n");
+  return file;
+}
