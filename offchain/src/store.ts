@@ -347,8 +347,8 @@ export class Store {
           .run(r.blockNumber, r.blockHash, r.logIndex, r.txHash, now, this.key.chainId, this.key.contract, String(r.requestId));
         return false;
       }
-      // a different request now owns this id: start over unless ours is already on its way
-      if (existing.state === "submitted") return false;
+      // a different request now owns this id (its creation was reorged out): start over; a batch still carrying
+      // the old request gets it skipped by the oracle, and settling ignores rows that left that batch
       this.db
         .prepare("DELETE FROM requests WHERE chain_id = ? AND contract = ? AND request_id = ?")
         .run(this.key.chainId, this.key.contract, String(r.requestId));
