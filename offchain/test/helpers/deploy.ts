@@ -130,6 +130,6 @@ export async function deployStack(url: string, dir: string, opts: DeployOptions 
     weightsHash,
     startBlock,
     deploymentFile,
-    callbackGasLimit: opts.callbackGasLimit ?? 60_000,
+    callbackGasLimit: opts.callbackGasLimit ?? 200_000,
   };
 }
