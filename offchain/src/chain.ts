@@ -13,6 +13,9 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 /** Node-level network failures that carry no ethers code. */
 const NETWORK_ERRNOS = new Set(["ECONNRESET", "ECONNREFUSED", "EPIPE", "ETIMEDOUT", "ENOTFOUND", "EAI_AGAIN", "UND_ERR_SOCKET"]);
 
+/** JSON-RPC error messages that describe a passing condition of the endpoint rather than a verdict on the call. */
+const TRANSIENT_NODE_MESSAGES = /internal error|timeout|timed out|busy|rate limit|limit exceeded|unavailable|try again|overloaded|header not found/i;
+
 /**
  * True when the failure says nothing about the request itself (the endpoint timed out, dropped the connection,
  * answered garbage or a generic server error), so the same call may succeed on a retry or another endpoint.
@@ -34,14 +37,13 @@ export function isTransientRpcError(err: unknown): boolean {
     isError(err, "ACTION_REJECTED")
   )
     return false;
-  if (
-    isError(err, "TIMEOUT") ||
-    isError(err, "NETWORK_ERROR") ||
-    isError(err, "SERVER_ERROR") ||
-    isError(err, "BAD_DATA") ||
-    isError(err, "UNKNOWN_ERROR")
-  )
+  if (isError(err, "TIMEOUT") || isError(err, "NETWORK_ERROR") || isError(err, "SERVER_ERROR") || isError(err, "BAD_DATA"))
     return true;
+  if (isError(err, "UNKNOWN_ERROR")) {
+    // the node answered with a JSON-RPC error: retry only what reads as a passing condition on its side
+    const inner = (err as { error?: { message?: string } }).error?.message;
+    return inner === undefined || TRANSIENT_NODE_MESSAGES.test(inner);
+  }
   const code = (err as { code?: string } | null)?.code;
   return typeof code === "string" && NETWORK_ERRNOS.has(code);
 }
@@ -110,8 +112,9 @@ export class RpcPool {
 
 export function shortError(err: unknown): string {
   if (err && typeof err === "object") {
-    const e = err as { shortMessage?: string; message?: string; code?: string };
-    return `${e.code ?? "ERR"}: ${e.shortMessage ?? e.message ?? String(err)}`.slice(0, 300);
+    const e = err as { shortMessage?: string; message?: string; code?: string; error?: { message?: string } };
+    const inner = e.error?.message ? ` (${e.error.message})` : "";
+    return `${e.code ?? "ERR"}: ${e.shortMessage ?? e.message ?? String(err)}${inner}`.slice(0, 300);
   }
   return String(err).slice(0, 300);
 }

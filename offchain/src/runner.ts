@@ -34,6 +34,9 @@ export class RunnerLockedError extends Error {
   }
 }
 
+/** Lock files held by runners of this process (the pid check alone cannot tell two in-process runners apart). */
+const heldLocks = new Set<string>();
+
 function pidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -60,7 +63,8 @@ export class Runner {
   readonly backends = new Map<bigint, InferenceBackend>();
   private server: MetricsServer | null = null;
   private housekeeping: NodeJS.Timeout | null = null;
-  private lockFile: string;
+  private readonly lockFile: string;
+  private ownsLock = false;
   metricsPort: number | null = null;
   private started = false;
 
@@ -75,14 +79,20 @@ export class Runner {
   }
 
   private acquireLock(): void {
+    if (heldLocks.has(this.lockFile)) throw new RunnerLockedError(this.lockFile, process.pid);
     if (existsSync(this.lockFile)) {
       const pid = Number(readFileSync(this.lockFile, "utf8").trim());
       if (pid && pid !== process.pid && pidAlive(pid)) throw new RunnerLockedError(this.lockFile, pid);
     }
     writeFileSync(this.lockFile, String(process.pid));
+    heldLocks.add(this.lockFile);
+    this.ownsLock = true;
   }
 
   private releaseLock(): void {
+    if (!this.ownsLock) return;
+    this.ownsLock = false;
+    heldLocks.delete(this.lockFile);
     try {
       if (existsSync(this.lockFile) && readFileSync(this.lockFile, "utf8").trim() === String(process.pid))
         unlinkSync(this.lockFile);

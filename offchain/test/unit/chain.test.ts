@@ -19,6 +19,9 @@ describe("isTransientRpcError", () => {
     assert.equal(isTransientRpcError(makeError("t", "CALL_EXCEPTION", { data: null } as never)), true);
     assert.equal(isTransientRpcError(makeError("t", "CALL_EXCEPTION", { data: "0x12345678" } as never)), false);
     assert.equal(isTransientRpcError(makeError("t", "NONCE_EXPIRED")), false);
+    const answer = (message: string) => makeError("t", "UNKNOWN_ERROR", { error: { code: -32003, message } });
+    assert.equal(isTransientRpcError(answer("max fee per gas less than block base fee")), false);
+    assert.equal(isTransientRpcError(answer("injected internal error")), true);
     assert.equal(isTransientRpcError(makeError("t", "INSUFFICIENT_FUNDS")), false);
   });
 });
