@@ -10,6 +10,13 @@ export const SOLC_VERSION = "0.8.28";
 export const SOLC_LONG_VERSION = "0.8.28+commit.7893614a";
 export const OPTIMIZER_RUNS = 10_000;
 export const EVM_VERSION = "cancun";
+/** Per-source optimizer runs for the contracts that would not fit EIP-170 at OPTIMIZER_RUNS. */
+export const REDUCED_OPTIMIZER_RUNS: Record<string, number> = {
+  "contracts/oracle/AIOracle.sol": 1_000,
+  "contracts/mocks/oracle/UpgradeMocks.sol": 1_000,
+  "contracts/compute/ComputeEscrow.sol": 200,
+  "contracts/mocks/ComputeEscrowV2Mock.sol": 200,
+};
 
 // Hardhat's compiler download is unreachable offline: serve solc-js (wasm) from the pinned npm `solc` package.
 subtask(TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD, async (args: { solcVersion: string }, _hre, runSuper) => {
@@ -42,15 +49,14 @@ const config: HardhatUserConfig = {
         },
       },
     ],
-    // At 10k runs the AIOracle's inlined hot paths exceed the 24 KiB EIP-170 limit; 1k runs keeps it (and its
-    // upgrade-test V2) under.
+    // Contracts whose inlined hot paths exceed the 24 KiB EIP-170 limit at the default runs get fewer runs.
     overrides: Object.fromEntries(
-      ["contracts/oracle/AIOracle.sol", "contracts/mocks/oracle/UpgradeMocks.sol"].map((file) => [
-        file,
+      Object.entries(REDUCED_OPTIMIZER_RUNS).map(([source, runs]) => [
+        source,
         {
           version: SOLC_VERSION,
           settings: {
-            optimizer: { enabled: true, runs: 1_000 },
+            optimizer: { enabled: true, runs },
             evmVersion: EVM_VERSION,
             outputSelection: { "*": { "*": ["storageLayout"] } },
           },
