@@ -218,6 +218,7 @@ contract AIOracle is AxonUpgradeable, AIOracleStorage, IAIOracle {
     /// @inheritdoc IAIOracle
     function requestState(uint256 requestId) external view returns (uint8 state, uint64 deadline) {
         uint256 packed = _s().commitments[requestId];
+        if (packed == 0 && requestId != 0 && requestId <= _s().requestCount) return (AIOracleCodes.STATE_FULFILLED, 0);
         return (AIOracleCore.stateOf(packed), uint64(packed));
     }
 
@@ -343,8 +344,7 @@ contract AIOracle is AxonUpgradeable, AIOracleStorage, IAIOracle {
     ) private view returns (uint256 packed, bytes memory err) {
         Layout storage $ = _s();
         packed = $.commitments[requestId];
-        if (!AIOracleCore.matches(packed, req))
-            return (packed, abi.encodeWithSelector(AIOracleRequestMismatch.selector, requestId));
+        if (!AIOracleCore.matches(packed, req)) return (packed, AIOracleCore.mismatchError(requestId, packed));
         uint8 state = AIOracleCore.stateOf(packed);
         bool quorum = req.mode == ModelRegistryModes.MODE_QUORUM;
         if (state != AIOracleCodes.STATE_PENDING && !(quorum && state == AIOracleCodes.STATE_PROVISIONAL)) {
@@ -383,7 +383,7 @@ contract AIOracle is AxonUpgradeable, AIOracleStorage, IAIOracle {
     ) private returns (bytes memory err) {
         uint8 mode = req.mode;
         if (mode == ModelRegistryModes.MODE_NONE) {
-            AIOracleCore.setState(requestId, packed, AIOracleCodes.STATE_FULFILLED);
+            AIOracleCore.complete(requestId);
             AIOracleCore.settle(req, errorCode, msg.sender, req.nodeFeeWei, msg.sender);
             bool ok = AIOracleCore.callback(requestId, req, output, errorCode);
             emit RequestFulfilled(requestId, msg.sender, mode, true, ok, errorCode, keccak256(output));

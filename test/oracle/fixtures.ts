@@ -137,9 +137,9 @@ export interface Emitted {
 
 /** Deep-copies an ethers Result (the emitted request) into a plain object. */
 export function plainRequest(r: unknown): IAIOracle.RequestStruct {
-  const res = r as { toObject(deep?: boolean): Record<string, unknown> };
-  const o = res.toObject(true) as unknown as IAIOracle.RequestStruct;
-  return { ...o, nodes: [...(o.nodes as string[])] };
+  const res = r as { toObject(): Record<string, unknown> };
+  const o = res.toObject() as unknown as IAIOracle.RequestStruct;
+  return { ...o, nodes: [...(o.nodes as Iterable<string>)] };
 }
 
 export function totalFeeOf(r: IAIOracle.RequestStruct): bigint {

@@ -80,3 +80,8 @@ contract RejectingReceiver {
         oracle.withdrawCredit();
     }
 }
+
+/// @notice Accepts every result and does nothing (measures the oracle's own cost of a delivery).
+contract NoopConsumer is IAIOracleCallback {
+    function onAIOracleResult(uint256, uint8, bytes calldata, bytes calldata) external {}
+}

@@ -284,7 +284,8 @@ interface IAIOracle {
     /// gas price + protocol fee.
     function quote(uint256 modelId, uint32 callbackGasLimit) external view returns (uint256 feeWei);
 
-    /// @notice The state (`AIOracleCodes.STATE_*`) and deadline of a request.
+    /// @notice The state (`AIOracleCodes.STATE_*`) and deadline of a request. A final result clears the request's
+    /// slot (a gas refund), so a fulfilled request reports deadline 0.
     function requestState(uint256 requestId) external view returns (uint8 state, uint64 deadline);
 
     /// @notice Whether `node` may call `fulfil` for this request now.

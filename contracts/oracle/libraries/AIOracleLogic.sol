@@ -43,7 +43,7 @@ library AIOracleLogic {
             );
             return;
         }
-        AIOracleCore.setState(requestId, packed, AIOracleCodes.STATE_FULFILLED);
+        AIOracleCore.complete(requestId);
         _settleQuorum(requestId, req, errorCode, result, agreeing);
         bool ok = AIOracleCore.callback(requestId, req, output, errorCode);
         emit IAIOracle.RequestFulfilled(
@@ -114,7 +114,7 @@ library AIOracleLogic {
             revert IAIOracle.AIOracleResultMismatch(requestId, p.resultHash);
         }
         address node = p.node;
-        AIOracleCore.setState(requestId, packed, AIOracleCodes.STATE_FULFILLED);
+        AIOracleCore.complete(requestId);
         IOperatorStaking($.staking).unlock(node, AIOracleCore.ORACLE_SERVICE, req.bondWei);
         AIOracleCore.settle(req, errorCode, node, req.nodeFeeWei, msg.sender);
         bool ok = AIOracleCore.callback(requestId, req, output, errorCode);
