@@ -104,7 +104,7 @@ library AIOracleLogic {
         uint8 errorCode
     ) external {
         AIOracleStorage.Layout storage $ = AIOracleCore.layout();
-        uint256 packed = AIOracleCore.loadOptimistic(requestId, req, AIOracleCodes.STATE_PROVISIONAL);
+        AIOracleCore.loadOptimistic(requestId, req, AIOracleCodes.STATE_PROVISIONAL);
         IAIOracle.Proposal storage p = $.proposals[requestId];
         if (!p.resolved && block.timestamp <= p.challengeDeadline) {
             revert IAIOracle.AIOracleChallengeWindow(requestId, p.challengeDeadline);
