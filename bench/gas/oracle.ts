@@ -7,6 +7,7 @@ import {
   CHALLENGE_WINDOW_SECONDS,
   deployOracleFixture,
   type Emitted,
+  emittedRequest,
   type OracleFixture,
   OUTPUT,
   sendRequest,
@@ -49,7 +50,6 @@ export default async function (gas: GasRecorder): Promise<void> {
 
   const reqTx = await send(f, 1, PROMPT_12B);
   const requestGas = await gas.record("request.prompt12B", reqTx);
-  const { emittedRequest } = await import("../../test/oracle/fixtures");
   const r = await emittedRequest(oracle, reqTx);
   const fulfilGas = await gas.record(
     "fulfil.none.store32B",
@@ -67,8 +67,9 @@ export default async function (gas: GasRecorder): Promise<void> {
   await gas.record("callback.store32B.ownGas", (batchStore - batchNoop) / 10n);
 
   // Quorum 2-of-3 (model 2).
-  const q = await sendRequest(f, 2, { gas: CALLBACK_GAS });
-  await gas.record("request.quorum2of3", BigInt(0) + (await quorumRequestGas(f)));
+  const quorumTx = await send(f, 2, PROMPT_12B);
+  await gas.record("request.quorum2of3", quorumTx);
+  const q = await emittedRequest(oracle, quorumTx);
   await gas.record("quorum.vote", await oracle.connect(nodeA).fulfil(q.id, q.request, OUTPUT, 0));
   await gas.record("quorum.voteFinal", await oracle.connect(nodeB).fulfil(q.id, q.request, OUTPUT, 0));
   const q2 = await sendRequest(f, 2, { gas: CALLBACK_GAS });
@@ -98,8 +99,4 @@ export default async function (gas: GasRecorder): Promise<void> {
   await gas.record("refund", await oracle.connect(requester).refund(late.id, late.request));
   await gas.record("withdrawCredit", await oracle.connect(nodeA).withdrawCredit());
   await gas.record("sweepProtocolFees", await oracle.sweepProtocolFees());
-}
-
-async function quorumRequestGas(f: OracleFixture): Promise<bigint> {
-  return gasOf(await send(f, 2, PROMPT_12B));
 }
