@@ -3,8 +3,7 @@ pragma solidity 0.8.28;
 
 import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
 
-/// @title FeeOnTransferToken
-/// @notice Burns `feeBps` of every transfer, so the receiver gets less than the amount named.
+/// @notice Burns `feeBps` of every transfer, so the recipient receives less than the amount sent.
 contract FeeOnTransferToken is ERC20 {
     uint256 public immutable feeBps;
 

@@ -1,0 +1,60 @@
+#!/usr/bin/env node
+// `npm test`: lint, Hardhat tests, runner tests and Foundry invariants in order; stops at the first failing stage and
+// ends with one summary line counting every test of every stage.
+import { spawn } from "node:child_process";
+
+const stages = [
+  { name: "lint", cmd: "npm", args: ["run", "--silent", "lint"] },
+  { name: "hardhat", cmd: "npx", args: ["hardhat", "test"] },
+  { name: "runner", cmd: "npm", args: ["test", "--silent", "--workspace", "offchain"] },
+  { name: "forge", cmd: "node", args: ["scripts/forge.mjs", "test"] },
+];
+
+// Each runner's own closing lines: mocha, node:test, forge.
+const counters = [
+  { re: /^\s*(\d+) passing/m, key: "passed" },
+  { re: /^\s*(\d+) failing/m, key: "failed" },
+  { re: /^\s*(\d+) pending/m, key: "skipped" },
+  { re: /^# pass (\d+)/m, key: "passed" },
+  { re: /^# fail (\d+)/m, key: "failed" },
+  { re: /^# skipped (\d+)/m, key: "skipped" },
+  { re: /(\d+) tests passed, (\d+) failed, (\d+) skipped/m, keys: ["passed", "failed", "skipped"] },
+];
+
+function run(stage) {
+  return new Promise((resolve) => {
+    const child = spawn(stage.cmd, stage.args, { stdio: ["ignore", "pipe", "pipe"], env: process.env });
+    let out = "";
+    child.stdout.on("data", (d) => {
+      out += d;
+      process.stdout.write(d);
+    });
+    child.stderr.on("data", (d) => {
+      out += d;
+      process.stderr.write(d);
+    });
+    child.on("close", (code) => resolve({ code: code ?? 1, out }));
+  });
+}
+
+const totals = { passed: 0, failed: 0, skipped: 0 };
+const only = process.argv.slice(2);
+let exitCode = 0;
+for (const stage of stages) {
+  if (only.length && !only.includes(stage.name)) continue;
+  console.log(`\n=== ${stage.name} ===`);
+  const { code, out } = await run(stage);
+  for (const c of counters) {
+    const m = out.match(c.re);
+    if (!m) continue;
+    if (c.keys) c.keys.forEach((k, i) => (totals[k] += Number(m[i + 1])));
+    else totals[c.key] += Number(m[1]);
+  }
+  if (code !== 0) {
+    console.error(`\nstage "${stage.name}" failed with exit code ${code}`);
+    exitCode = code;
+    break;
+  }
+}
+console.log(`\n${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`);
+process.exit(exitCode || (totals.failed > 0 ? 1 : 0));
