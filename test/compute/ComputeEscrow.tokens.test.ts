@@ -49,6 +49,26 @@ describe("ComputeEscrow ERC-20 payments (weird tokens)", function () {
       .withArgs("token");
   });
 
+  it("refuses a 256th token once every one-byte asset id is taken, but still toggles known tokens", async function () {
+    const f = await loadFixture(deployComputeFixture);
+    await f.escrow.setTokenAllowed(f.stranger.address, true);
+    // The counters share one slot of the namespace: nextJobId (bits 0-63), expiryCursor (64-127), tokenCount (128-135).
+    const slot = BigInt("0x5b2e2ece64c1ebb513c8089859dbd9b1fefbb839c8501f927f336f1dd69c9c00") + 6n;
+    const escrow = await f.escrow.getAddress();
+    const word = BigInt(await ethers.provider.getStorage(escrow, slot));
+    expect((word >> 128n) & 0xffn).to.equal(1n);
+    const full = word | (0xffn << 128n);
+    await ethers.provider.send("hardhat_setStorageAt", [escrow, ethers.toQuantity(slot), ethers.toBeHex(full, 32)]);
+    await expect(f.escrow.setTokenAllowed(f.keeper.address, true)).to.be.revertedWithCustomError(
+      f.escrow,
+      "ComputeEscrowTooManyTokens",
+    );
+    await expect(f.escrow.setTokenAllowed(f.stranger.address, false))
+      .to.emit(f.escrow, "TokenAllowedSet")
+      .withArgs(f.stranger.address, 1, false);
+    expect(await f.escrow.nextJobId()).to.equal(1n);
+  });
+
   it("escrows only what a fee-on-transfer token delivered, and pays out exactly that", async function () {
     const f = await loadFixture(deployComputeFixture);
     const { token, address } = await deployToken(f, "FeeOnTransferToken", [100]);
