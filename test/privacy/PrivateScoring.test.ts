@@ -177,6 +177,43 @@ describe("PrivateScoring", function () {
     });
   });
 
+  describe("state x action x caller", function () {
+    type State = "noModel" | "modelSet" | "paused";
+    type Caller = "manager" | "user";
+    const TABLE: Record<State, Record<"setModel" | "score", Record<Caller, string>>> = {
+      noModel: {
+        setModel: { manager: "ok", user: "AccessControlUnauthorizedAccount" },
+        score: { manager: "PrivateScoringNoModel", user: "PrivateScoringNoModel" },
+      },
+      modelSet: {
+        setModel: { manager: "ok", user: "AccessControlUnauthorizedAccount" },
+        score: { manager: "ok", user: "ok" },
+      },
+      paused: {
+        setModel: { manager: "ok", user: "AccessControlUnauthorizedAccount" },
+        score: { manager: "EnforcedPause", user: "EnforcedPause" },
+      },
+    };
+    for (const [state, actions] of Object.entries(TABLE) as [State, (typeof TABLE)[State]][]) {
+      for (const [action, callers] of Object.entries(actions) as ["setModel" | "score", Record<Caller, string>][]) {
+        for (const [caller, expected] of Object.entries(callers) as [Caller, string][]) {
+          it(`${state}: ${action} by ${caller} -> ${expected}`, async function () {
+            const f = await loadFixture(state === "noModel" ? scoringFixture : modelFixture);
+            if (state === "paused") await f.scoring.connect(f.admin).pause();
+            const signer = caller === "manager" ? f.manager : f.user;
+            const run = async () => {
+              if (action === "setModel") return f.scoring.connect(signer).setModel([1n, 2n, 3n], 0n, 0n);
+              const enc = await encryptFeatures(f.address, signer.address, [1n, 2n, 3n]);
+              return f.scoring.connect(signer).score(enc.handles, enc.inputProof);
+            };
+            if (expected === "ok") await expect(run()).to.not.be.reverted;
+            else await expect(run()).to.be.revertedWithCustomError(f.scoring, expected);
+          });
+        }
+      }
+    }
+  });
+
   describe("upgrade", function () {
     it("keeps the model and results across an upgrade to the same implementation", async function () {
       const { scoring, address, user } = await loadFixture(modelFixture);
