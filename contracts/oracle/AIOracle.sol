@@ -66,6 +66,10 @@ contract AIOracle is AxonUpgradeable, AIOracleStorage, IAIOracle {
         Layout storage $ = _s();
         Config storage cfg = $.config;
         if (input.length > cfg.maxInputBytes) revert AIOracleInputTooLarge(input.length, cfg.maxInputBytes);
+        // Nodes pay calldata for the callback data at fulfilment, so it is bounded like the input.
+        if (callbackData.length > cfg.maxInputBytes) {
+            revert AIOracleInputTooLarge(callbackData.length, cfg.maxInputBytes);
+        }
         if (callback == address(0)) revert AIOracleZeroCallback();
         if (callbackGasLimit > cfg.maxCallbackGasLimit) {
             revert AIOracleCallbackGasTooHigh(callbackGasLimit, cfg.maxCallbackGasLimit);
@@ -141,16 +145,13 @@ contract AIOracle is AxonUpgradeable, AIOracleStorage, IAIOracle {
     // ---------------------------------------------------------------------------------------------------------------
 
     /// @inheritdoc IAIOracle
-    function challenge(uint256 requestId, Request calldata req) external payable whenNotPaused nonReentrant {
+    /// @dev Not pausable: a pause must never let a wrong result through its challenge window unchallenged.
+    function challenge(uint256 requestId, Request calldata req) external payable nonReentrant {
         AIOracleLogic.challenge(requestId, req, msg.value);
     }
 
     /// @inheritdoc IAIOracle
-    function voteChallenge(
-        uint256 requestId,
-        Request calldata req,
-        bool resultValid
-    ) external whenNotPaused nonReentrant {
+    function voteChallenge(uint256 requestId, Request calldata req, bool resultValid) external nonReentrant {
         AIOracleLogic.voteChallenge(requestId, req, resultValid);
     }
 

@@ -179,6 +179,19 @@ describe("AIOracle", function () {
         .withArgs(16385n, 16384n);
     });
 
+    it("refuses callback data larger than maxInputBytes", async function () {
+      const { oracle, requester, consumer } = await loadFixture(deployOracleFixture);
+      await expect(
+        oracle
+          .connect(requester)
+          .request(1, "0x", await consumer.getAddress(), CALLBACK_GAS, ethers.randomBytes(16385), {
+            value: ethers.parseEther("1"),
+          }),
+      )
+        .to.be.revertedWithCustomError(oracle, "AIOracleInputTooLarge")
+        .withArgs(16385n, 16384n);
+    });
+
     it("refuses an underpayment, a zero callback and a callback gas limit above the maximum", async function () {
       const { oracle, requester, consumer } = await loadFixture(deployOracleFixture);
       const fee = await oracle.quote(1, CALLBACK_GAS);

@@ -249,6 +249,19 @@ describe("AIOracle verification modes", function () {
         .withArgs(r.id, proposer.address, MODE_OPTIMISTIC, true, true, 0, H);
     });
 
+    it("keeps challenges and challenge votes open while the oracle is paused", async function () {
+      const f = await loadFixture(optimisticFixture);
+      const { r, voters } = await proposed(f);
+      await f.oracle.pause();
+      await expect(f.oracle.connect(f.challenger).challenge(r.id, r.request, { value: BOND_WEI })).to.emit(
+        f.oracle,
+        "ResultChallenged",
+      );
+      await expect(f.oracle.connect(voters[0]).voteChallenge(r.id, r.request, false))
+        .to.emit(f.oracle, "ChallengeVoted")
+        .withArgs(r.id, voters[0].address, false);
+    });
+
     it("refuses a challenge after the window and a resolution after its deadline, then refunds both sides", async function () {
       const f = await loadFixture(optimisticFixture);
       const { r } = await proposed(f);

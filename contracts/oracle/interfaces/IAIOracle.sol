@@ -212,7 +212,7 @@ interface IAIOracle {
     /// @param callback The consumer to call with the result (must have code by fulfilment time, or the callback is
     /// recorded as failed).
     /// @param callbackGasLimit Exact gas for the callback (at most `maxCallbackGasLimit`).
-    /// @param callbackData Passed back to the consumer with the result.
+    /// @param callbackData Passed back to the consumer with the result (at most `maxInputBytes`).
     /// @return requestId A sequential id (the first request is 1).
     function request(
         uint256 modelId,
