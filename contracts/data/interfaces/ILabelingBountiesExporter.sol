@@ -9,7 +9,7 @@ import {IDataMarket} from "./IDataMarket.sol";
 /// the task's royalty sink (deployed here with CREATE2, salt = taskId) is the labellers' contributor, and
 /// LabelingBounties splits what it collects by accepted labels. The dataset key arrives as an fhevm encrypted input
 /// created for (this contract, the requester): it is verified here and handed to the DataMarket, which grants it to
-/// the seller and to paid buyers. Kept apart from LabelingBounties so that contract stays under the EIP-170 size
+/// paid buyers. Kept apart from LabelingBounties so that contract stays under the EIP-170 size
 /// limit; it needs the DataMarket's LISTER_ROLE and must be LabelingBounties' `exporter`.
 interface ILabelingBountiesExporter {
     /// @notice A task was listed as dataset `datasetId` with `sink` as its labellers' royalty contributor.
