@@ -1,4 +1,6 @@
 import { ethers, fhevm, upgrades } from "hardhat";
+import type { Wallet } from "ethers";
+import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 import type { DataMarket, LabelingBounties, LabelingBountiesExporter, Treasury } from "../../typechain-types";
 import { ensureFhevmMock } from "../fhevmMock";
@@ -32,7 +34,7 @@ export default async function bounties(gas: GasRecorder) {
   );
   for (const w of labellers) await ethers.provider.send("hardhat_setBalance", [w.address, "0x56BC75E2D63100000"]);
 
-  const commit = (w: ethers.Wallet, item: number, slot: number, label: number) =>
+  const commit = (w: Wallet, item: number, slot: number, label: number) =>
     bounties
       .connect(w)
       .commit(
@@ -43,7 +45,7 @@ export default async function bounties(gas: GasRecorder) {
         tree.proof(item),
         commitmentOf(taskId, item, w.address, label, saltOf(w.address, item, slot)),
       );
-  const reveal = (w: ethers.Wallet, item: number, slot: number, label: number) =>
+  const reveal = (w: Wallet, item: number, slot: number, label: number) =>
     bounties.connect(w).reveal(taskId, item, slot, label, saltOf(w.address, item, slot));
 
   await gas.record("commit.item1", await commit(labellers[0], 1, 0, 2));
@@ -69,7 +71,7 @@ export default async function bounties(gas: GasRecorder) {
 
   await time.increaseTo(p.revealDeadline + 1);
   await gas.record("finalizeItem.revealed", await bounties.finalizeItem(taskId, 500));
-  const claim = (w: ethers.Wallet, slot: number, label: number) =>
+  const claim = (w: Wallet, slot: number, label: number) =>
     bounties.claim(taskId, 500, slot, w.address, label, saltOf(w.address, 500, slot));
   await gas.record("claim.accepted", await claim(labellers[0], 0, 2));
   await gas.record("claim.rejected", await claim(labellers[2], 2, 3));
@@ -89,8 +91,8 @@ async function deployProxy<T>(name: string, args: unknown[]): Promise<T> {
 async function exportBench(
   gas: GasRecorder,
   bounties: LabelingBounties,
-  requester: Awaited<ReturnType<typeof ethers.getSigners>>[number],
-  labellers: ethers.Wallet[],
+  requester: HardhatEthersSigner,
+  labellers: Wallet[],
 ) {
   await ensureFhevmMock();
   const [admin] = await ethers.getSigners();
