@@ -104,3 +104,44 @@ describe("LabelingBounties upgrades", function () {
     await expect(impl.initialize(admin.address, 0)).to.be.revertedWithCustomError(impl, "InvalidInitialization");
   });
 });
+
+async function exporterFixture() {
+  const base = await deployBounties();
+  const market = await ethers.deployContract("BountiesDataMarketMock");
+  const exporter = await ethers.deployContract("LabelingBountiesExporter", [
+    await base.bounties.getAddress(),
+    await market.getAddress(),
+  ]);
+  const sink = await ethers.deployContract("LabelingRoyaltySink", [
+    await base.bounties.getAddress(),
+    await market.getAddress(),
+    1n,
+    1n,
+  ]);
+  return { ...base, exporter, sink };
+}
+
+// The exporter is permissionless at its own level: LabelingBounties.recordExport admits only the task's requester.
+shouldEnforceAccessMatrix("LabelingBountiesExporter", async () => {
+  const f = await loadFixture(exporterFixture);
+  return {
+    contract: f.exporter,
+    callers: { requester: f.requester, stranger: f.labellers[0] },
+    roleHolders: {},
+    guards: {
+      "exportToMarket(uint256,(bytes32,string,bytes32,string,uint96,address,address[],uint16[],(uint256,uint256)),bytes32,bytes)":
+        ANYONE,
+    },
+  };
+});
+
+// Anyone may collect; withdraw pays the caller its own share.
+shouldEnforceAccessMatrix("LabelingRoyaltySink", async () => {
+  const f = await loadFixture(exporterFixture);
+  return {
+    contract: f.sink,
+    callers: { stranger: f.labellers[0] },
+    roleHolders: {},
+    guards: { "collect()": ANYONE, "withdraw()": ANYONE },
+  };
+});
