@@ -157,9 +157,9 @@ export class Submitter {
 
   /** Keeps the requests that this node may still fulfil; the others are dropped (expired), never sent. */
   private async openItems(rows: RequestRow[]): Promise<{ row: RequestRow; item: FulfilItem }[]> {
-    const checked = await mapLimit(rows, this.opts.checkConcurrency ?? 16, async (row) => {
+    const checked = await mapLimit(rows, this.opts.checkConcurrency ?? 32, async (row) => {
       const decoded = decodeRequestCreated(row.logTopics, row.logData);
-      const ok = await this.reader.canFulfil(row.requestId, decoded.request, this.address);
+      const ok = await this.reader.canFulfil(row.requestId, decoded.requestEnc, this.address);
       return { row, decoded, ok };
     });
     const out: { row: RequestRow; item: FulfilItem }[] = [];
@@ -169,7 +169,7 @@ export class Submitter {
           row: c.row,
           item: {
             requestId: c.row.requestId,
-            request: c.decoded.request,
+            requestEnc: c.decoded.requestEnc,
             output: c.row.output ?? new Uint8Array(0),
             errorCode: c.row.errorCode,
           },
