@@ -70,7 +70,7 @@ export class RpcPool {
     this.providers = urls.map((url) => {
       const req = new FetchRequest(url);
       req.timeout = timeoutMs;
-      return new JsonRpcProvider(req, network, { staticNetwork: network, batchMaxCount: 1, cacheTimeout: -1 });
+      return new JsonRpcProvider(req, network, { staticNetwork: network, batchMaxCount: 100, batchStallTime: 2, cacheTimeout: -1 });
     });
   }
 

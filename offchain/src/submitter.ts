@@ -1,4 +1,4 @@
-import { Transaction, Wallet, getAddress, isError, type TransactionReceipt } from "ethers";
+import { Transaction, Wallet, getAddress, isError, keccak256, type TransactionReceipt } from "ethers";
 import { type RpcPool, isTransientRpcError, shortError } from "./chain";
 import type { Logger } from "./log";
 import type { Metrics } from "./metrics";
@@ -146,10 +146,13 @@ export class Submitter {
     const waitMs = oldest + this.opts.maxTxWaitMs - Date.now();
     if (candidates.length < this.opts.maxTxItems && waitMs > 0) return waitMs;
 
+    const t0 = Date.now();
     const items = await this.openItems(candidates);
     if (items.length === 0) return 0;
     const chosen = this.fitGas(items);
+    const t1 = Date.now();
     const sendable = await this.simulate(chosen);
+    this.logger.debug({ checkMs: t1 - t0, simulateMs: Date.now() - t1, size: sendable.length }, "batch prepared");
     if (sendable.length === 0) return 0;
     await this.send(sendable, head);
     return 0;
@@ -281,7 +284,7 @@ export class Submitter {
       maxFeePerGas: fees.maxFeePerGas,
       maxPriorityFeePerGas: fees.maxPriorityFeePerGas,
     });
-    return { hash: Transaction.from(raw).hash!, raw, ...fees };
+    return { hash: keccak256(raw), raw, ...fees };
   }
 
   private async send(items: { row: RequestRow; item: FulfilItem }[], head: number): Promise<void> {
@@ -302,7 +305,8 @@ export class Submitter {
     this.metrics?.txSent.inc();
     this.metrics?.txBatchSize.observe(items.length);
     this.logger.info({ batch: batch.id, nonce, size: items.length, gasLimit, hash: tx.hash }, "fulfilment batch sent");
-    await this.broadcast(tx.raw);
+    // not awaited: the next batch is prepared while the node takes this one (tracking re-sends it if it got lost)
+    void this.broadcast(tx.raw);
   }
 
   /** Sends raw bytes; "already known" is success, "nonce too low" resyncs the nonce (tracking sorts out the rest). */

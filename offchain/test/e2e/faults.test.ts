@@ -64,7 +64,7 @@ describe("runner under faults (anvil)", () => {
       const { callbacks, events } = await callbackCounts(d, ids);
       assert.deepEqual(callbacks, ids.map(() => 1n));
       assert.deepEqual(events, ids.map(() => 1));
-      assert.ok(proxy.stats.total > 100, `only ${proxy.stats.total} calls went through the proxy`);
+      assert.ok(proxy.stats.total >= 30, `only ${proxy.stats.total} HTTP calls went through the proxy`);
       assert.ok(proxy.faultRate >= 0.2, `fault rate ${proxy.faultRate}`);
       assert.equal(runner.store.countByState().failed, 0);
     } finally {
