@@ -38,7 +38,7 @@ async function main() {
     },
     operations: Object.fromEntries(Object.entries(operations).sort(([a], [b]) => a.localeCompare(b))),
   };
-  const out = path.join(__dirname, "gas-snapshot.json");
+  const out = process.env.BENCH_OUT ? path.resolve(process.env.BENCH_OUT) : path.join(__dirname, "gas-snapshot.json");
   if (only) {
     // A partial run merges into the existing snapshot instead of dropping the other domains.
     const { existsSync, readFileSync } = await import("node:fs");

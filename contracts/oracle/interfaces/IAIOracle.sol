@@ -1,0 +1,364 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+/// @title IAIOracle
+/// @notice The Axon AI oracle: contracts pay for an inference of a registered model; staked nodes run it off-chain
+/// and deliver the result through a callback. One storage slot per request holds a truncated hash of the `Request`
+/// (the commitment), its state and its deadline; the caller of every later entry point supplies the `Request` tuple
+/// exactly as emitted in `RequestCreated`, and the oracle re-hashes it. The prompt lives only in that event.
+/// @dev Fees (all snapshotted into the request, so later fee changes never touch it):
+///  - success (errorCode 0): model share credited to the model's revenue receiver, node share and gas share to the
+///    fulfilling node(s), protocol share accrued for the Treasury (`sweepProtocolFees`);
+///  - error result (errorCode != 0): the node(s) are paid for their work (node share and gas share, since the
+///    consumer's `_onError` hook still runs), the model share is credited back to the requester, the protocol share
+///    is kept;
+///  - refund (deadline passed without a final result, or an optimistic result proven wrong, or a challenge left
+///    unresolved): the whole fee is credited back to the requester.
+/// Every payout is a pull credit (`withdrawCredit`, or `pushCredit` which sends it to the account as plain ETH with
+/// no calldata, so a ModelToken's `receive()` can account it as revenue).
+interface IAIOracle {
+    /// @notice Everything the oracle needs to re-hash a request's commitment; passed back verbatim by nodes.
+    /// @param requester Who paid (and who is refunded).
+    /// @param modelId The model to run.
+    /// @param callback The consumer receiving `IAIOracleCallback.onAIOracleResult`.
+    /// @param callbackGasLimit Exact gas given to the callback.
+    /// @param exclusiveUntil Until this time only the assigned nodes may fulfil (None and Optimistic modes); after
+    /// it any serving node may.
+    /// @param deadline After this time the request can be refunded unless a result is final or provisional.
+    /// @param inputHash keccak256 of the input bytes (the input itself is in `RequestCreated`).
+    /// @param callbackData Forwarded to the consumer unchanged.
+    /// @param revenueReceiver The model's revenue receiver at request time.
+    /// @param modelFeeWei Model share of the fee.
+    /// @param nodeFeeWei Node share of the fee (in Quorum mode, split among the agreeing nodes).
+    /// @param gasFeeWei Callback gas prepaid at the bounded gas price (to the node that runs the callback).
+    /// @param protocolFeeWei Protocol share of the fee.
+    /// @param mode Verification mode (`ModelRegistryModes`).
+    /// @param quorumK Quorum: agreeing votes needed; Optimistic: node votes that resolve a challenge (0: arbiter).
+    /// @param challengeWindowSeconds Optimistic: how long a provisional result can be challenged.
+    /// @param bondWei Optimistic: stake locked from the proposing node, and ETH bond a challenger posts.
+    /// @param nodes The assigned node(s), picked deterministically from the model's node set by request id.
+    struct Request {
+        address requester;
+        uint256 modelId;
+        address callback;
+        uint32 callbackGasLimit;
+        uint64 exclusiveUntil;
+        uint64 deadline;
+        bytes32 inputHash;
+        bytes callbackData;
+        address revenueReceiver;
+        uint96 modelFeeWei;
+        uint96 nodeFeeWei;
+        uint96 gasFeeWei;
+        uint96 protocolFeeWei;
+        uint8 mode;
+        uint8 quorumK;
+        uint32 challengeWindowSeconds;
+        uint128 bondWei;
+        address[] nodes;
+    }
+
+    /// @notice Fee parameters set by the admin.
+    /// @param nodeFeeWei Node fee per assigned node.
+    /// @param protocolFeeBps Protocol share in basis points of (model fee + node fee + gas fee), at most 2000.
+    /// @param minGasPriceWei Lower bound of the gas price used to prepay the callback gas.
+    /// @param maxGasPriceWei Upper bound of that gas price (the price is `block.basefee` clamped to the bounds).
+    struct FeeConfig {
+        uint96 nodeFeeWei;
+        uint16 protocolFeeBps;
+        uint64 minGasPriceWei;
+        uint64 maxGasPriceWei;
+    }
+
+    /// @notice Limits and timings set by the admin.
+    /// @param maxInputBytes Largest accepted input (at least 16 KiB).
+    /// @param maxOutputBytes Largest accepted output (at least 16 KiB).
+    /// @param maxCallbackGasLimit Largest callback gas limit a request may ask for.
+    /// @param requestTimeoutSeconds Deadline of a request after its creation.
+    /// @param gracePeriodSeconds Exclusive time of the assigned node(s) after creation.
+    /// @param challengeResolutionSeconds Time allowed to resolve a challenge before it can be refunded.
+    /// @param dissentSlashWei Stake slashed from a quorum node whose vote disagrees with the final result.
+    struct Config {
+        uint32 maxInputBytes;
+        uint32 maxOutputBytes;
+        uint32 maxCallbackGasLimit;
+        uint32 requestTimeoutSeconds;
+        uint32 gracePeriodSeconds;
+        uint32 challengeResolutionSeconds;
+        uint128 dissentSlashWei;
+    }
+
+    /// @notice The provisional result of an Optimistic request and its challenge, if any.
+    struct Proposal {
+        address node;
+        uint64 challengeDeadline;
+        bool resolved;
+        bytes32 resultHash;
+        address challenger;
+        uint64 resolveBy;
+        uint8 votesValid;
+        uint8 votesInvalid;
+    }
+
+    /// @notice A request was created. A runner passes `request` back verbatim; `input` exists only here.
+    event RequestCreated(
+        uint256 indexed requestId,
+        uint256 indexed modelId,
+        address indexed requester,
+        Request request,
+        bytes input
+    );
+    /// @notice A node submitted a result. `mode` is the request's verification mode; `isFinal` false means a
+    /// provisional (optimistic) result or a quorum vote that did not complete the quorum. `callbackSucceeded` is
+    /// meaningful only when `isFinal`. `outputHash` is keccak256 of the output bytes.
+    event RequestFulfilled(
+        uint256 indexed requestId,
+        address indexed node,
+        uint8 mode,
+        bool isFinal,
+        bool callbackSucceeded,
+        uint8 errorCode,
+        bytes32 outputHash
+    );
+    /// @notice An item of `fulfilBatch` was invalid and skipped; `reason` is the selector of the error `fulfil`
+    /// would have reverted with.
+    event FulfilmentSkipped(uint256 indexed requestId, address indexed node, bytes4 reason);
+    /// @notice An Optimistic result was posted; it can be challenged until `challengeDeadline` and finalized after.
+    event ResultProposed(
+        uint256 indexed requestId,
+        address indexed node,
+        uint64 challengeDeadline,
+        uint8 errorCode,
+        bytes output
+    );
+    /// @notice A provisional result was challenged with an ETH bond.
+    event ResultChallenged(uint256 indexed requestId, address indexed challenger, uint256 bondWei, uint64 resolveBy);
+    /// @notice A serving node voted on a challenge.
+    event ChallengeVoted(uint256 indexed requestId, address indexed node, bool resultValid);
+    /// @notice A challenge was resolved: `resultValid` true means the proposer won.
+    event ChallengeResolved(uint256 indexed requestId, bool resultValid, address indexed resolver);
+    /// @notice The request was refunded: `amountWei` credited to the requester.
+    event RequestRefunded(uint256 indexed requestId, address indexed requester, uint256 amountWei);
+    /// @notice An assigned node let a request expire; `lateCount` is its running total.
+    event NodeLate(address indexed node, uint256 indexed requestId, uint256 lateCount);
+    /// @notice A node's stake was slashed for a wrong result.
+    event NodeSlashed(address indexed node, uint256 indexed requestId, uint256 amountWei);
+    /// @notice A pull credit was paid out to `account` (by `account` itself or pushed by `by`).
+    event CreditWithdrawn(address indexed account, address indexed by, uint256 amountWei);
+    /// @notice Accrued protocol fees were sent to the Treasury.
+    event ProtocolFeesSwept(address indexed treasury, uint256 amountWei);
+    /// @notice The fee parameters changed.
+    event FeeConfigSet(FeeConfig feeConfig);
+    /// @notice The limits and timings changed.
+    event ConfigSet(Config config);
+    /// @notice The Treasury changed.
+    event TreasurySet(address indexed treasury);
+
+    /// @notice The supplied request does not hash to the stored commitment (or the id is unknown).
+    error AIOracleRequestMismatch(uint256 requestId);
+    /// @notice The request is not in a state that allows this operation.
+    error AIOracleInvalidState(uint256 requestId, uint8 state);
+    /// @notice The request's deadline has passed.
+    error AIOracleRequestExpired(uint256 requestId, uint64 deadline);
+    /// @notice The request's deadline has not passed yet.
+    error AIOracleRequestNotExpired(uint256 requestId, uint64 deadline);
+    /// @notice The caller may not fulfil this request (not assigned, or not serving after the grace period).
+    error AIOracleNotAssigned(uint256 requestId, address node);
+    /// @notice The node already voted on this request or challenge.
+    error AIOracleAlreadyVoted(uint256 requestId, address node);
+    /// @notice The node left too little gas to run the callback with its full gas limit.
+    error AIOracleInsufficientGas(uint256 requestId, uint256 gasLeft, uint32 callbackGasLimit);
+    /// @notice The payment is below the quote.
+    error AIOracleInsufficientFee(uint256 paidWei, uint256 quoteWei);
+    /// @notice The input exceeds `maxInputBytes`.
+    error AIOracleInputTooLarge(uint256 sizeBytes, uint256 maxBytes);
+    /// @notice The output exceeds `maxOutputBytes`.
+    error AIOracleOutputTooLarge(uint256 sizeBytes, uint256 maxBytes);
+    /// @notice The callback gas limit exceeds `maxCallbackGasLimit`.
+    error AIOracleCallbackGasTooHigh(uint32 callbackGasLimit, uint32 maxCallbackGasLimit);
+    /// @notice The callback is the zero address.
+    error AIOracleZeroCallback();
+    /// @notice The error code is not one of the defined codes.
+    error AIOracleUnknownErrorCode(uint8 errorCode);
+    /// @notice Batch arrays differ in length.
+    error AIOracleLengthMismatch(uint256 ids, uint256 requests, uint256 outputs, uint256 errorCodes);
+    /// @notice The challenge window of the provisional result is closed (for `challenge`) or still open (for
+    /// `finalize`).
+    error AIOracleChallengeWindow(uint256 requestId, uint64 challengeDeadline);
+    /// @notice The supplied result does not match the provisional one.
+    error AIOracleResultMismatch(uint256 requestId, bytes32 resultHash);
+    /// @notice The challenger's ETH bond must equal the request's bond.
+    error AIOracleWrongBond(uint256 paidWei, uint256 bondWei);
+    /// @notice This operation applies only to requests of another verification mode.
+    error AIOracleWrongMode(uint256 requestId, uint8 mode);
+    /// @notice The caller may not vote on this challenge.
+    error AIOracleNotEligibleVoter(uint256 requestId, address node);
+    /// @notice The challenge's resolution period is over (it can only be refunded now).
+    error AIOracleResolutionExpired(uint256 requestId, uint64 resolveBy);
+    /// @notice The node's free stake could not be locked as the Optimistic bond.
+    error AIOracleBondUnavailable(uint256 requestId, address node, uint256 bondWei);
+    /// @notice The proposer of a result cannot challenge it.
+    error AIOracleProposerCannotChallenge(uint256 requestId, address node);
+    /// @notice A configuration value is out of its allowed range.
+    error AIOracleInvalidConfig(string what);
+    /// @notice A zero address was given for `what`.
+    error AIOracleZeroAddress(string what);
+    /// @notice There is nothing to pay out.
+    error AIOracleNothingToWithdraw(address account);
+
+    /// @notice Requests an inference of `modelId` on `input`; `msg.value` must cover `quote(modelId,
+    /// callbackGasLimit)` and any excess is sent back at once.
+    /// @param input The prompt or model input (at most `maxInputBytes`); emitted in `RequestCreated`, never stored.
+    /// @param callback The consumer to call with the result (must have code by fulfilment time, or the callback is
+    /// recorded as failed).
+    /// @param callbackGasLimit Exact gas for the callback (at most `maxCallbackGasLimit`).
+    /// @param callbackData Passed back to the consumer with the result.
+    /// @return requestId A sequential id (the first request is 1).
+    function request(
+        uint256 modelId,
+        bytes calldata input,
+        address callback,
+        uint32 callbackGasLimit,
+        bytes calldata callbackData
+    ) external payable returns (uint256 requestId);
+
+    /// @notice Submits a node's result: in None mode it is final and delivered; in Quorum mode it is the node's vote
+    /// (delivered when `quorumK` votes agree; disagreeing voters are slashed); in Optimistic mode it is a provisional
+    /// result bonded with `bondWei` of the node's stake. Reverts if the request, state, deadline, assignment or output
+    /// size is wrong, or if the caller left too little gas for the callback.
+    /// @param errorCode 0 for a result, or one of `AIOracleCodes.ERROR_*`.
+    function fulfil(uint256 requestId, Request calldata request, bytes calldata output, uint8 errorCode) external;
+
+    /// @notice `fulfil` for many requests in one transaction: an invalid item is skipped with `FulfilmentSkipped`
+    /// and never reverts the others (only too little gas for a callback reverts the whole batch).
+    function fulfilBatch(
+        uint256[] calldata requestIds,
+        Request[] calldata requests,
+        bytes[] calldata outputs,
+        uint8[] calldata errorCodes
+    ) external;
+
+    /// @notice Makes an unchallenged Optimistic result final after its challenge window and delivers it; anyone.
+    /// The node share goes to the proposer, the gas share to the caller (who runs the callback).
+    /// @param output The output exactly as in `ResultProposed`.
+    function finalize(uint256 requestId, Request calldata request, bytes calldata output, uint8 errorCode) external;
+
+    /// @notice Challenges a provisional Optimistic result within its window by posting an ETH bond equal to the
+    /// request's `bondWei`; anyone but the proposer.
+    function challenge(uint256 requestId, Request calldata request) external payable;
+
+    /// @notice A serving node of the model (not the proposer) votes on a challenge; `quorumK` matching votes resolve
+    /// it.
+    function voteChallenge(uint256 requestId, Request calldata request, bool resultValid) external;
+
+    /// @notice Resolves a challenge; ARBITER_ROLE only. If the result is valid the challenger's bond goes to the
+    /// proposer and the result can be finalized; otherwise the proposer's bond is slashed (half to the challenger),
+    /// the challenger's bond is returned and the requester refunded.
+    function resolveChallenge(uint256 requestId, Request calldata request, bool resultValid) external;
+
+    /// @notice Refunds a request that can no longer complete; anyone. Allowed when it is pending (or a quorum is still
+    /// incomplete) past its deadline, or when a challenge is still unresolved past its resolution time. The whole
+    /// fee is credited to the requester; assigned nodes that did not answer are recorded as late.
+    function refund(uint256 requestId, Request calldata request) external;
+
+    /// @notice Pays the caller's pull credit to the caller.
+    function withdrawCredit() external;
+
+    /// @notice Pays `account`'s pull credit to `account` as plain ETH with no calldata; anyone. Lets a ModelToken
+    /// receive its revenue through `receive()`. Reverts if the transfer fails (the credit then stays).
+    function pushCredit(address account) external;
+
+    /// @notice Sends all accrued protocol fees to the Treasury in one call; anyone.
+    function sweepProtocolFees() external;
+
+    /// @notice Sets the fee parameters; admin only.
+    function setFeeConfig(FeeConfig calldata feeConfig) external;
+
+    /// @notice Sets limits and timings; admin only.
+    function setConfig(Config calldata config) external;
+
+    /// @notice Sets the Treasury; admin only.
+    function setTreasury(address treasury) external;
+
+    /// @notice The fee a request must pay now: model fee + node fee x assigned nodes + callback gas at the bounded
+    /// gas price + protocol fee.
+    function quote(uint256 modelId, uint32 callbackGasLimit) external view returns (uint256 feeWei);
+
+    /// @notice The state (`AIOracleCodes.STATE_*`) and deadline of a request.
+    function requestState(uint256 requestId) external view returns (uint8 state, uint64 deadline);
+
+    /// @notice Whether `node` may call `fulfil` for this request now.
+    function canFulfil(uint256 requestId, Request calldata request, address node) external view returns (bool);
+
+    /// @notice The commitment hash of a request: keccak256(abi.encode(request)).
+    function hashRequest(Request calldata request) external pure returns (bytes32);
+
+    /// @notice Largest accepted input in bytes.
+    function maxInputBytes() external view returns (uint256);
+
+    /// @notice Largest accepted output in bytes.
+    function maxOutputBytes() external view returns (uint256);
+
+    /// @notice Pull credit of `account`.
+    function creditOf(address account) external view returns (uint256);
+
+    /// @notice Protocol fees accrued and not yet swept.
+    function protocolFeesWei() external view returns (uint256);
+
+    /// @notice The id the next request will get.
+    function nextRequestId() external view returns (uint256);
+
+    /// @notice How many requests assigned to `node` expired unanswered.
+    function latenessOf(address node) external view returns (uint256);
+
+    /// @notice The Quorum vote of `node` (keccak256(abi.encode(errorCode, keccak256(output))), zero if none).
+    function voteOf(uint256 requestId, address node) external view returns (bytes32);
+
+    /// @notice The provisional Optimistic result of a request.
+    function proposalOf(uint256 requestId) external view returns (Proposal memory);
+
+    /// @notice The fee parameters.
+    function feeConfig() external view returns (FeeConfig memory);
+
+    /// @notice The limits and timings.
+    function config() external view returns (Config memory);
+
+    /// @notice The ModelRegistry.
+    function registry() external view returns (address);
+
+    /// @notice The OperatorStaking contract (oracle service).
+    function staking() external view returns (address);
+
+    /// @notice The Treasury receiving protocol fees.
+    function treasury() external view returns (address);
+}
+
+/// @notice Request states and result error codes of the AI oracle.
+library AIOracleCodes {
+    /// @notice Unknown request id.
+    uint8 internal constant STATE_NONE = 0;
+    /// @notice Paid, waiting for a result.
+    uint8 internal constant STATE_PENDING = 1;
+    /// @notice Quorum: votes being collected; Optimistic: result posted, in its challenge window.
+    uint8 internal constant STATE_PROVISIONAL = 2;
+    /// @notice Final result delivered and settled.
+    uint8 internal constant STATE_FULFILLED = 3;
+    /// @notice Refunded to the requester.
+    uint8 internal constant STATE_REFUNDED = 4;
+    /// @notice Optimistic result under challenge.
+    uint8 internal constant STATE_CHALLENGED = 5;
+
+    /// @notice The input could not be decoded by the model.
+    uint8 internal constant ERROR_MALFORMED_INPUT = 1;
+    /// @notice The input exceeds what the node's model accepts.
+    uint8 internal constant ERROR_INPUT_TOO_LARGE = 2;
+    /// @notice The node does not know or serve the model.
+    uint8 internal constant ERROR_UNKNOWN_MODEL = 3;
+    /// @notice The inference failed.
+    uint8 internal constant ERROR_INFERENCE_FAILED = 4;
+    /// @notice The largest defined error code.
+    uint8 internal constant MAX_ERROR_CODE = 4;
+
+    /// @notice Gas a node must leave on top of `callbackGasLimit` for the exact-gas check and the call itself.
+    uint256 internal constant GAS_FOR_CALL_EXACT_CHECK = 5_000;
+}
