@@ -6,6 +6,20 @@ import { REPO_ROOT } from "./nodes";
 export interface Artifact {
   abi: unknown[];
   bytecode: string;
+  linkReferences?: Record<string, Record<string, { start: number; length: number }[]>>;
+}
+
+/** Fills the library placeholders of `art.bytecode` with deployed library addresses (by library name). */
+export function link(art: Artifact, libraries: Record<string, string>): Artifact {
+  let code = art.bytecode;
+  for (const refs of Object.values(art.linkReferences ?? {}))
+    for (const [name, places] of Object.entries(refs)) {
+      const address = libraries[name];
+      if (!address) throw new Error(`library ${name} not deployed`);
+      for (const { start, length } of places)
+        code = code.slice(0, 2 + start * 2) + address.slice(2).toLowerCase() + code.slice(2 + (start + length) * 2);
+    }
+  return { ...art, bytecode: code };
 }
 
 const ARTIFACTS = path.join(REPO_ROOT, "artifacts");

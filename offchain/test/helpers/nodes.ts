@@ -91,7 +91,6 @@ export async function startAnvil(opts: { blockTimeS?: number; gasLimit?: number;
     "--gas-limit",
     String(opts.gasLimit ?? 60_000_000),
     "--silent",
-    "--disable-code-size-limit",
     ...(opts.blockTimeS ? ["--block-time", String(opts.blockTimeS)] : []),
     ...(opts.args ?? []),
   ];
