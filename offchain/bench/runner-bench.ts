@@ -68,7 +68,8 @@ async function runScenario(node: LocalNode, d: Deployed, dir: string, s: Scenari
 
   const pool = digits(500);
   const senders = DEV_KEYS.slice(2, 5).map((k) => new NonceManager(new Wallet(k, d.provider)));
-  for (const snd of senders) await (await snd.sendTransaction({ to: await d.consumer.getAddress(), value: 10n ** 20n })).wait();
+  for (const snd of senders)
+    await (await snd.sendTransaction({ to: await d.consumer.getAddress(), value: 10n ** 20n })).wait();
   const sentAt = new Map<bigint, number>();
   const seenAt = new Map<bigint, number>();
   const firstId = (await d.oracle.nextRequestId()) as bigint;
@@ -147,7 +148,9 @@ async function runScenario(node: LocalNode, d: Deployed, dir: string, s: Scenari
   observing = false;
   await observer;
   const txs = Number(
-    /axon_runner_tx_sent_total (\d+)/.exec(await runner.metrics.registry.getSingleMetricAsString("axon_runner_tx_sent_total"))?.[1] ?? 0,
+    /axon_runner_tx_sent_total (\d+)/.exec(
+      await runner.metrics.registry.getSingleMetricAsString("axon_runner_tx_sent_total"),
+    )?.[1] ?? 0,
   );
   await runner.stop();
 
@@ -176,9 +179,23 @@ async function main(): Promise<void> {
   const single = { maxBatchSize: 1, maxWaitMs: 0, maxTxItems: 1, maxTxWaitMs: 0, maxInFlightTxs: 4 };
   const all: Scenario[] = [
     { name: "batched-drain", mode: "drain", requests: quick ? 600 : 3000, offeredPerSecond: 0, perTx: 50, batching },
-    { name: "unbatched-drain", mode: "drain", requests: quick ? 100 : 300, offeredPerSecond: 0, perTx: 50, batching: single },
+    {
+      name: "unbatched-drain",
+      mode: "drain",
+      requests: quick ? 100 : 300,
+      offeredPerSecond: 0,
+      perTx: 50,
+      batching: single,
+    },
     { name: "batched-paced", mode: "paced", requests: quick ? 300 : 1500, offeredPerSecond: 300, perTx: 25, batching },
-    { name: "unbatched-paced", mode: "paced", requests: quick ? 60 : 200, offeredPerSecond: 20, perTx: 5, batching: single },
+    {
+      name: "unbatched-paced",
+      mode: "paced",
+      requests: quick ? 60 : 200,
+      offeredPerSecond: 20,
+      perTx: 5,
+      batching: single,
+    },
   ];
   const scenarios = all.filter((s) => !only || s.name === only);
   const results: Result[] = [];
@@ -203,7 +220,8 @@ async function main(): Promise<void> {
   const by = (name: string) => results.find((r) => r.name === name);
   const batched = by("batched-drain");
   const unbatched = by("unbatched-drain");
-  const ratio = batched && unbatched ? +(batched.fulfilmentsPerSecond / unbatched.fulfilmentsPerSecond).toFixed(1) : null;
+  const ratio =
+    batched && unbatched ? +(batched.fulfilmentsPerSecond / unbatched.fulfilmentsPerSecond).toFixed(1) : null;
   const out = {
     generatedAt: new Date().toISOString(),
     host: {

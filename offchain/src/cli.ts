@@ -78,7 +78,11 @@ program
         p.destroy();
       }
     }
-    const rpc = new RpcPool(cfg.rpcUrls, cfg.chainId, logger, cfg.rpcTimeoutMs, { attempts: 2, baseDelayMs: 100, maxDelayMs: 500 });
+    const rpc = new RpcPool(cfg.rpcUrls, cfg.chainId, logger, cfg.rpcTimeoutMs, {
+      attempts: 2,
+      baseDelayMs: 100,
+      maxDelayMs: 500,
+    });
     const reader = new OracleReader(rpc, cfg.oracleAddress, cfg.registryAddress);
     const node = new Wallet(cfg.nodeKey).address;
     try {
@@ -89,7 +93,11 @@ program
         ["ModelRegistry", cfg.registryAddress],
       ]) {
         const code = await rpc.call("code", (p) => p.getCode(addr));
-        add(`contract ${name}`, code !== "0x", `${addr} ${code === "0x" ? "has no code" : `${(code.length - 2) / 2} bytes`}`);
+        add(
+          `contract ${name}`,
+          code !== "0x",
+          `${addr} ${code === "0x" ? "has no code" : `${(code.length - 2) / 2} bytes`}`,
+        );
       }
       const maxIn = await reader.maxInputBytes();
       add("oracle", true, `maxInputBytes ${maxIn}, maxOutputBytes ${await reader.maxOutputBytes()}`);

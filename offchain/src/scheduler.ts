@@ -74,7 +74,10 @@ export class Scheduler {
     for (const [modelId, rows] of byModel) {
       const backend = this.backends.get(modelId);
       if (!backend) {
-        this.answer(rows, rows.map(() => err(ErrorCode.UnknownModel, `model ${modelId} is not served by this node`)));
+        this.answer(
+          rows,
+          rows.map(() => err(ErrorCode.UnknownModel, `model ${modelId} is not served by this node`)),
+        );
         continue;
       }
       const key = modelId.toString();

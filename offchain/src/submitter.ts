@@ -114,7 +114,10 @@ export class Submitter {
     await this.resyncNonce();
     const head = await this.rpc.blockNumber();
     for (const b of this.store.batchesInState("pending")) await this.track(b, head);
-    this.logger.info({ nonce: this.nonce, pending: this.store.batchesInState("pending").length }, "submitter reconciled");
+    this.logger.info(
+      { nonce: this.nonce, pending: this.store.batchesInState("pending").length },
+      "submitter reconciled",
+    );
   }
 
   private async resyncNonce(): Promise<void> {
@@ -225,7 +228,10 @@ export class Submitter {
       return items;
     } catch (err) {
       if (isTransientRpcError(err)) throw err;
-      this.logger.warn({ err: shortError(err), size: items.length }, "batch simulation reverted; simulating items alone");
+      this.logger.warn(
+        { err: shortError(err), size: items.length },
+        "batch simulation reverted; simulating items alone",
+      );
     }
     const ok: T[] = [];
     for (const it of items) {
@@ -364,7 +370,11 @@ export class Submitter {
     if (!known) await this.broadcast(last.raw);
   }
 
-  private async bump(batch: BatchRow, last: { raw: string; maxFeePerGas: bigint; maxPriorityFeePerGas: bigint }, head: number): Promise<void> {
+  private async bump(
+    batch: BatchRow,
+    last: { raw: string; maxFeePerGas: bigint; maxPriorityFeePerGas: bigint },
+    head: number,
+  ): Promise<void> {
     const cap = this.opts.maxFeePerGasCapWei;
     const factor = BigInt(Math.round(this.opts.bumpPercent * 100));
     const up = (v: bigint) => v + (v * factor) / 10_000n + 1n;
@@ -381,7 +391,10 @@ export class Submitter {
       return;
     }
     const prev = Transaction.from(last.raw);
-    const tx = await this.sign(batch.nonce, prev.data, Number(prev.gasLimit), { maxFeePerGas: maxFee, maxPriorityFeePerGas: tip });
+    const tx = await this.sign(batch.nonce, prev.data, Number(prev.gasLimit), {
+      maxFeePerGas: maxFee,
+      maxPriorityFeePerGas: tip,
+    });
     this.store.recordBump(batch.id, head, tx);
     this.metrics?.txBumps.inc();
     this.logger.info({ batch: batch.id, nonce: batch.nonce, maxFeePerGas: String(maxFee), hash: tx.hash }, "fee bump");
@@ -422,7 +435,13 @@ export class Submitter {
     })();
     if (!ok) this.metrics?.errors.inc({ stage: "tx_reverted" });
     this.logger.info(
-      { batch: batch.id, status: receipt.status, block: receipt.blockNumber, fulfilled: fulfilled.size, skipped: skipped.size },
+      {
+        batch: batch.id,
+        status: receipt.status,
+        block: receipt.blockNumber,
+        fulfilled: fulfilled.size,
+        skipped: skipped.size,
+      },
       "fulfilment batch settled",
     );
   }

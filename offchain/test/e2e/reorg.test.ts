@@ -58,36 +58,40 @@ describe("reorgs (anvil snapshot/revert)", () => {
     tmp.cleanup();
   });
 
-  it("re-sends a fulfilment orphaned by a reorg deeper than confirmations, callback still exactly once", { timeout: 120_000 }, async () => {
-    const runner = await makeRunner({ confirmations: 2 });
-    await runner.start();
-    try {
-      const ids = await requestNow(digits(3, 200).map((x) => x.input));
-      const snap = await rpc<string>(node.url, "evm_snapshot");
-      const forkHead = await head();
-      miner.start();
-      await waitForCallbacks(d.consumer, ids, 30_000);
-      await eventually(() => runner.store.countByState().confirmed === 3, 30_000, "3 confirmed");
-      miner.stop();
-      const oldHead = await head();
-      assert.ok(oldHead - forkHead > 2, "the fulfilment is deeper than confirmations");
-      // the fulfilment never happened on the new, longer chain
-      await revertTo(snap);
-      assert.equal(await d.consumer.callbacks(ids[0]), 0n);
-      await miner.mine(oldHead - forkHead + 3);
-      miner.start();
-      await waitForCallbacks(d.consumer, ids, 60_000);
-      await eventually(() => runner.store.countByState().confirmed === 3, 30_000, "3 confirmed again");
-      const { callbacks, events } = await callbackCounts(d, ids);
-      assert.deepEqual(callbacks, [1n, 1n, 1n]);
-      assert.deepEqual(events, [1, 1, 1]);
-      const reorgs = await runner.metrics.registry.getSingleMetricAsString("axon_runner_reorgs_total");
-      assert.match(reorgs, /axon_runner_reorgs_total [1-9]/);
-    } finally {
-      miner.stop();
-      await runner.stop();
-    }
-  });
+  it(
+    "re-sends a fulfilment orphaned by a reorg deeper than confirmations, callback still exactly once",
+    { timeout: 120_000 },
+    async () => {
+      const runner = await makeRunner({ confirmations: 2 });
+      await runner.start();
+      try {
+        const ids = await requestNow(digits(3, 200).map((x) => x.input));
+        const snap = await rpc<string>(node.url, "evm_snapshot");
+        const forkHead = await head();
+        miner.start();
+        await waitForCallbacks(d.consumer, ids, 30_000);
+        await eventually(() => runner.store.countByState().confirmed === 3, 30_000, "3 confirmed");
+        miner.stop();
+        const oldHead = await head();
+        assert.ok(oldHead - forkHead > 2, "the fulfilment is deeper than confirmations");
+        // the fulfilment never happened on the new, longer chain
+        await revertTo(snap);
+        assert.equal(await d.consumer.callbacks(ids[0]), 0n);
+        await miner.mine(oldHead - forkHead + 3);
+        miner.start();
+        await waitForCallbacks(d.consumer, ids, 60_000);
+        await eventually(() => runner.store.countByState().confirmed === 3, 30_000, "3 confirmed again");
+        const { callbacks, events } = await callbackCounts(d, ids);
+        assert.deepEqual(callbacks, [1n, 1n, 1n]);
+        assert.deepEqual(events, [1, 1, 1]);
+        const reorgs = await runner.metrics.registry.getSingleMetricAsString("axon_runner_reorgs_total");
+        assert.match(reorgs, /axon_runner_reorgs_total [1-9]/);
+      } finally {
+        miner.stop();
+        await runner.stop();
+      }
+    },
+  );
 
   it("never acts on a request orphaned by a reorg shallower than confirmations", { timeout: 120_000 }, async () => {
     const runner = await makeRunner({ confirmations: 3 });
@@ -115,32 +119,36 @@ describe("reorgs (anvil snapshot/revert)", () => {
     }
   });
 
-  it("serves the replacement when a deep reorg swaps a fulfilled request for another with the same id", { timeout: 120_000 }, async () => {
-    const runner = await makeRunner({ confirmations: 2 });
-    await runner.start();
-    try {
-      const snap = await rpc<string>(node.url, "evm_snapshot");
-      const forkHead = await head();
-      const [id] = await requestNow([digits(1, 400)[0].input]);
-      miner.start();
-      await waitForCallbacks(d.consumer, [id], 30_000);
-      await eventually(() => runner.store.getRequest(id)?.state === "confirmed", 30_000, "confirmed");
-      miner.stop();
-      const oldHead = await head();
-      await revertTo(snap);
-      const [again] = await requestNow([new Uint8Array(800)]);
-      assert.equal(again, id);
-      await miner.mine(oldHead - forkHead + 3);
-      miner.start();
-      await waitForCallbacks(d.consumer, [id], 60_000);
-      assert.equal(Number(await d.consumer.errorCodeOf(id)), ErrorCode.InputTooLarge);
-      await eventually(() => runner.store.getRequest(id)?.state === "confirmed", 30_000, "replacement confirmed");
-      const { callbacks, events } = await callbackCounts(d, [id]);
-      assert.deepEqual(callbacks, [1n]);
-      assert.deepEqual(events, [1]);
-    } finally {
-      miner.stop();
-      await runner.stop();
-    }
-  });
+  it(
+    "serves the replacement when a deep reorg swaps a fulfilled request for another with the same id",
+    { timeout: 120_000 },
+    async () => {
+      const runner = await makeRunner({ confirmations: 2 });
+      await runner.start();
+      try {
+        const snap = await rpc<string>(node.url, "evm_snapshot");
+        const forkHead = await head();
+        const [id] = await requestNow([digits(1, 400)[0].input]);
+        miner.start();
+        await waitForCallbacks(d.consumer, [id], 30_000);
+        await eventually(() => runner.store.getRequest(id)?.state === "confirmed", 30_000, "confirmed");
+        miner.stop();
+        const oldHead = await head();
+        await revertTo(snap);
+        const [again] = await requestNow([new Uint8Array(800)]);
+        assert.equal(again, id);
+        await miner.mine(oldHead - forkHead + 3);
+        miner.start();
+        await waitForCallbacks(d.consumer, [id], 60_000);
+        assert.equal(Number(await d.consumer.errorCodeOf(id)), ErrorCode.InputTooLarge);
+        await eventually(() => runner.store.getRequest(id)?.state === "confirmed", 30_000, "replacement confirmed");
+        const { callbacks, events } = await callbackCounts(d, [id]);
+        assert.deepEqual(callbacks, [1n]);
+        assert.deepEqual(events, [1]);
+      } finally {
+        miner.stop();
+        await runner.stop();
+      }
+    },
+  );
 });

@@ -27,11 +27,15 @@ const ARTIFACTS = path.join(REPO_ROOT, "artifacts");
 /** Compiles the contracts once (Hardhat, in the repository root) if the artifacts the tests need are missing. */
 export function ensureCompiled(names: string[]): void {
   if (names.every((n) => findArtifact(n))) return;
-  execFileSync(process.execPath, [path.join(REPO_ROOT, "node_modules/hardhat/internal/cli/cli.js"), "compile", "--quiet"], {
-    cwd: REPO_ROOT,
-    stdio: "inherit",
-    env: { ...process.env, TS_NODE_TRANSPILE_ONLY: "1" },
-  });
+  execFileSync(
+    process.execPath,
+    [path.join(REPO_ROOT, "node_modules/hardhat/internal/cli/cli.js"), "compile", "--quiet"],
+    {
+      cwd: REPO_ROOT,
+      stdio: "inherit",
+      env: { ...process.env, TS_NODE_TRANSPILE_ONLY: "1" },
+    },
+  );
 }
 
 function findArtifact(name: string): string | undefined {

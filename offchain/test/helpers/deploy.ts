@@ -75,29 +75,39 @@ export async function deployStack(url: string, dir: string, opts: DeployOptions 
   await (await staking.setService(ORACLE_SERVICE, 10n ** 18n, 3600, true)).wait();
   const registry = await deployProxy(admin, "ModelRegistry", [adminAddress, 0, await staking.getAddress()]);
   const logic = await deployContract(admin, artifact("AIOracleLogic"), []);
-  const oracle = await deployProxy(admin, "AIOracle", [
-    adminAddress,
-    0,
-    await registry.getAddress(),
-    await treasury.getAddress(),
-    { nodeFeeWei: 10n ** 12n, protocolFeeBps: 500, minGasPriceWei: 0, maxGasPriceWei: 10n ** 9n },
-    {
-      maxInputBytes: 16 * 1024,
-      maxOutputBytes: 16 * 1024,
-      maxCallbackGasLimit: 2_000_000,
-      requestTimeoutSeconds: opts.requestTimeoutSeconds ?? 24 * 3600,
-      gracePeriodSeconds: 600,
-      challengeResolutionSeconds: 3600,
-      dissentSlashWei: 0,
-    },
-  ], { AIOracleLogic: await logic.getAddress() });
+  const oracle = await deployProxy(
+    admin,
+    "AIOracle",
+    [
+      adminAddress,
+      0,
+      await registry.getAddress(),
+      await treasury.getAddress(),
+      { nodeFeeWei: 10n ** 12n, protocolFeeBps: 500, minGasPriceWei: 0, maxGasPriceWei: 10n ** 9n },
+      {
+        maxInputBytes: 16 * 1024,
+        maxOutputBytes: 16 * 1024,
+        maxCallbackGasLimit: 2_000_000,
+        requestTimeoutSeconds: opts.requestTimeoutSeconds ?? 24 * 3600,
+        gracePeriodSeconds: 600,
+        challengeResolutionSeconds: 3600,
+        dissentSlashWei: 0,
+      },
+    ],
+    { AIOracleLogic: await logic.getAddress() },
+  );
   const oracleAddress = await oracle.getAddress();
   // the oracle locks and slashes oracle-service stake
   await (await staking.setModule(ORACLE_SERVICE, oracleAddress, true)).wait();
 
   const weightsHash = opts.weightsHash ?? (await hashModelFile(BUNDLED_MODEL));
   const verificationNone = { mode: 0, quorumK: 0, quorumN: 0, challengeWindowSeconds: 0, bondWei: 0 };
-  const modelId = await registry.registerModel.staticCall(weightsHash, "ipfs://mnist-mlp", 10n ** 12n, verificationNone);
+  const modelId = await registry.registerModel.staticCall(
+    weightsHash,
+    "ipfs://mnist-mlp",
+    10n ** 12n,
+    verificationNone,
+  );
   await (await registry.registerModel(weightsHash, "ipfs://mnist-mlp", 10n ** 12n, verificationNone)).wait();
   await (await (staking.connect(nodeWallet) as Contract).stake(ORACLE_SERVICE, { value: 2n * 10n ** 18n })).wait();
   await (await registry.addNode(modelId, nodeWallet.address)).wait();

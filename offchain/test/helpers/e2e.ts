@@ -30,7 +30,9 @@ export async function sendRequests(d: Deployed, inputs: Uint8Array[], perTx = 10
   const txs = [];
   for (let i = 0; i < inputs.length; i += perTx) {
     const chunk = inputs.slice(i, i + perTx);
-    txs.push(await d.consumer.askMany(d.modelId, chunk, d.callbackGasLimit, { gasLimit: 400_000 + 250_000 * chunk.length }));
+    txs.push(
+      await d.consumer.askMany(d.modelId, chunk, d.callbackGasLimit, { gasLimit: 400_000 + 250_000 * chunk.length }),
+    );
   }
   for (const tx of txs) {
     const r = await tx.wait();
@@ -48,7 +50,9 @@ export async function waitForCallbacks(consumer: Contract, ids: bigint[], timeou
     const missing = ids.filter((_, i) => counts[i] === 0n);
     if (missing.length === 0) return;
     if (Date.now() - start > timeoutMs)
-      throw new Error(`${missing.length}/${ids.length} requests not answered after ${timeoutMs} ms: ${missing.slice(0, 10).join(",")}`);
+      throw new Error(
+        `${missing.length}/${ids.length} requests not answered after ${timeoutMs} ms: ${missing.slice(0, 10).join(",")}`,
+      );
     await new Promise((r) => setTimeout(r, 200));
   }
 }
@@ -90,7 +94,9 @@ export function runnerConfig(d: Deployed, dir: string, rpcUrls: string[], over: 
     rpcUrls,
     chainId: 31337,
     deployment: d.deploymentFile,
-    models: [{ modelId: String(d.modelId), path: path.join(OFFCHAIN_DIR, "models", "mnist-mlp.onnx"), maxInputBytes: 784 }],
+    models: [
+      { modelId: String(d.modelId), path: path.join(OFFCHAIN_DIR, "models", "mnist-mlp.onnx"), maxInputBytes: 784 },
+    ],
     confirmations: 2,
     pollIntervalMs: 100,
     overlapBlocks: 4,
@@ -113,8 +119,19 @@ export function writeConfig(dir: string, cfg: RawConfig, name = "runner.json"): 
 export function spawnRunner(configFile: string, nodeKey: string, logFile?: string): ChildProcess {
   const child = spawn(
     process.execPath,
-    ["--require", "ts-node/register/transpile-only", path.join(OFFCHAIN_DIR, "src", "cli.ts"), "--config", configFile, "start"],
-    { cwd: OFFCHAIN_DIR, env: { ...process.env, AXON_NODE_KEY: nodeKey }, stdio: ["ignore", logFile ? "pipe" : "ignore", "pipe"] },
+    [
+      "--require",
+      "ts-node/register/transpile-only",
+      path.join(OFFCHAIN_DIR, "src", "cli.ts"),
+      "--config",
+      configFile,
+      "start",
+    ],
+    {
+      cwd: OFFCHAIN_DIR,
+      env: { ...process.env, AXON_NODE_KEY: nodeKey },
+      stdio: ["ignore", logFile ? "pipe" : "ignore", "pipe"],
+    },
   );
   let err = "";
   child.stderr!.on("data", (x) => (err = (err + x).slice(-4000)));
@@ -127,7 +144,11 @@ export function spawnRunner(configFile: string, nodeKey: string, logFile?: strin
 }
 
 /** Polls `check` until it returns true (or throws the last failure after `timeoutMs`). */
-export async function eventually(check: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+export async function eventually(
+  check: () => boolean | Promise<boolean>,
+  timeoutMs: number,
+  what: string,
+): Promise<void> {
   const start = Date.now();
   while (!(await check())) {
     if (Date.now() - start > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);

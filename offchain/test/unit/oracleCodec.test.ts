@@ -55,7 +55,10 @@ describe("oracle codec (hand-rolled ABI, checked against ethers)", () => {
         assert.deepEqual(fast.nodes, req.nodes);
         // the verbatim tuple re-encodes to what ethers would encode from the decoded struct
         const viaEthers = oracleInterface.encodeFunctionData("fulfil", [id, slow.args.request, "0x", 0]);
-        assert.equal(encodeFulfil({ requestId: id, requestEnc: fast.requestEnc, output: new Uint8Array(0), errorCode: 0 }), viaEthers);
+        assert.equal(
+          encodeFulfil({ requestId: id, requestEnc: fast.requestEnc, output: new Uint8Array(0), errorCode: 0 }),
+          viaEthers,
+        );
       }),
       { numRuns: RUNS, seed: 20261126 },
     );
@@ -72,7 +75,13 @@ describe("oracle codec (hand-rolled ABI, checked against ethers)", () => {
         (list, node) => {
           const items = list.map(([id, req, output, errorCode]) => {
             const log = emitted(id, req, new Uint8Array(3));
-            return { requestId: id, requestEnc: decodeRequestCreated(log.topics, log.data).requestEnc, output, errorCode, req };
+            return {
+              requestId: id,
+              requestEnc: decodeRequestCreated(log.topics, log.data).requestEnc,
+              output,
+              errorCode,
+              req,
+            };
           });
           const expected = oracleInterface.encodeFunctionData("fulfilBatch", [
             items.map((i) => i.requestId),
@@ -82,7 +91,10 @@ describe("oracle codec (hand-rolled ABI, checked against ethers)", () => {
           ]);
           assert.equal(encodeFulfilBatch(items), expected);
           for (const i of items) {
-            assert.equal(encodeFulfil(i), oracleInterface.encodeFunctionData("fulfil", [i.requestId, i.req, i.output, i.errorCode]));
+            assert.equal(
+              encodeFulfil(i),
+              oracleInterface.encodeFunctionData("fulfil", [i.requestId, i.req, i.output, i.errorCode]),
+            );
             assert.equal(
               encodeCanFulfil(i.requestId, i.requestEnc, node),
               oracleInterface.encodeFunctionData("canFulfil", [i.requestId, i.req, node]),
