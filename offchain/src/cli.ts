@@ -122,8 +122,13 @@ program
       }
     }
     try {
-      const probes = await probeExecutionProviders();
-      process.stdout.write(`execution providers:\n${json(probes)}\n`);
+      const onnx = cfg.models.find((m) => m.backend === "onnx" && m.path && existsSync(m.path));
+      const probes = await probeExecutionProviders(onnx?.path);
+      // an execution provider that cannot start is information, not a failure: the runner falls back to cpu
+      for (const p of probes) {
+        process.stdout.write(`${p.available ? "ok  " : "--  "}  execution provider ${p.provider}: ${p.detail}\n`);
+        for (const note of p.notes) process.stdout.write(`        ${note}\n`);
+      }
     } catch (err) {
       add("execution providers", false, shortError(err));
     }
