@@ -2,7 +2,6 @@ import Database from "better-sqlite3";
 
 /** Request lifecycle; the only legal moves are listed in TRANSITIONS. */
 export type RequestState = "seen" | "inferring" | "inferred" | "submitted" | "confirmed" | "failed" | "expired";
-export const FINAL_STATES: readonly RequestState[] = ["confirmed", "failed", "expired"];
 
 export const TRANSITIONS: Record<RequestState, readonly RequestState[]> = {
   seen: ["inferring", "inferred", "expired", "failed"],
@@ -582,13 +581,5 @@ export class Store {
         .prepare("UPDATE batches SET state = ?, mined_block = ?, mined_block_hash = ?, mined_tx_hash = ? WHERE id = ?")
         .run(state, mined?.block ?? null, mined?.blockHash ?? null, mined?.txHash ?? null, batchId);
     }
-  }
-
-  /** Highest nonce this store has ever signed with, or -1. */
-  maxNonce(): number {
-    const r = this.db
-      .prepare("SELECT MAX(nonce) AS n FROM batches WHERE chain_id = ? AND contract = ?")
-      .get(this.key.chainId, this.key.contract) as { n: number | null };
-    return r.n ?? -1;
   }
 }

@@ -84,7 +84,6 @@ describe("Store", () => {
     s.setBatchState(batch.id, "confirmed", { block: 12, blockHash: "0xbh", txHash: "0xaa" });
     s.transition([1n], "confirmed");
     assert.equal(s.getRequest(1n)!.state, "confirmed");
-    assert.equal(s.maxNonce(), 0);
   });
 
   it("rejects an illegal transition and changes nothing of the group", () => {
