@@ -9,6 +9,8 @@ export interface DeployedContract {
   /** Hardhat artifact name. */
   artifact: string;
   blockNumber: number;
+  /** Linked libraries of the implementation (name → address). */
+  libraries?: Record<string, string>;
 }
 
 export interface DeploymentManifest {
