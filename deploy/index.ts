@@ -1,11 +1,14 @@
 import hre from "hardhat";
 import { deployAxon } from "./axon";
+import { manifestPath } from "./manifest";
 
 // `npx hardhat run deploy/index.ts --network <name>`: deploys or completes the protocol and writes the manifest.
 async function main() {
   console.log(`Deploying Axon to ${hre.network.name}`);
   const { manifest } = await deployAxon(hre, { log: console.log });
-  console.log(`Wrote deployments/${manifest.network}.json (${Object.keys(manifest.contracts).length} contracts)`);
+  console.log(
+    `Wrote ${manifestPath(hre.config.paths.root, manifest.network)} (${Object.keys(manifest.contracts).length} contracts)`,
+  );
 }
 
 main().catch((err) => {
