@@ -9,8 +9,9 @@ const MODEL_SHARE_BPS = 7_000n;
 
 /**
  * End to end: a model sold out in its IMO (alice 60%, bob 40%), then oracle requests on it pay the model's share of
- * each fee to the model's revenue receiver, which the offering locked to the ModelToken. Uses a minimal fee oracle
- * mock (same settlement as AIOracle: no calldata, 60k gas cap, credit fallback) until AIOracle is on main.
+ * each fee to the model's revenue receiver, which the offering locked to the ModelToken. A minimal fee oracle pushes
+ * each fee at once (no calldata, 60k gas cap, credit fallback), the tightest budget receive() must fit; the real
+ * AIOracle's credit-then-pushCredit path is covered in ModelToken.oracle.e2e.test.ts.
  */
 describe("IMO end to end: oracle fees to token holders", function () {
   async function servedModel() {
