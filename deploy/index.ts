@@ -1,6 +1,7 @@
 import hre from "hardhat";
 import { deployAxon } from "./axon";
 import { manifestPath } from "./manifest";
+import { verifyAxon } from "./verify";
 
 // `npx hardhat run deploy/index.ts --network <name>`: deploys or completes the protocol and writes the manifest.
 async function main() {
@@ -9,6 +10,10 @@ async function main() {
   console.log(
     `Wrote ${manifestPath(hre.config.paths.root, manifest.network)} (${Object.keys(manifest.contracts).length} contracts)`,
   );
+  if (hre.network.name === "sepolia" && process.env.ETHERSCAN_API_KEY) {
+    console.log("Verifying on Etherscan");
+    await verifyAxon(hre, manifest);
+  }
 }
 
 main().catch((err) => {
