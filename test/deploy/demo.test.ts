@@ -12,7 +12,7 @@ import { hardhatCli } from "./helpers";
     expect(Number(steps.at(-1)![1])).to.equal(Number(steps.at(-1)![2]));
     expect(res.stdout).to.match(/^Balances$/m);
     expect(res.stdout).to.match(/^Gas per step$/m);
-    expect(res.stdout).to.match(/digits classified correctly/);
+    expect(res.stdout).to.match(/all \d+ answered in [\d.]+ s by \d+ batch fulfilment tx/);
     expect(res.stdout).to.match(/buyer decrypted the dataset key/);
     expect(res.stdout).to.match(/^Demo finished in [\d.]+ s$/m);
   });
