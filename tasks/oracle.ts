@@ -26,7 +26,9 @@ async function findRequest(
   const logs = await oracle.queryFilter(oracle.filters.RequestCreated(id), 0);
   if (logs.length === 0) fail(`--request ${id} is unknown to the oracle on "${hre.network.name}"`);
   const args = (logs[0] as unknown as { args: { request: unknown; input: string } }).args;
-  return { request: args.request, input: args.input, block: logs[0].blockNumber };
+  // Decoded structs are frozen ethers Results; calls take them back as plain (positional) arrays.
+  const plain = (v: unknown): unknown => (Array.isArray(v) ? [...v].map(plain) : v);
+  return { request: plain(args.request), decoded: args.request, input: args.input, block: logs[0].blockNumber };
 }
 
 function inputBytes(hre: HardhatRuntimeEnvironment, args: { input?: string; inputFile?: string }): string {
@@ -87,8 +89,8 @@ task("oracle:status", "Show a request's state, deadline, assigned nodes and resu
     const requestId = parseIdParam("request", args.request);
     const oracle = await axonContract(hre, "AIOracle");
     const [state, deadline] = await oracle.requestState(requestId);
-    const { request } = await findRequest(hre, oracle, requestId);
-    const r = request as { modelId: bigint; requester: string; nodes: string[] };
+    const { decoded } = await findRequest(hre, oracle, requestId);
+    const r = decoded as { modelId: bigint; requester: string; nodes: string[] };
     const fulfilled = await oracle.queryFilter(oracle.filters.RequestFulfilled(requestId), 0);
     const last = fulfilled.at(-1) as unknown as
       | { args: { node: string; isFinal: boolean; callbackSucceeded: boolean; errorCode: bigint; outputHash: string } }
