@@ -64,6 +64,8 @@ export interface DeployOptions {
   imoProtocolFeeBps: number;
   dataProtocolFeeBps: number;
   compute: ComputeParams;
+  /** Holder of ComputeEscrow's ARBITER_ROLE (rules on disputes); default: the deployer (AIOracle grants it itself). */
+  computeArbiter?: string;
   /** ETH/USD AggregatorV3 feed; when unset: the Sepolia feed on sepolia, a MockEthUsdAggregator elsewhere. */
   ethUsdFeed?: string;
   /** Write deployments/<network>.json (off for throw-away in-process runs). */
@@ -329,6 +331,14 @@ export async function deployAxon(hre: HardhatRuntimeEnvironment, partial: Partia
       );
     },
     () => escrow.setFeed(feedAddress!, c.feedMaxStalenessSeconds, c.feedMinAnswer, c.feedMaxAnswer),
+  );
+
+  const arbiterRole = await escrow.ARBITER_ROLE();
+  const arbiter = opts.computeArbiter ?? admin;
+  await ensure(
+    `${arbiter} holds ARBITER_ROLE on ComputeEscrow`,
+    () => escrow.hasRole(arbiterRole, arbiter),
+    () => escrow.grantRole(arbiterRole, arbiter),
   );
 
   save();

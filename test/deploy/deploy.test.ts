@@ -75,6 +75,8 @@ describe("deployAxon on the Hardhat network", function () {
     expect((await escrow.feedConfig()).feed).to.equal(d.feed);
     expect(await escrow.staking()).to.equal(await addr(staking));
     expect(await escrow.treasury()).to.equal(await addr(treasury));
+    expect(await escrow.hasRole(await escrow.ARBITER_ROLE(), admin.address)).to.equal(true);
+    expect(await oracle.hasRole(await oracle.ARBITER_ROLE(), admin.address)).to.equal(true);
     expect(await oracle.registry()).to.equal(await addr(registry));
     expect(await oracle.treasury()).to.equal(await addr(treasury));
     expect(await offering.tokenImplementation()).to.equal(readBack().contracts.ModelTokenImplementation.address);
