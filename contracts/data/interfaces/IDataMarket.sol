@@ -25,8 +25,8 @@ interface IDataMarket {
         uint256 oracleRequestId;
     }
 
-    /// @notice Everything a seller states when listing. Only `termsHash` (a commitment to the descriptive fields)
-    /// is stored; the fields themselves are emitted in `DatasetListed`.
+    /// @notice Everything a seller states when listing. Price, asset and contributors are stored; the descriptive
+    /// fields are only emitted in `DatasetListed` (storing them would double the listing's gas).
     /// @param contentHash Hash of the (encrypted) dataset content; non-zero.
     /// @param metadataURI Where the dataset's description lives.
     /// @param licenseHash Hash of the license text.
@@ -49,7 +49,8 @@ interface IDataMarket {
         Provenance provenance;
     }
 
-    /// @notice A dataset as stored. `keyVersion` starts at 1 and grows by one per rotation.
+    /// @notice A dataset as stored (three slots). `keyVersion` starts at 1 and grows by one per rotation. The
+    /// descriptive fields (content hash, URIs, license hash, provenance) live only in the `DatasetListed` event.
     struct Dataset {
         address seller;
         DatasetStatus status;
@@ -58,7 +59,6 @@ interface IDataMarket {
         uint16 royaltyBps;
         address paymentAsset;
         uint96 priceAmount;
-        bytes32 termsHash;
         euint256 key;
     }
 
@@ -70,20 +70,13 @@ interface IDataMarket {
         uint32 grantedKeyVersion;
     }
 
-    /// @notice A dataset was listed by `lister` (the seller itself, or a LISTER_ROLE contract on its behalf).
+    /// @notice A dataset was listed by `lister` (the seller itself, or a LISTER_ROLE contract on its behalf); `params`
+    /// carries every stated field, of which only price, asset and contributors are stored.
     event DatasetListed(
         uint256 indexed datasetId,
         address indexed seller,
         address indexed lister,
-        bytes32 contentHash,
-        string metadataURI,
-        bytes32 licenseHash,
-        string licenseURI,
-        address paymentAsset,
-        uint256 priceAmount,
-        address[] contributors,
-        uint16[] contributorBps,
-        Provenance provenance,
+        ListingParams params,
         euint256 key
     );
     /// @notice The seller changed the price.
@@ -168,7 +161,8 @@ interface IDataMarket {
     error DataMarketNothingToWithdraw(address account, address asset);
 
     /// @notice Lists a dataset sold by the caller. The key arrives as an encrypted input bound to this contract and
-    /// the caller; the contract keeps ACL access to it and grants it to the seller and to each paid buyer.
+    /// the caller; the contract keeps ACL access to it and grants it to each paid buyer. The seller, who encrypted
+    /// the key, is not granted access to the handle (it holds the plaintext; granting would cost ~41k gas).
     /// @param params The listing (see `ListingParams`).
     /// @param encryptedKey The dataset's decryption key, encrypted.
     /// @param inputProof The proof of `encryptedKey`.
@@ -213,8 +207,8 @@ interface IDataMarket {
     /// @notice Stops sales for good; seller only. Existing buyers keep access and can reclaim rotated keys.
     function delist(uint256 datasetId) external;
 
-    /// @notice Replaces the dataset key; seller only. Bumps `keyVersion`; the seller gets access to the new key and
-    /// buyers re-obtain it with `reclaimAccess`.
+    /// @notice Replaces the dataset key; seller only, also after delisting. Bumps `keyVersion`; licensed buyers
+    /// re-obtain access with `reclaimAccess` (O(1) each, no loop over buyers), new buyers get the new key directly.
     /// @param datasetId The dataset.
     /// @param encryptedKey The new key, encrypted for this contract and the caller.
     /// @param inputProof The proof of `encryptedKey`.
@@ -241,10 +235,8 @@ interface IDataMarket {
     /// @notice The dataset `datasetId` (all zero if unknown).
     function getDataset(uint256 datasetId) external view returns (Dataset memory);
 
-    /// @notice The royalty contributors of a dataset and their shares.
-    function contributorsOf(
-        uint256 datasetId
-    ) external view returns (address[] memory contributors, uint16[] memory contributorBps);
+    /// @notice The royalty contributor at `index` (below the dataset's `contributorCount`) and its share.
+    function contributorOf(uint256 datasetId, uint256 index) external view returns (address account, uint16 bps);
 
     /// @notice The license of `buyer` for `datasetId` (all zero if none).
     function licenseOf(uint256 datasetId, address buyer) external view returns (License memory);
@@ -261,19 +253,13 @@ interface IDataMarket {
     /// @notice Whether `asset` is accepted as payment (`address(0)`, ETH, always is).
     function isPaymentAssetAllowed(address asset) external view returns (bool);
 
-    /// @notice The number of datasets listed so far (the last id).
-    function datasetCount() external view returns (uint256);
-
-    /// @notice The protocol fee in basis points.
-    function protocolFeeBps() external view returns (uint16);
-
-    /// @notice The delay between payment and key grant in seconds.
-    function grantDelaySeconds() external view returns (uint32);
-
-    /// @notice The Treasury receiving protocol fees.
-    function treasury() external view returns (address);
-
-    /// @notice The commitment stored as `termsHash` for `params`:
-    /// keccak256(abi.encode(contentHash, keccak256(metadataURI), licenseHash, keccak256(licenseURI), provenance)).
-    function hashTerms(ListingParams calldata params) external pure returns (bytes32);
+    /// @notice The market-wide settings and the number of datasets listed so far (the last id).
+    /// @return treasury The Treasury receiving protocol fees.
+    /// @return protocolFeeBps The protocol fee in basis points.
+    /// @return grantDelaySeconds The delay between payment and key grant.
+    /// @return datasetCount The number of datasets listed so far.
+    function marketConfig()
+        external
+        view
+        returns (address treasury, uint16 protocolFeeBps, uint32 grantDelaySeconds, uint256 datasetCount);
 }

@@ -195,6 +195,10 @@ interface IAIOracle {
     error AIOracleNotEligibleVoter(uint256 requestId, address node);
     /// @notice The challenge's resolution period is over (it can only be refunded now).
     error AIOracleResolutionExpired(uint256 requestId, uint64 resolveBy);
+    /// @notice The node's free stake could not be locked as the Optimistic bond.
+    error AIOracleBondUnavailable(uint256 requestId, address node, uint256 bondWei);
+    /// @notice The proposer of a result cannot challenge it.
+    error AIOracleProposerCannotChallenge(uint256 requestId, address node);
     /// @notice A configuration value is out of its allowed range.
     error AIOracleInvalidConfig(string what);
     /// @notice A zero address was given for `what`.

@@ -24,9 +24,11 @@ function valueInfo(name: string, elemType: onnx.TensorProto.DataType, width: num
  * Builds the ONNX graph of an MLP: uint8 input [N, 784] → Cast(float) → Div(255) → (Gemm → Relu)* → Gemm → logits
  * [N, 10]. The preprocessing lives in the graph so every backend (cpu, webgpu, cuda) feeds the same bytes.
  */
-export function exportMlp(layers: DenseLayer[], docString: string): Uint8Array {
-  const initializer: onnx.ITensorProto[] = [floatTensor("scale", [], new Float32Array([255]))];
-  const node: onnx.INodeProto[] = [
+export function exportMlp(layers: DenseLayer[], docString: string, options: { floatInput?: boolean } = {}): Uint8Array {
+  const initializer: onnx.ITensorProto[] = options.floatInput
+    ? []
+    : [floatTensor("scale", [], new Float32Array([255]))];
+  const preprocessing: onnx.INodeProto[] = [
     {
       opType: "Cast",
       input: [INPUT_NAME],
@@ -36,7 +38,9 @@ export function exportMlp(layers: DenseLayer[], docString: string): Uint8Array {
     },
     { opType: "Div", input: ["input_f", "scale"], output: ["x0"], name: "normalise" },
   ];
-  let current = "x0";
+  // A float input takes already-normalised values (the backend divides by 255 itself).
+  const node = options.floatInput ? [] : preprocessing;
+  let current = options.floatInput ? INPUT_NAME : "x0";
   layers.forEach((layer, l) => {
     const last = l === layers.length - 1;
     initializer.push(floatTensor(`W${l}`, [layer.inputs, layer.outputs], layer.weights));
@@ -58,7 +62,13 @@ export function exportMlp(layers: DenseLayer[], docString: string): Uint8Array {
       name: "mnist_mlp",
       node,
       initializer,
-      input: [valueInfo(INPUT_NAME, onnx.TensorProto.DataType.UINT8, IMAGE_BYTES)],
+      input: [
+        valueInfo(
+          INPUT_NAME,
+          options.floatInput ? onnx.TensorProto.DataType.FLOAT : onnx.TensorProto.DataType.UINT8,
+          IMAGE_BYTES,
+        ),
+      ],
       output: [valueInfo(OUTPUT_NAME, onnx.TensorProto.DataType.FLOAT, CLASSES)],
     },
   };

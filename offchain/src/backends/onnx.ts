@@ -25,7 +25,10 @@ export async function createSession(path: string, provider: ExecutionProvider): 
 interface InputLayout {
   name: string;
   type: "uint8" | "float32";
+  /** Elements per item. */
   features: number;
+  /** Dimensions of one item as the model declares them (e.g. [784] or [1, 28, 28]). */
+  itemDims: number[];
 }
 
 /**
@@ -39,9 +42,8 @@ function inputLayout(session: ort.InferenceSession): InputLayout {
     throw new Error(`model input ${meta.name} has type ${meta.type}; the onnx backend feeds uint8 or float32`);
   }
   const dims = meta.shape.slice(1);
-  const features =
-    dims.length > 0 && dims.every((d) => typeof d === "number") ? (dims as number[]).reduce((a, b) => a * b, 1) : 784;
-  return { name: meta.name, type: meta.type, features };
+  const itemDims = dims.length > 0 && dims.every((d) => typeof d === "number") ? (dims as number[]) : [784];
+  return { name: meta.name, type: meta.type, features: itemDims.reduce((a, b) => a * b, 1), itemDims };
 }
 
 const failed = (errorCode: ErrorCodeValue, message: string): InferenceResult => ({ ok: false, errorCode, message });
@@ -136,17 +138,17 @@ export class OnnxBackend implements InferenceBackend {
   }
 
   private async run(items: Uint8Array[]): Promise<InferenceResult[]> {
-    const { name, type, features } = this.input;
+    const { name, type, features, itemDims } = this.input;
     const n = items.length;
     let tensor: ort.Tensor;
     if (type === "uint8") {
       const data = new Uint8Array(n * features);
       items.forEach((item, k) => data.set(item, k * features));
-      tensor = new ort.Tensor("uint8", data, [n, features]);
+      tensor = new ort.Tensor("uint8", data, [n, ...itemDims]);
     } else {
       const data = new Float32Array(n * features);
       items.forEach((item, k) => item.forEach((v, j) => (data[k * features + j] = v / 255)));
-      tensor = new ort.Tensor("float32", data, [n, features]);
+      tensor = new ort.Tensor("float32", data, [n, ...itemDims]);
     }
     const output = (await this.session.run({ [name]: tensor }))[this.outputName];
     if (output.type !== "float32" || output.dims.length !== 2 || output.dims[0] !== n) {

@@ -1,0 +1,422 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {Address} from "@openzeppelin/contracts/utils/Address.sol";
+import {AxonUpgradeable} from "../common/AxonUpgradeable.sol";
+import {IModelRegistry, ModelRegistryModes} from "../models/interfaces/IModelRegistry.sol";
+import {IAIOracle, AIOracleCodes} from "./interfaces/IAIOracle.sol";
+import {AIOracleStorage} from "./libraries/AIOracleStorage.sol";
+import {AIOracleCore} from "./libraries/AIOracleCore.sol";
+import {AIOracleLogic} from "./libraries/AIOracleLogic.sol";
+
+/// @title AIOracle
+/// @notice Requests, fees, assignment, fulfilment (single and batch), verification modes, callbacks and refunds of
+/// the Axon AI oracle. See IAIOracle for the settlement rules.
+/// @dev A request's slot packs [184-bit truncated commitment | 8-bit state | 64-bit deadline]. The commitment is
+/// kept when the request completes so its final state stays readable; only the state bits change. The Quorum and
+/// Optimistic state machines live in the linked library AIOracleLogic (size limit).
+/// @custom:oz-upgrades-unsafe-allow external-library-linking
+contract AIOracle is AxonUpgradeable, AIOracleStorage, IAIOracle {
+    /// @notice May resolve challenges of Optimistic results.
+    bytes32 public constant ARBITER_ROLE = keccak256("ARBITER_ROLE");
+    /// @notice The smallest allowed `maxInputBytes` and `maxOutputBytes`.
+    uint32 public constant MIN_IO_BYTES = AIOracleCore.MIN_IO_BYTES;
+    /// @notice The largest allowed protocol fee.
+    uint16 public constant MAX_PROTOCOL_FEE_BPS = AIOracleCore.MAX_PROTOCOL_FEE_BPS;
+    /// @notice The oracle service id in OperatorStaking.
+    bytes32 public constant ORACLE_SERVICE = AIOracleCore.ORACLE_SERVICE;
+
+    /// @param admin Initial default admin (also pauser, upgrader and arbiter).
+    /// @param adminDelaySeconds Delay before a default-admin transfer can be accepted.
+    /// @param registry_ The ModelRegistry; its OperatorStaking is the oracle's.
+    /// @param treasury_ Receiver of protocol fees.
+    /// @param feeConfig_ Initial fee parameters.
+    /// @param config_ Initial limits and timings.
+    function initialize(
+        address admin,
+        uint48 adminDelaySeconds,
+        address registry_,
+        address treasury_,
+        FeeConfig calldata feeConfig_,
+        Config calldata config_
+    ) external initializer {
+        __AxonUpgradeable_init(admin, adminDelaySeconds);
+        _grantRole(ARBITER_ROLE, admin);
+        if (registry_ == address(0)) revert AIOracleZeroAddress("registry");
+        Layout storage $ = _s();
+        $.registry = registry_;
+        $.staking = IModelRegistry(registry_).staking();
+        AIOracleLogic.setTreasury(treasury_);
+        AIOracleLogic.setFeeConfig(feeConfig_);
+        AIOracleLogic.setConfig(config_);
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // Requests
+    // ---------------------------------------------------------------------------------------------------------------
+
+    /// @inheritdoc IAIOracle
+    function request(
+        uint256 modelId,
+        bytes calldata input,
+        address callback,
+        uint32 callbackGasLimit,
+        bytes calldata callbackData
+    ) external payable whenNotPaused nonReentrant returns (uint256 requestId) {
+        Layout storage $ = _s();
+        Config storage cfg = $.config;
+        if (input.length > cfg.maxInputBytes) revert AIOracleInputTooLarge(input.length, cfg.maxInputBytes);
+        if (callback == address(0)) revert AIOracleZeroCallback();
+        if (callbackGasLimit > cfg.maxCallbackGasLimit) {
+            revert AIOracleCallbackGasTooHigh(callbackGasLimit, cfg.maxCallbackGasLimit);
+        }
+        requestId = ++$.requestCount;
+        Request memory req = _newRequest(requestId, modelId, callbackGasLimit);
+        req.callback = callback;
+        req.inputHash = keccak256(input);
+        req.callbackData = callbackData;
+        uint256 totalWei = AIOracleCore.totalFee(req.modelFeeWei, req.nodeFeeWei, req.gasFeeWei, req.protocolFeeWei);
+        if (msg.value < totalWei) revert AIOracleInsufficientFee(msg.value, totalWei);
+        $.commitments[requestId] = AIOracleCore.pack(
+            keccak256(abi.encode(req)),
+            AIOracleCodes.STATE_PENDING,
+            req.deadline
+        );
+        emit RequestCreated(requestId, modelId, msg.sender, req, input);
+        if (msg.value > totalWei) Address.sendValue(payable(msg.sender), msg.value - totalWei);
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // Fulfilment
+    // ---------------------------------------------------------------------------------------------------------------
+
+    /// @inheritdoc IAIOracle
+    function fulfil(
+        uint256 requestId,
+        Request calldata req,
+        bytes calldata output,
+        uint8 errorCode
+    ) external whenNotPaused nonReentrant {
+        (uint256 packed, bytes memory err) = _checkFulfil(requestId, req, output.length, errorCode, msg.sender);
+        if (err.length == 0) err = _execute(requestId, req, output, errorCode, packed);
+        if (err.length != 0) _revertWith(err);
+    }
+
+    /// @inheritdoc IAIOracle
+    function fulfilBatch(
+        uint256[] calldata requestIds,
+        Request[] calldata requests,
+        bytes[] calldata outputs,
+        uint8[] calldata errorCodes
+    ) external whenNotPaused nonReentrant {
+        uint256 count = requestIds.length;
+        if (requests.length != count || outputs.length != count || errorCodes.length != count) {
+            revert AIOracleLengthMismatch(count, requests.length, outputs.length, errorCodes.length);
+        }
+        for (uint256 i = 0; i < count; ++i) {
+            (uint256 packed, bytes memory err) = _checkFulfil(
+                requestIds[i],
+                requests[i],
+                outputs[i].length,
+                errorCodes[i],
+                msg.sender
+            );
+            if (err.length == 0) err = _execute(requestIds[i], requests[i], outputs[i], errorCodes[i], packed);
+            if (err.length != 0) emit FulfilmentSkipped(requestIds[i], msg.sender, bytes4(err));
+        }
+    }
+
+    /// @inheritdoc IAIOracle
+    function finalize(
+        uint256 requestId,
+        Request calldata req,
+        bytes calldata output,
+        uint8 errorCode
+    ) external nonReentrant {
+        AIOracleLogic.finalize(requestId, req, output, errorCode);
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // Challenges (Optimistic mode)
+    // ---------------------------------------------------------------------------------------------------------------
+
+    /// @inheritdoc IAIOracle
+    function challenge(uint256 requestId, Request calldata req) external payable whenNotPaused nonReentrant {
+        AIOracleLogic.challenge(requestId, req, msg.value);
+    }
+
+    /// @inheritdoc IAIOracle
+    function voteChallenge(
+        uint256 requestId,
+        Request calldata req,
+        bool resultValid
+    ) external whenNotPaused nonReentrant {
+        AIOracleLogic.voteChallenge(requestId, req, resultValid);
+    }
+
+    /// @inheritdoc IAIOracle
+    function resolveChallenge(
+        uint256 requestId,
+        Request calldata req,
+        bool resultValid
+    ) external onlyRole(ARBITER_ROLE) nonReentrant {
+        AIOracleLogic.resolveChallenge(requestId, req, resultValid);
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // Refunds and payouts
+    // ---------------------------------------------------------------------------------------------------------------
+
+    /// @inheritdoc IAIOracle
+    function refund(uint256 requestId, Request calldata req) external nonReentrant {
+        AIOracleLogic.refund(requestId, req);
+    }
+
+    /// @inheritdoc IAIOracle
+    function withdrawCredit() external nonReentrant {
+        AIOracleLogic.payCredit(msg.sender);
+    }
+
+    /// @inheritdoc IAIOracle
+    function pushCredit(address account) external nonReentrant {
+        AIOracleLogic.payCredit(account);
+    }
+
+    /// @inheritdoc IAIOracle
+    function sweepProtocolFees() external nonReentrant {
+        AIOracleLogic.sweepProtocolFees();
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // Admin
+    // ---------------------------------------------------------------------------------------------------------------
+
+    /// @inheritdoc IAIOracle
+    function setFeeConfig(FeeConfig calldata feeConfig_) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        AIOracleLogic.setFeeConfig(feeConfig_);
+    }
+
+    /// @inheritdoc IAIOracle
+    function setConfig(Config calldata config_) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        AIOracleLogic.setConfig(config_);
+    }
+
+    /// @inheritdoc IAIOracle
+    function setTreasury(address treasury_) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        AIOracleLogic.setTreasury(treasury_);
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // Views
+    // ---------------------------------------------------------------------------------------------------------------
+
+    /// @inheritdoc IAIOracle
+    function quote(uint256 modelId, uint32 callbackGasLimit) external view returns (uint256 feeWei) {
+        return AIOracleLogic.quote(modelId, callbackGasLimit);
+    }
+
+    /// @inheritdoc IAIOracle
+    function requestState(uint256 requestId) external view returns (uint8 state, uint64 deadline) {
+        uint256 packed = _s().commitments[requestId];
+        return (AIOracleCore.stateOf(packed), uint64(packed));
+    }
+
+    /// @inheritdoc IAIOracle
+    function canFulfil(uint256 requestId, Request calldata req, address node) external view returns (bool) {
+        (, bytes memory err) = _checkFulfil(requestId, req, 0, 0, node);
+        return err.length == 0;
+    }
+
+    /// @inheritdoc IAIOracle
+    function hashRequest(Request calldata req) external pure returns (bytes32) {
+        return keccak256(abi.encode(req));
+    }
+
+    /// @inheritdoc IAIOracle
+    function maxInputBytes() external view returns (uint256) {
+        return _s().config.maxInputBytes;
+    }
+
+    /// @inheritdoc IAIOracle
+    function maxOutputBytes() external view returns (uint256) {
+        return _s().config.maxOutputBytes;
+    }
+
+    /// @inheritdoc IAIOracle
+    function creditOf(address account) external view returns (uint256) {
+        return _s().credits[account];
+    }
+
+    /// @inheritdoc IAIOracle
+    function protocolFeesWei() external view returns (uint256) {
+        return _s().protocolFeesWei;
+    }
+
+    /// @inheritdoc IAIOracle
+    function nextRequestId() external view returns (uint256) {
+        return uint256(_s().requestCount) + 1;
+    }
+
+    /// @inheritdoc IAIOracle
+    function latenessOf(address node) external view returns (uint256) {
+        return _s().lateness[node];
+    }
+
+    /// @inheritdoc IAIOracle
+    function voteOf(uint256 requestId, address node) external view returns (bytes32) {
+        return _s().votes[requestId][node];
+    }
+
+    /// @inheritdoc IAIOracle
+    function proposalOf(uint256 requestId) external view returns (Proposal memory) {
+        return _s().proposals[requestId];
+    }
+
+    /// @inheritdoc IAIOracle
+    function feeConfig() external view returns (FeeConfig memory) {
+        return _s().feeConfig;
+    }
+
+    /// @inheritdoc IAIOracle
+    function config() external view returns (Config memory) {
+        return _s().config;
+    }
+
+    /// @inheritdoc IAIOracle
+    function registry() external view returns (address) {
+        return _s().registry;
+    }
+
+    /// @inheritdoc IAIOracle
+    function staking() external view returns (address) {
+        return _s().staking;
+    }
+
+    /// @inheritdoc IAIOracle
+    function treasury() external view returns (address) {
+        return _s().treasury;
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // Internal: requests
+    // ---------------------------------------------------------------------------------------------------------------
+
+    /// @dev Builds the request with its terms (fee snapshot, verification, assigned nodes) read in one registry call.
+    function _newRequest(
+        uint256 requestId,
+        uint256 modelId,
+        uint32 callbackGasLimit
+    ) private view returns (Request memory req) {
+        Layout storage $ = _s();
+        IModelRegistry.RequestTerms memory terms = IModelRegistry($.registry).requestTerms(modelId, requestId);
+        (req.nodeFeeWei, req.gasFeeWei, req.protocolFeeWei) = AIOracleCore.fees(
+            terms.feeWei,
+            terms.nodes.length,
+            callbackGasLimit
+        );
+        req.requester = msg.sender;
+        req.modelId = modelId;
+        req.callbackGasLimit = callbackGasLimit;
+        req.exclusiveUntil = uint64(block.timestamp) + $.config.gracePeriodSeconds;
+        req.deadline = uint64(block.timestamp) + $.config.requestTimeoutSeconds;
+        req.revenueReceiver = terms.revenueReceiver;
+        req.modelFeeWei = terms.feeWei;
+        req.mode = terms.verification.mode;
+        req.quorumK = terms.verification.quorumK;
+        req.challengeWindowSeconds = terms.verification.challengeWindowSeconds;
+        req.bondWei = terms.verification.bondWei;
+        req.nodes = terms.nodes;
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // Internal: fulfilment
+    // ---------------------------------------------------------------------------------------------------------------
+
+    /// @dev Everything `fulfil` checks before acting, returned as the encoded custom error (empty when valid) so a
+    /// batch can skip an invalid item instead of reverting.
+    function _checkFulfil(
+        uint256 requestId,
+        Request calldata req,
+        uint256 outputLength,
+        uint8 errorCode,
+        address node
+    ) private view returns (uint256 packed, bytes memory err) {
+        Layout storage $ = _s();
+        packed = $.commitments[requestId];
+        if (!AIOracleCore.matches(packed, req))
+            return (packed, abi.encodeWithSelector(AIOracleRequestMismatch.selector, requestId));
+        uint8 state = AIOracleCore.stateOf(packed);
+        bool quorum = req.mode == ModelRegistryModes.MODE_QUORUM;
+        if (state != AIOracleCodes.STATE_PENDING && !(quorum && state == AIOracleCodes.STATE_PROVISIONAL)) {
+            return (packed, abi.encodeWithSelector(AIOracleInvalidState.selector, requestId, state));
+        }
+        uint64 deadline = uint64(packed);
+        if (block.timestamp > deadline) {
+            return (packed, abi.encodeWithSelector(AIOracleRequestExpired.selector, requestId, deadline));
+        }
+        if (errorCode > AIOracleCodes.MAX_ERROR_CODE) {
+            return (packed, abi.encodeWithSelector(AIOracleUnknownErrorCode.selector, errorCode));
+        }
+        uint256 maxOutput = $.config.maxOutputBytes;
+        if (outputLength > maxOutput) {
+            return (packed, abi.encodeWithSelector(AIOracleOutputTooLarge.selector, outputLength, maxOutput));
+        }
+        if (_isAssigned(req.nodes, node)) {
+            if (quorum && $.votes[requestId][node] != bytes32(0)) {
+                return (packed, abi.encodeWithSelector(AIOracleAlreadyVoted.selector, requestId, node));
+            }
+        } else if (
+            // Quorum votes come from the assigned nodes only; otherwise any serving node may step in after the grace.
+            quorum || block.timestamp < req.exclusiveUntil || !IModelRegistry($.registry).isServing(req.modelId, node)
+        ) {
+            return (packed, abi.encodeWithSelector(AIOracleNotAssigned.selector, requestId, node));
+        }
+    }
+
+    /// @dev Acts on a checked submission according to the request's verification mode.
+    function _execute(
+        uint256 requestId,
+        Request calldata req,
+        bytes calldata output,
+        uint8 errorCode,
+        uint256 packed
+    ) private returns (bytes memory err) {
+        uint8 mode = req.mode;
+        if (mode == ModelRegistryModes.MODE_NONE) {
+            AIOracleCore.setState(requestId, packed, AIOracleCodes.STATE_FULFILLED);
+            AIOracleCore.settle(req, errorCode, msg.sender, req.nodeFeeWei, msg.sender);
+            bool ok = AIOracleCore.callback(requestId, req, output, errorCode);
+            emit RequestFulfilled(requestId, msg.sender, mode, true, ok, errorCode, keccak256(output));
+        } else if (mode == ModelRegistryModes.MODE_QUORUM) {
+            AIOracleLogic.vote(requestId, req, output, errorCode, packed);
+        } else {
+            err = AIOracleLogic.propose(requestId, req, output, errorCode, packed);
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // Internal: money
+    // ---------------------------------------------------------------------------------------------------------------
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // Internal: configuration and helpers
+    // ---------------------------------------------------------------------------------------------------------------
+
+    function _isAssigned(address[] calldata nodes, address node) private pure returns (bool) {
+        // Bounded by the registry's MAX_QUORUM_N.
+        for (uint256 i = 0; i < nodes.length; ++i) {
+            if (nodes[i] == node) return true;
+        }
+        return false;
+    }
+
+    function _revertWith(bytes memory err) private pure {
+        assembly ("memory-safe") {
+            revert(add(err, 0x20), mload(err))
+        }
+    }
+
+    function _s() private pure returns (Layout storage) {
+        return AIOracleCore.layout();
+    }
+}

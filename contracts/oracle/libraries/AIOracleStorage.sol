@@ -1,0 +1,27 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {IAIOracle} from "../interfaces/IAIOracle.sol";
+
+/// @title AIOracleStorage
+/// @notice The ERC-7201 namespaced state of the AIOracle, shared by the contract and its linked verification library.
+abstract contract AIOracleStorage {
+    /// @dev Each `commitments` slot packs [184-bit truncated commitment | 8-bit state | 64-bit deadline].
+    /// @custom:storage-location erc7201:axon.storage.AIOracle
+    struct Layout {
+        address registry;
+        uint96 requestCount;
+        IAIOracle.Config config;
+        IAIOracle.FeeConfig feeConfig;
+        uint256 protocolFeesWei;
+        address staking;
+        address treasury;
+        mapping(uint256 requestId => uint256) commitments;
+        mapping(address account => uint256) credits;
+        mapping(address node => uint256) lateness;
+        mapping(uint256 requestId => mapping(address node => bytes32)) votes;
+        mapping(uint256 requestId => mapping(bytes32 result => uint256)) voteCounts;
+        mapping(uint256 requestId => IAIOracle.Proposal) proposals;
+        mapping(uint256 requestId => mapping(address node => bool)) challengeVoted;
+    }
+}

@@ -1,0 +1,120 @@
+import { FetchRequest, JsonRpcProvider, Network, isError } from "ethers";
+import type { Logger } from "./log";
+
+export interface RetryOptions {
+  /** Attempts over all providers before the error is raised (bounded). */
+  attempts?: number;
+  baseDelayMs?: number;
+  maxDelayMs?: number;
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** Node-level network failures that carry no ethers code. */
+const NETWORK_ERRNOS = new Set(["ECONNRESET", "ECONNREFUSED", "EPIPE", "ETIMEDOUT", "ENOTFOUND", "EAI_AGAIN", "UND_ERR_SOCKET"]);
+
+/** JSON-RPC error messages that describe a passing condition of the endpoint rather than a verdict on the call. */
+const TRANSIENT_NODE_MESSAGES = /internal error|timeout|timed out|busy|rate limit|limit exceeded|unavailable|try again|overloaded|header not found/i;
+
+/**
+ * True when the failure says nothing about the request itself (the endpoint timed out, dropped the connection,
+ * answered garbage or a generic server error), so the same call may succeed on a retry or another endpoint.
+ * A revert that carries revert data, a nonce error or insufficient funds is an answer, not a fault.
+ */
+export function isTransientRpcError(err: unknown): boolean {
+  if (isError(err, "CALL_EXCEPTION")) {
+    // a real revert carries data (at least a selector, or "0x" for a bare revert with a reason string in message);
+    // a call that failed before reaching the EVM carries none
+    const data = (err as { data?: string | null }).data;
+    return data === undefined || data === null;
+  }
+  if (
+    isError(err, "NONCE_EXPIRED") ||
+    isError(err, "REPLACEMENT_UNDERPRICED") ||
+    isError(err, "INSUFFICIENT_FUNDS") ||
+    isError(err, "TRANSACTION_REPLACED") ||
+    isError(err, "INVALID_ARGUMENT") ||
+    isError(err, "ACTION_REJECTED")
+  )
+    return false;
+  if (isError(err, "TIMEOUT") || isError(err, "NETWORK_ERROR") || isError(err, "SERVER_ERROR") || isError(err, "BAD_DATA"))
+    return true;
+  if (isError(err, "UNKNOWN_ERROR")) {
+    // the node answered with a JSON-RPC error: retry only what reads as a passing condition on its side
+    const inner = (err as { error?: { message?: string } }).error?.message;
+    return inner === undefined || TRANSIENT_NODE_MESSAGES.test(inner);
+  }
+  const code = (err as { code?: string } | null)?.code;
+  return typeof code === "string" && NETWORK_ERRNOS.has(code);
+}
+
+/**
+ * Several JSON-RPC endpoints for one chain: each call goes to the current endpoint and, on a transient failure,
+ * moves to the next one with a bounded exponential backoff. The network is static (no chain-id polling), so a
+ * flaky endpoint costs only the calls it fails.
+ */
+export class RpcPool {
+  readonly providers: JsonRpcProvider[];
+  private current = 0;
+  /** Calls that failed transiently and were retried (for metrics/tests). */
+  retries = 0;
+
+  constructor(
+    readonly urls: string[],
+    readonly chainId: number,
+    private readonly logger: Logger,
+    timeoutMs = 10_000,
+    private readonly retry: Required<RetryOptions> = { attempts: 8, baseDelayMs: 50, maxDelayMs: 2000 },
+  ) {
+    const network = Network.from(chainId);
+    this.providers = urls.map((url) => {
+      const req = new FetchRequest(url);
+      req.timeout = timeoutMs;
+      return new JsonRpcProvider(req, network, { staticNetwork: network, batchMaxCount: 1, cacheTimeout: -1 });
+    });
+  }
+
+  get provider(): JsonRpcProvider {
+    return this.providers[this.current];
+  }
+
+  /** Runs `fn` against an endpoint, retrying transient failures (rotating endpoints) up to the attempt bound. */
+  async call<T>(label: string, fn: (p: JsonRpcProvider) => Promise<T>, opts: RetryOptions = {}): Promise<T> {
+    const attempts = opts.attempts ?? this.retry.attempts;
+    const base = opts.baseDelayMs ?? this.retry.baseDelayMs;
+    const max = opts.maxDelayMs ?? this.retry.maxDelayMs;
+    let lastErr: unknown;
+    for (let i = 0; i < attempts; i++) {
+      const idx = this.current;
+      try {
+        return await fn(this.providers[idx]);
+      } catch (err) {
+        if (!isTransientRpcError(err)) throw err;
+        lastErr = err;
+        this.retries++;
+        if (this.providers.length > 1 && this.current === idx) this.current = (idx + 1) % this.providers.length;
+        const delay = Math.min(max, base * 2 ** i) * (0.5 + Math.random() / 2);
+        this.logger.debug({ label, attempt: i + 1, err: shortError(err), url: this.urls[idx] }, "rpc call failed, retrying");
+        await sleep(delay);
+      }
+    }
+    throw lastErr;
+  }
+
+  async blockNumber(): Promise<number> {
+    return this.call("blockNumber", (p) => p.getBlockNumber());
+  }
+
+  destroy(): void {
+    for (const p of this.providers) p.destroy();
+  }
+}
+
+export function shortError(err: unknown): string {
+  if (err && typeof err === "object") {
+    const e = err as { shortMessage?: string; message?: string; code?: string; error?: { message?: string } };
+    const inner = e.error?.message ? ` (${e.error.message})` : "";
+    return `${e.code ?? "ERR"}: ${e.shortMessage ?? e.message ?? String(err)}${inner}`.slice(0, 300);
+  }
+  return String(err).slice(0, 300);
+}

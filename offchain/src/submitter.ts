@@ -1,0 +1,485 @@
+import { Transaction, Wallet, getAddress, isError, type TransactionReceipt } from "ethers";
+import { type RpcPool, isTransientRpcError, shortError } from "./chain";
+import type { Logger } from "./log";
+import type { Metrics } from "./metrics";
+import {
+  FULFILMENT_SKIPPED_TOPIC,
+  type FulfilItem,
+  REQUEST_FULFILLED_TOPIC,
+  RequestStateCode,
+  decodeRequestCreated,
+  encodeFulfil,
+  encodeFulfilBatch,
+  oracleInterface,
+  type OracleReader,
+} from "./oracle";
+import type { BatchRow, RequestRow, Store } from "./store";
+import { Wake } from "./wake";
+
+export interface SubmitterOptions {
+  chainId: number;
+  oracle: string;
+  confirmations: number;
+  maxTxItems: number;
+  maxTxWaitMs: number;
+  maxInFlightTxs: number;
+  maxAttempts: number;
+  bumpAfterBlocks: number;
+  bumpPercent: number;
+  maxFeePerGasCapWei: bigint;
+  priorityFeeWei?: bigint;
+  baseGas: number;
+  perItemGasOverhead: number;
+  maxGasPerTx: number;
+  pollMs?: number;
+  /** Parallel view calls when checking that requests are still open. */
+  checkConcurrency?: number;
+}
+
+async function mapLimit<T, R>(items: T[], limit: number, fn: (t: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]);
+    }
+  });
+  await Promise.all(workers);
+  return out;
+}
+
+/**
+ * The only writer for the node key: keeps the nonce locally (resynced from the chain on "nonce too low"), sends
+ * `fulfilBatch` transactions after checking each request is still open and simulating the batch, bumps EIP-1559
+ * fees of stuck transactions by `bumpPercent` up to a cap, and marks requests confirmed once the receipt is
+ * `confirmations` deep. Every signed transaction is stored before it is broadcast, so a restart re-tracks (and if
+ * needed re-broadcasts) exactly what was signed; the oracle skips any item fulfilled twice.
+ */
+export class Submitter {
+  readonly wallet: Wallet;
+  readonly address: string;
+  private nonce: number | null = null;
+  private running = false;
+  private loop: Promise<void> | null = null;
+  readonly wake = new Wake();
+  /** Receipts are re-checked against the canonical chain at this depth. */
+  private readonly depth: number;
+
+  constructor(
+    private readonly store: Store,
+    private readonly rpc: RpcPool,
+    private readonly reader: OracleReader,
+    key: string,
+    private readonly opts: SubmitterOptions,
+    private readonly logger: Logger,
+    private readonly metrics: Metrics | null,
+  ) {
+    this.wallet = new Wallet(key);
+    this.address = this.wallet.address;
+    this.depth = Math.max(1, opts.confirmations);
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wake.notify();
+    await this.loop;
+  }
+
+  private async run(): Promise<void> {
+    let failures = 0;
+    while (this.running) {
+      let delay = this.opts.pollMs ?? 100;
+      try {
+        delay = Math.min(delay, await this.tick());
+        failures = 0;
+      } catch (err) {
+        failures++;
+        this.metrics?.errors.inc({ stage: "submitter" });
+        delay = Math.min(10_000, (this.opts.pollMs ?? 100) * 2 ** Math.min(failures, 10));
+        this.logger.warn({ err: shortError(err), failures, retryInMs: delay }, "submitter tick failed");
+      }
+      if (this.running) await this.wake.wait(Math.max(1, delay));
+    }
+  }
+
+  /** Start-up reconciliation, before anything new is sent: nonce from chain and store, pending batches re-tracked. */
+  async reconcile(): Promise<void> {
+    await this.resyncNonce();
+    const head = await this.rpc.blockNumber();
+    for (const b of this.store.batchesInState("pending")) await this.track(b, head);
+    this.logger.info({ nonce: this.nonce, pending: this.store.batchesInState("pending").length }, "submitter reconciled");
+  }
+
+  private async resyncNonce(): Promise<void> {
+    const pending = await this.rpc.call("nonce", (p) => p.getTransactionCount(this.address, "pending"));
+    const latest = await this.rpc.call("nonce", (p) => p.getTransactionCount(this.address, "latest"));
+    const inFlight = this.store
+      .batchesInState("pending")
+      .map((b) => b.nonce)
+      .filter((n) => n >= latest);
+    this.nonce = Math.max(pending, latest, ...inFlight.map((n) => n + 1));
+  }
+
+  /** One round: track in-flight batches, then send a new batch when one is due. Returns ms until the next round. */
+  async tick(): Promise<number> {
+    if (this.nonce === null) await this.reconcile();
+    const head = await this.rpc.blockNumber();
+    for (const b of this.store.batchesInState("pending")) await this.track(b, head);
+    return this.sendDue(head);
+  }
+
+  // ---- sending ---------------------------------------------------------------------------------------------------
+
+  private async sendDue(head: number): Promise<number> {
+    const pollMs = this.opts.pollMs ?? 100;
+    if (this.store.batchesInState("pending").length >= this.opts.maxInFlightTxs) return pollMs;
+    const candidates = this.store.requestsInState("inferred", this.opts.maxTxItems);
+    if (candidates.length === 0) return pollMs;
+    const oldest = Math.min(...candidates.map((r) => r.updatedAtMs));
+    const waitMs = oldest + this.opts.maxTxWaitMs - Date.now();
+    if (candidates.length < this.opts.maxTxItems && waitMs > 0) return waitMs;
+
+    const items = await this.openItems(candidates);
+    if (items.length === 0) return 0;
+    const chosen = this.fitGas(items);
+    const sendable = await this.simulate(chosen);
+    if (sendable.length === 0) return 0;
+    await this.send(sendable, head);
+    return 0;
+  }
+
+  /** Keeps the requests that this node may still fulfil; the others are dropped (expired), never sent. */
+  private async openItems(rows: RequestRow[]): Promise<{ row: RequestRow; item: FulfilItem }[]> {
+    const checked = await mapLimit(rows, this.opts.checkConcurrency ?? 16, async (row) => {
+      const decoded = decodeRequestCreated(row.logTopics, row.logData);
+      const ok = await this.reader.canFulfil(row.requestId, decoded.request, this.address);
+      return { row, decoded, ok };
+    });
+    const out: { row: RequestRow; item: FulfilItem }[] = [];
+    for (const c of checked) {
+      if (c.ok) {
+        out.push({
+          row: c.row,
+          item: {
+            requestId: c.row.requestId,
+            request: c.decoded.request,
+            output: c.row.output ?? new Uint8Array(0),
+            errorCode: c.row.errorCode,
+          },
+        });
+        continue;
+      }
+      const st = await this.reader.requestState(c.row.requestId);
+      const reason =
+        st.state === RequestStateCode.Fulfilled
+          ? "fulfilled on chain"
+          : st.state === RequestStateCode.Refunded
+            ? "refunded on chain"
+            : st.state === RequestStateCode.None
+              ? "unknown on chain"
+              : `not fulfillable by this node (state ${st.state}, deadline ${st.deadline})`;
+      this.logger.info({ requestId: String(c.row.requestId), reason }, "request no longer open: dropped");
+      this.store.transition([c.row.requestId], "expired", { finalReason: reason });
+    }
+    return out;
+  }
+
+  private gasFor(rows: RequestRow[]): number {
+    return rows.reduce(
+      (g, r) => g + r.callbackGasLimit + this.opts.perItemGasOverhead + 16 * ((r.output?.length ?? 0) + 600),
+      this.opts.baseGas,
+    );
+  }
+
+  private fitGas<T extends { row: RequestRow }>(items: T[]): T[] {
+    const out: T[] = [];
+    for (const it of items) {
+      if (out.length > 0 && this.gasFor([...out, it].map((x) => x.row)) > this.opts.maxGasPerTx) break;
+      out.push(it);
+    }
+    return out;
+  }
+
+  /**
+   * eth_call of the whole batch with the gas limit we would send. A batch never reverts for an invalid item (the
+   * oracle skips it), so a revert is global; then each item is simulated alone and the ones that revert are
+   * dropped (or failed after `maxAttempts`) instead of paying for them.
+   */
+  private async simulate<T extends { row: RequestRow; item: FulfilItem }>(items: T[]): Promise<T[]> {
+    const gasLimit = this.gasFor(items.map((i) => i.row));
+    const data = encodeFulfilBatch(items.map((i) => i.item));
+    try {
+      await this.rpc.call("simulate", (p) =>
+        p.call({ from: this.address, to: this.opts.oracle, data, gasLimit: BigInt(gasLimit) }),
+      );
+      return items;
+    } catch (err) {
+      if (isTransientRpcError(err)) throw err;
+      this.logger.warn({ err: shortError(err), size: items.length }, "batch simulation reverted; simulating items alone");
+    }
+    const ok: T[] = [];
+    for (const it of items) {
+      try {
+        await this.rpc.call("simulate", (p) =>
+          p.call({
+            from: this.address,
+            to: this.opts.oracle,
+            data: encodeFulfil(it.item),
+            gasLimit: BigInt(this.gasFor([it.row])),
+          }),
+        );
+        ok.push(it);
+      } catch (err) {
+        if (isTransientRpcError(err)) throw err;
+        const reason = describeRevert(err);
+        this.logger.warn({ requestId: String(it.row.requestId), reason }, "fulfilment simulation reverted");
+        this.metrics?.errors.inc({ stage: "simulation" });
+        this.giveUpOrRetry(it.row, `simulation reverted: ${reason}`, true);
+      }
+    }
+    return ok;
+  }
+
+  private async fees(): Promise<{ maxFeePerGas: bigint; maxPriorityFeePerGas: bigint }> {
+    const block = await this.rpc.call("getBlock", (p) => p.getBlock("latest"));
+    const base = block?.baseFeePerGas ?? 0n;
+    let tip = this.opts.priorityFeeWei;
+    if (tip === undefined) {
+      try {
+        tip = BigInt(await this.rpc.call("tip", (p) => p.send("eth_maxPriorityFeePerGas", [])));
+      } catch {
+        tip = 1_000_000_000n;
+      }
+    }
+    let maxFee = base * 2n + tip;
+    if (maxFee > this.opts.maxFeePerGasCapWei) maxFee = this.opts.maxFeePerGasCapWei;
+    if (tip > maxFee) tip = maxFee;
+    return { maxFeePerGas: maxFee, maxPriorityFeePerGas: tip };
+  }
+
+  private async sign(
+    nonce: number,
+    data: string,
+    gasLimit: number,
+    fees: { maxFeePerGas: bigint; maxPriorityFeePerGas: bigint },
+  ): Promise<{ hash: string; raw: string; maxFeePerGas: bigint; maxPriorityFeePerGas: bigint }> {
+    const raw = await this.wallet.signTransaction({
+      type: 2,
+      chainId: this.opts.chainId,
+      nonce,
+      to: this.opts.oracle,
+      data,
+      value: 0n,
+      gasLimit: BigInt(gasLimit),
+      maxFeePerGas: fees.maxFeePerGas,
+      maxPriorityFeePerGas: fees.maxPriorityFeePerGas,
+    });
+    return { hash: Transaction.from(raw).hash!, raw, ...fees };
+  }
+
+  private async send(items: { row: RequestRow; item: FulfilItem }[], head: number): Promise<void> {
+    const gasLimit = this.gasFor(items.map((i) => i.row));
+    const data = encodeFulfilBatch(items.map((i) => i.item));
+    const fees = await this.fees();
+    const nonce = this.nonce!;
+    const tx = await this.sign(nonce, data, gasLimit, fees);
+    // persisted before the broadcast: after a crash the hash is known and the same bytes can be re-sent
+    const batch = this.store.createBatch(
+      nonce,
+      gasLimit,
+      items.map((i) => i.row.requestId),
+      head,
+      tx,
+    );
+    this.nonce = nonce + 1;
+    this.metrics?.txSent.inc();
+    this.metrics?.txBatchSize.observe(items.length);
+    this.logger.info({ batch: batch.id, nonce, size: items.length, gasLimit, hash: tx.hash }, "fulfilment batch sent");
+    await this.broadcast(tx.raw);
+  }
+
+  /** Sends raw bytes; "already known" is success, "nonce too low" resyncs the nonce (tracking sorts out the rest). */
+  private async broadcast(raw: string): Promise<void> {
+    try {
+      await this.rpc.call("broadcast", (p) => p.broadcastTransaction(raw));
+    } catch (err) {
+      if (isError(err, "NONCE_EXPIRED")) {
+        await this.resyncNonce();
+        return;
+      }
+      const msg = shortError(err).toLowerCase();
+      if (msg.includes("already known") || msg.includes("already imported")) return;
+      this.metrics?.errors.inc({ stage: "broadcast" });
+      this.logger.warn({ err: shortError(err) }, "broadcast failed; tracking will retry");
+    }
+  }
+
+  // ---- tracking --------------------------------------------------------------------------------------------------
+
+  private async receiptOf(batch: BatchRow): Promise<TransactionReceipt | null> {
+    for (const tx of this.store.txsOf(batch.id).reverse()) {
+      const r = await this.rpc.call("receipt", (p) => p.getTransactionReceipt(tx.hash));
+      if (r) return r;
+    }
+    return null;
+  }
+
+  /** Advances one pending batch: confirm, bump, re-broadcast, or detect that its nonce went to another tx. */
+  private async track(batch: BatchRow, head: number): Promise<void> {
+    // nonce first: a tx mined between the two reads is then still found by the receipt lookup
+    const latestNonce = await this.rpc.call("nonce", (p) => p.getTransactionCount(this.address, "latest"));
+    const receipt = await this.receiptOf(batch);
+    if (receipt) {
+      if (head - receipt.blockNumber + 1 < this.depth) return;
+      this.settle(batch, receipt);
+      return;
+    }
+    if (latestNonce > batch.nonce) {
+      // the nonce was used by a transaction we did not sign for this batch (e.g. the key used elsewhere)
+      this.logger.warn({ batch: batch.id, nonce: batch.nonce }, "batch nonce consumed by another transaction");
+      this.store.db.transaction(() => {
+        this.store.setBatchState(batch.id, "dropped");
+        for (const id of batch.requestIds) this.reopen(id, "nonce consumed by another transaction");
+      })();
+      return;
+    }
+    const txs = this.store.txsOf(batch.id);
+    const last = txs[txs.length - 1];
+    if (head - batch.sentBlock >= this.opts.bumpAfterBlocks) {
+      await this.bump(batch, last, head);
+      return;
+    }
+    const known = await this.rpc.call("getTransaction", (p) => p.getTransaction(last.hash));
+    if (!known) await this.broadcast(last.raw);
+  }
+
+  private async bump(batch: BatchRow, last: { raw: string; maxFeePerGas: bigint; maxPriorityFeePerGas: bigint }, head: number): Promise<void> {
+    const cap = this.opts.maxFeePerGasCapWei;
+    const factor = BigInt(Math.round(this.opts.bumpPercent * 100));
+    const up = (v: bigint) => v + (v * factor) / 10_000n + 1n;
+    const market = await this.fees();
+    let maxFee = up(last.maxFeePerGas);
+    let tip = up(last.maxPriorityFeePerGas);
+    if (market.maxFeePerGas > maxFee) maxFee = market.maxFeePerGas;
+    if (maxFee > cap) maxFee = cap;
+    if (tip > maxFee) tip = maxFee;
+    if (maxFee <= last.maxFeePerGas) {
+      // at the cap: keep the transaction alive without paying more
+      this.store.touchBatch(batch.id, head);
+      await this.broadcast(last.raw);
+      return;
+    }
+    const prev = Transaction.from(last.raw);
+    const tx = await this.sign(batch.nonce, prev.data, Number(prev.gasLimit), { maxFeePerGas: maxFee, maxPriorityFeePerGas: tip });
+    this.store.recordBump(batch.id, head, tx);
+    this.metrics?.txBumps.inc();
+    this.logger.info({ batch: batch.id, nonce: batch.nonce, maxFeePerGas: String(maxFee), hash: tx.hash }, "fee bump");
+    await this.broadcast(tx.raw);
+  }
+
+  /** Applies a receipt `confirmations` deep: what the oracle fulfilled is confirmed, the rest re-checked. */
+  private settle(batch: BatchRow, receipt: TransactionReceipt): void {
+    const fulfilled = new Set<string>();
+    const skipped = new Map<string, string>();
+    const oracle = getAddress(this.opts.oracle);
+    for (const log of receipt.logs) {
+      if (getAddress(log.address) !== oracle) continue;
+      if (log.topics[0] === REQUEST_FULFILLED_TOPIC || log.topics[0] === FULFILMENT_SKIPPED_TOPIC) {
+        const ev = oracleInterface.parseLog({ topics: [...log.topics], data: log.data })!;
+        if (getAddress(ev.args.node as string) !== this.address) continue;
+        const id = String(ev.args.requestId);
+        if (ev.name === "RequestFulfilled") fulfilled.add(id);
+        else skipped.set(id, ev.args.reason as string);
+      }
+    }
+    const mined = { block: receipt.blockNumber, blockHash: receipt.blockHash, txHash: receipt.hash };
+    const ok = receipt.status === 1;
+    this.store.db.transaction(() => {
+      this.store.setBatchState(batch.id, ok ? "confirmed" : "reverted", mined);
+      for (const id of batch.requestIds) {
+        const row = this.store.getRequest(id);
+        if (!row || row.state !== "submitted" || row.batchId !== batch.id) continue;
+        if (ok && fulfilled.has(String(id))) {
+          this.store.transition([id], "confirmed", { finalReason: null });
+          this.metrics?.fulfilled.inc({ result: row.errorCode === 0 ? "ok" : `error_${row.errorCode}` });
+        } else if (ok && skipped.has(String(id))) {
+          this.store.transition([id], "expired", { finalReason: `skipped by the oracle (${skipped.get(String(id))})` });
+        } else {
+          this.reopen(id, ok ? "not in the receipt" : "transaction reverted");
+        }
+      }
+    })();
+    if (!ok) this.metrics?.errors.inc({ stage: "tx_reverted" });
+    this.logger.info(
+      { batch: batch.id, status: receipt.status, block: receipt.blockNumber, fulfilled: fulfilled.size, skipped: skipped.size },
+      "fulfilment batch settled",
+    );
+  }
+
+  /** A submitted request whose transaction did not land goes back to the queue, or fails after `maxAttempts`. */
+  private reopen(id: bigint, reason: string): void {
+    const row = this.store.getRequest(id);
+    if (!row || row.state !== "submitted") return;
+    this.giveUpOrRetry(row, reason, true);
+  }
+
+  private giveUpOrRetry(row: RequestRow, reason: string, countAttempt: boolean): void {
+    const attempts = row.submitAttempts + (countAttempt ? 1 : 0);
+    if (attempts >= this.opts.maxAttempts) {
+      this.logger.error({ requestId: String(row.requestId), reason, attempts }, "giving up on request");
+      this.store.transition([row.requestId], "failed", { finalReason: reason, incSubmitAttempts: countAttempt });
+    } else {
+      this.store.transition([row.requestId], "inferred", { batchId: null, incSubmitAttempts: countAttempt });
+    }
+  }
+
+  /**
+   * After a reorg deeper than `confirmations`: a batch we had confirmed above the fork whose receipt is gone is
+   * pending again, and its stored transaction goes out again with the same nonce (tracking re-broadcasts it).
+   */
+  async recheckAfterReorg(forkBlock: number): Promise<void> {
+    for (const b of this.store.batchesMinedAbove(forkBlock)) {
+      if (b.state !== "confirmed" && b.state !== "reverted") continue;
+      const r = await this.rpc.call("receipt", (p) => p.getTransactionReceipt(b.minedTxHash!));
+      if (r) {
+        this.store.setBatchState(b.id, b.state, { block: r.blockNumber, blockHash: r.blockHash, txHash: r.hash });
+        continue;
+      }
+      this.logger.warn({ batch: b.id, nonce: b.nonce }, "confirmed batch orphaned by a reorg: re-sending");
+      this.store.db.transaction(() => {
+        this.store.setBatchState(b.id, "pending", null);
+        for (const id of b.requestIds) {
+          const row = this.store.getRequest(id);
+          if (row?.state === "confirmed" && row.batchId === b.id) this.store.transition([id], "submitted");
+        }
+      })();
+    }
+    await this.resyncNonce();
+  }
+
+  /** Current balance of the node key (for metrics and doctor). */
+  async balance(): Promise<bigint> {
+    return this.rpc.call("balance", (p) => p.getBalance(this.address));
+  }
+}
+
+function describeRevert(err: unknown): string {
+  const data = (err as { data?: string }).data;
+  if (data && data.length >= 10) {
+    try {
+      const parsed = oracleInterface.parseError(data);
+      if (parsed) return `${parsed.name}(${parsed.args.map(String).join(", ")})`;
+    } catch {
+      // not one of the oracle's errors: fall through to the raw selector
+    }
+    return data.slice(0, 10);
+  }
+  return shortError(err);
+}

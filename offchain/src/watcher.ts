@@ -1,0 +1,176 @@
+import { getAddress } from "ethers";
+import type { RpcPool } from "./chain";
+import { shortError } from "./chain";
+import type { Logger } from "./log";
+import type { Metrics } from "./metrics";
+import { type OracleReader, decodeRequestCreated } from "./oracle";
+import type { NewRequest, RequestRow, Store } from "./store";
+import { Wake } from "./wake";
+
+export interface WatcherOptions {
+  confirmations: number;
+  overlapBlocks: number;
+  maxBlockRange: number;
+  pollIntervalMs: number;
+  startBlock: number;
+  /** This node: only requests assigned to it are taken. */
+  node: string;
+  /** Upper bound of the backoff after consecutive RPC failures. */
+  maxBackoffMs?: number;
+}
+
+export interface ScanResult {
+  head: number;
+  scannedTo: number | null;
+  inserted: number;
+  reorgedTo: number | null;
+}
+
+/**
+ * Polls `RequestCreated` logs `confirmations` blocks behind the head over a window that overlaps the previous scan,
+ * persists the cursor with the requests in one transaction, and detects reorgs by comparing recorded block hashes
+ * with the chain; on a reorg it rewinds to the last common block and hands what the orphaned blocks carried to
+ * `onReorg`. RPC failures back off exponentially up to `maxBackoffMs` and never stop the loop.
+ */
+export class Watcher {
+  private running = false;
+  private loop: Promise<void> | null = null;
+  private failures = 0;
+  readonly wake = new Wake();
+  lastHead = 0;
+  lastHeadAtMs = 0;
+  private readonly node: string;
+
+  constructor(
+    private readonly store: Store,
+    private readonly rpc: RpcPool,
+    private readonly reader: OracleReader,
+    private readonly opts: WatcherOptions,
+    private readonly logger: Logger,
+    private readonly metrics: Metrics | null,
+    private readonly onNew: () => void = () => {},
+    private readonly onReorg: (forkBlock: number, rows: RequestRow[]) => Promise<void> = async () => {},
+  ) {
+    this.node = getAddress(opts.node);
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wake.notify();
+    await this.loop;
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      let delay = this.opts.pollIntervalMs;
+      try {
+        const res = await this.pollOnce();
+        this.failures = 0;
+        // catching up: scan the next window at once
+        if (res.scannedTo !== null && res.scannedTo < res.head - this.opts.confirmations) delay = 0;
+      } catch (err) {
+        this.failures++;
+        this.metrics?.errors.inc({ stage: "watcher" });
+        delay = Math.min(this.opts.maxBackoffMs ?? 30_000, this.opts.pollIntervalMs * 2 ** Math.min(this.failures, 16));
+        this.logger.warn({ err: shortError(err), failures: this.failures, retryInMs: delay }, "watcher poll failed");
+      }
+      if (this.running) await this.wake.wait(delay);
+    }
+  }
+
+  /** One poll: reorg check, then at most `maxBlockRange` confirmed blocks scanned. */
+  async pollOnce(): Promise<ScanResult> {
+    const head = await this.rpc.blockNumber();
+    this.lastHead = head;
+    this.lastHeadAtMs = Date.now();
+    this.metrics?.headBlock.set(head);
+    const safe = head - this.opts.confirmations;
+    let reorgedTo: number | null = null;
+    let cursor = this.store.getCursor() ?? this.opts.startBlock - 1;
+
+    const fork = await this.findFork(cursor);
+    if (fork !== null) {
+      reorgedTo = fork;
+      const rows = this.store.rewindTo(fork);
+      this.metrics?.reorgs.inc();
+      this.logger.warn({ fork, cursor, affected: rows.length }, "reorg detected: rewinding to the last common block");
+      await this.onReorg(fork, rows);
+      cursor = fork;
+    }
+
+    if (safe <= cursor || safe < this.opts.startBlock) return { head, scannedTo: null, inserted: 0, reorgedTo };
+    const from = Math.max(this.opts.startBlock, cursor + 1 - this.opts.overlapBlocks);
+    const to = Math.min(safe, cursor + this.opts.maxBlockRange);
+    const [logs, toBlock] = await Promise.all([
+      this.reader.getRequestLogs(from, to),
+      this.rpc.call("getBlock", (p) => p.getBlock(to)),
+    ]);
+    if (!toBlock?.hash) throw new Error(`block ${to} not available`);
+
+    const requests: NewRequest[] = [];
+    const blocks = new Map<number, string>([[to, toBlock.hash]]);
+    for (const log of logs) {
+      if (log.removed) continue;
+      const known = blocks.get(log.blockNumber);
+      // a log from another fork than the block we just read: the chain moved under us, scan again later
+      if (known !== undefined && known !== log.blockHash)
+        throw new Error(`block ${log.blockNumber} changed during the scan`);
+      blocks.set(log.blockNumber, log.blockHash);
+      let decoded;
+      try {
+        decoded = decodeRequestCreated(log.topics, log.data);
+      } catch (err) {
+        this.logger.warn({ err: shortError(err), tx: log.transactionHash }, "undecodable RequestCreated log skipped");
+        continue;
+      }
+      if (!decoded.nodes.includes(this.node)) continue;
+      requests.push({
+        requestId: decoded.requestId,
+        modelId: decoded.modelId,
+        input: decoded.input,
+        logTopics: [...log.topics],
+        logData: log.data,
+        blockNumber: log.blockNumber,
+        blockHash: log.blockHash,
+        logIndex: log.index,
+        txHash: log.transactionHash,
+        callbackGasLimit: decoded.callbackGasLimit,
+        deadline: decoded.deadline,
+      });
+    }
+    const inserted = this.store.commitScan(
+      requests,
+      [...blocks].map(([number, hash]) => ({ number, hash })),
+      to,
+    );
+    this.metrics?.cursorBlock.set(to);
+    if (inserted > 0) {
+      this.metrics?.received.inc(inserted);
+      this.logger.debug({ from, to, inserted }, "new requests");
+      this.onNew();
+    }
+    return { head, scannedTo: to, inserted, reorgedTo };
+  }
+
+  /**
+   * Compares the recorded hashes at or below the cursor with the chain; returns the last block whose recorded hash
+   * still matches (the fork point) when the newest one differs, or null when there was no reorg.
+   */
+  private async findFork(cursor: number): Promise<number | null> {
+    const recorded = this.store.recordedBlocks(cursor);
+    if (recorded.length === 0) return null;
+    const newest = await this.rpc.call("getBlock", (p) => p.getBlock(recorded[0].number));
+    if (newest?.hash === recorded[0].hash) return null;
+    for (const b of recorded.slice(1)) {
+      const onChain = await this.rpc.call("getBlock", (p) => p.getBlock(b.number));
+      if (onChain?.hash === b.hash) return b.number;
+    }
+    return Math.max(this.opts.startBlock - 1, recorded[recorded.length - 1].number - 1);
+  }
+}

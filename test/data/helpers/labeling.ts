@@ -1,0 +1,128 @@
+import { ethers } from "hardhat";
+import { time } from "@nomicfoundation/hardhat-network-helpers";
+import type { LabelingBounties } from "../../../typechain-types";
+import { deployProxy } from "../../helpers/core";
+import { ADMIN_DELAY_SECONDS } from "../../helpers/constants";
+
+const coder = ethers.AbiCoder.defaultAbiCoder();
+
+/** The leaf of (itemIndex, itemHash): keccak256(bytes.concat(keccak256(abi.encode(itemIndex, itemHash)))). */
+export function leafOf(itemIndex: bigint | number, itemHash: string): string {
+  return ethers.keccak256(ethers.keccak256(coder.encode(["uint256", "bytes32"], [itemIndex, itemHash])));
+}
+
+function hashPair(a: string, b: string): string {
+  return BigInt(a) < BigInt(b) ? ethers.keccak256(ethers.concat([a, b])) : ethers.keccak256(ethers.concat([b, a]));
+}
+
+/** A Merkle tree of items compatible with OpenZeppelin MerkleProof (sorted pairs; an odd node moves up as is). */
+export class ItemTree {
+  readonly itemHashes: string[];
+  private readonly layers: string[][];
+
+  constructor(itemHashes: string[]) {
+    this.itemHashes = itemHashes;
+    const layers = [itemHashes.map((h, i) => leafOf(i, h))];
+    while (layers[layers.length - 1].length > 1) {
+      const prev = layers[layers.length - 1];
+      const next: string[] = [];
+      for (let i = 0; i < prev.length; i += 2)
+        next.push(i + 1 < prev.length ? hashPair(prev[i], prev[i + 1]) : prev[i]);
+      layers.push(next);
+    }
+    this.layers = layers;
+  }
+
+  /** `count` items whose content hashes derive from `seed`. */
+  static random(count: number, seed = "items"): ItemTree {
+    return new ItemTree(Array.from({ length: count }, (_, i) => ethers.id(`${seed}/${i}`)));
+  }
+
+  get root(): string {
+    return this.layers[this.layers.length - 1][0];
+  }
+
+  proof(index: number): string[] {
+    const out: string[] = [];
+    let i = index;
+    for (const layer of this.layers.slice(0, -1)) {
+      const sibling = i ^ 1;
+      if (sibling < layer.length) out.push(layer[sibling]);
+      i >>= 1;
+    }
+    return out;
+  }
+}
+
+/** keccak256(abi.encode(taskId, itemIndex, labeller, label, salt)): the commitment a labeller submits. */
+export function commitmentOf(taskId: bigint, itemIndex: number, labeller: string, label: number, salt: string): string {
+  return ethers.keccak256(
+    coder.encode(["uint256", "uint256", "address", "uint8", "bytes32"], [taskId, itemIndex, labeller, label, salt]),
+  );
+}
+
+export const saltOf = (who: string, item: number, slot: number) => ethers.id(`salt/${who}/${item}/${slot}`);
+
+export interface TaskParamsIn {
+  merkleRoot: string;
+  itemCount: number;
+  labelsPerItem: number;
+  optionCount: number;
+  thresholdBps: number;
+  commitDeadline: number;
+  revealDeadline: number;
+  rewardWei: bigint;
+}
+
+export const COMMIT_WINDOW = 3600;
+export const REVEAL_WINDOW = 3600;
+export const REWARD_WEI = ethers.parseEther("0.01");
+
+/** Default task params over `tree`, with deadlines counted from the latest block. */
+export async function taskParams(tree: ItemTree, over: Partial<TaskParamsIn> = {}): Promise<TaskParamsIn> {
+  const now = await time.latest();
+  return {
+    merkleRoot: tree.root,
+    itemCount: tree.itemHashes.length,
+    labelsPerItem: 3,
+    optionCount: 4,
+    thresholdBps: 5001,
+    commitDeadline: now + COMMIT_WINDOW,
+    revealDeadline: now + COMMIT_WINDOW + REVEAL_WINDOW,
+    rewardWei: REWARD_WEI,
+    ...over,
+  };
+}
+
+export const fundingOf = (p: TaskParamsIn) => BigInt(p.itemCount) * BigInt(p.labelsPerItem) * p.rewardWei;
+
+/** Deploys LabelingBounties behind a UUPS proxy. */
+export async function deployBounties() {
+  const [admin, requester, ...labellers] = await ethers.getSigners();
+  const bounties = await deployProxy<LabelingBounties>("LabelingBounties", [admin.address, ADMIN_DELAY_SECONDS]);
+  return { admin, requester, labellers, bounties };
+}
+
+/** Creates a task and returns its id. */
+export async function createTask(bounties: LabelingBounties, requester: { address: string }, p: TaskParamsIn) {
+  const signer = await ethers.getSigner(requester.address);
+  await bounties.connect(signer).createTask(p, { value: fundingOf(p) });
+  return bounties.lastTaskId();
+}
+
+/** Commits `label` into `slot` of `item` for `labeller` with a deterministic salt; returns the salt. */
+export async function commitLabel(
+  bounties: LabelingBounties,
+  tree: ItemTree,
+  taskId: bigint,
+  labeller: { address: string },
+  item: number,
+  slot: number,
+  label: number,
+) {
+  const salt = saltOf(labeller.address, item, slot);
+  const signer = await ethers.getSigner(labeller.address);
+  const c = commitmentOf(taskId, item, labeller.address, label, salt);
+  const tx = await bounties.connect(signer).commit(taskId, item, slot, tree.itemHashes[item], tree.proof(item), c);
+  return { salt, tx };
+}
