@@ -10,8 +10,8 @@ import {VmBase} from "./Vm.sol";
 /// Usage (see OperatorStaking.t.sol): deploy the system and a handler in `setUp()`, then
 /// `targetContract(address(handler))` and optionally `targetSelector(FuzzSelector({addr: ..., selectors: ...}))`;
 /// write `function invariant_x() public view` checks with `vm.assertEq(...)` (a failed check reverts, which forge
-/// reports). Add `/// forge-config: default.invariant.fail-on-revert = true` above an invariant whose handler never
-/// reverts on purpose. Run: `node scripts/forge.mjs test --match-contract <Name>`.
+/// reports). An invariant whose handler never reverts on purpose can set fail-on-revert through a forge-config inline
+/// comment (as OperatorStaking.t.sol does). Run: `node scripts/forge.mjs test --match-contract <Name>`.
 abstract contract StdInvariant is VmBase {
     /// @notice A contract and the selectors of it to fuzz (same layout as forge-std's FuzzSelector).
     struct FuzzSelector {
