@@ -262,10 +262,15 @@ function smoke(): void {
   const dir = mkdtempSync(join(tmpdir(), "axon-bundle-smoke-"));
   try {
     execFileSync("tar", ["-xJf", TARBALL, "-C", dir], { stdio: "inherit" });
+    const env = { PATH: "/usr/bin:/bin", HOME: dir };
     execFileSync(join(dir, "axon-runner", "bin", "axon-runner-selftest"), ["--count", "500"], {
       stdio: "inherit",
-      env: { PATH: "/usr/bin:/bin", HOME: dir },
+      env,
     });
+    if (existsSync(join(dir, "axon-runner", "app", "dist", "cli.js"))) {
+      // Loads every runner module (sqlite, ethers, onnxruntime) from the pruned dependencies.
+      execFileSync(join(dir, "axon-runner", "bin", "axon-runner"), ["--help"], { stdio: "inherit", env });
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -2,7 +2,14 @@ import { expect } from "chai";
 import { ethers, fhevm } from "hardhat";
 import { FhevmType } from "@fhevm/hardhat-plugin";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
-import type { BountiesDataMarketMock, LabelingBountiesExporter, LabelingRoyaltySink } from "../../typechain-types";
+import type {
+  BountiesDataMarketMock,
+  DataMarket,
+  LabelingBountiesExporter,
+  LabelingRoyaltySink,
+  Treasury,
+} from "../../typechain-types";
+import { deployProxy } from "../helpers/core";
 import { ItemTree, commitLabel, createTask, deployBounties, saltOf, taskParams } from "./helpers/labeling";
 
 const DATASET_KEY = 0x5eed_cafe_f00dn;
@@ -102,8 +109,8 @@ describe("LabelingBounties export to the DataMarket", function () {
     return { ...f, sink };
   }
 
-  it("lists the task in one call with the sink as contributor and hands the key to the market", async function () {
-    const { bounties, exporter, market, requester, taskId } = await loadFixture(exportFixture);
+  it("lists the task in one call with the sink as contributor and hands the key over for buyers", async function () {
+    const { bounties, exporter, market, requester, labellers, taskId } = await loadFixture(exportFixture);
     const sink = await exporter.royaltySinkOf(taskId);
     const enc = await encryptedKey(exporter, requester.address);
     const tx = exporter
@@ -119,8 +126,10 @@ describe("LabelingBounties export to the DataMarket", function () {
     expect(await exporter.datasetOf(taskId)).to.equal(1n);
     expect((await bounties.getTask(taskId)).exported).to.equal(true);
     expect(await market.contributorsOf(1n)).to.deep.equal([[sink], [BigInt(ROYALTY_BPS)]]);
+    const buyer = labellers[9];
+    await market.connect(buyer).purchase(1n, { value: 100n });
     const key = await market.keyOf(1n);
-    const decrypted = await fhevm.userDecryptEuint(FhevmType.euint256, key, await market.getAddress(), requester);
+    const decrypted = await fhevm.userDecryptEuint(FhevmType.euint256, key, await market.getAddress(), buyer);
     expect(decrypted).to.equal(DATASET_KEY);
     const deployed = (await ethers.getContractAt("LabelingRoyaltySink", sink)) as unknown as LabelingRoyaltySink;
     expect(await deployed.acceptedLabels()).to.equal(5n);
@@ -328,6 +337,58 @@ describe("LabelingBounties export to the DataMarket", function () {
     it("refuses a collection with nothing new", async function () {
       const { sink } = await loadFixture(exportedFixture);
       await expect(sink.collect()).to.be.revertedWithCustomError(sink, "LabelingRoyaltySinkNothingToCollect");
+    });
+  });
+
+  describe("with the real DataMarket", function () {
+    const PRICE = ethers.parseEther("1");
+    const FEE_BPS = 250;
+
+    async function realMarketFixture() {
+      const f = await exportFixture();
+      const { admin, bounties, requester, taskId, claimRest } = f;
+      const treasury = await deployProxy<Treasury>("Treasury", [admin.address, 0]);
+      const market = await deployProxy<DataMarket>("DataMarket", [
+        admin.address,
+        0,
+        await treasury.getAddress(),
+        FEE_BPS,
+      ]);
+      const exporter = (await (
+        await ethers.getContractFactory("LabelingBountiesExporter")
+      ).deploy(await bounties.getAddress(), await market.getAddress())) as unknown as LabelingBountiesExporter;
+      await bounties.connect(admin).setExporter(await exporter.getAddress());
+      await market.connect(admin).grantRole(await market.LISTER_ROLE(), await exporter.getAddress());
+      await claimRest();
+      const enc = await encryptedKey(exporter, requester.address);
+      await exporter
+        .connect(requester)
+        .exportToMarket(taskId, await listing(exporter, taskId), enc.handles[0], enc.inputProof);
+      const sink = (await ethers.getContractAt(
+        "LabelingRoyaltySink",
+        await exporter.royaltySinkOf(taskId),
+      )) as unknown as LabelingRoyaltySink;
+      return { ...f, market, exporter, sink };
+    }
+
+    it("lists with the requester as seller, grants the key to a buyer, and routes the royalty via the sink", async function () {
+      const { market, sink, requester, labellers } = await loadFixture(realMarketFixture);
+      const dataset = await market.getDataset(1n);
+      expect(dataset.seller).to.equal(requester.address);
+      expect(dataset.contributorCount).to.equal(1n);
+      expect(await market.contributorOf(1n, 0)).to.deep.equal([await sink.getAddress(), BigInt(ROYALTY_BPS)]);
+      const buyer = labellers[9];
+      await market.connect(buyer).purchase(1n, PRICE, { value: PRICE });
+      expect(await market.hasAccess(1n, buyer.address)).to.equal(true);
+      const key = await fhevm.userDecryptEuint(FhevmType.euint256, dataset.key, await market.getAddress(), buyer);
+      expect(key).to.equal(DATASET_KEY);
+      const royalty = (PRICE * BigInt(ROYALTY_BPS)) / 10_000n;
+      expect(await market.creditOf(await sink.getAddress(), ethers.ZeroAddress)).to.equal(royalty);
+      await expect(sink.collect())
+        .to.emit(sink, "RoyaltiesCollected")
+        .withArgs(royalty, (royalty * 10n ** 18n) / 5n);
+      const share = (royalty * 2n) / 5n;
+      await expect(sink.connect(labellers[1]).withdraw()).to.changeEtherBalance(labellers[1], share);
     });
   });
 });

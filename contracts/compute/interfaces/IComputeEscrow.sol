@@ -200,8 +200,6 @@ interface IComputeEscrow is AutomationCompatibleInterface {
     event JobRefunded(uint256 indexed jobId, address indexed requester, uint256 amount);
     /// @notice A redundancy-mode job was decided; `majorityHash` is zero when no result had a strict majority.
     event MajorityResolved(uint256 indexed jobId, bytes32 majorityHash, uint8 agreeing, uint8 submitted);
-    /// @notice A provider's bond was released.
-    event BondReleased(uint256 indexed jobId, address indexed provider, uint256 bondWei);
     /// @notice A provider was slashed for `fault`; `slashedWei` left its stake.
     event ProviderSlashed(uint256 indexed jobId, address indexed provider, Fault fault, uint256 slashedWei);
     /// @notice `account` withdrew `amount` of its credit in `token`.

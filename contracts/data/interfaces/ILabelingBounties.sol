@@ -10,6 +10,7 @@ pragma solidity 0.8.28;
 /// revealed slot: agreeing labels are credited the reward, disagreeing ones count as rejected in the labeller's
 /// reputation. Finalising an item credits the requester every slot of it that will not be paid: unfilled,
 /// unrevealed, minority, or all of them if the item is unresolved (a tie, a share below the threshold, no reveal).
+/// An unrevealed commitment earns nothing and, since only its hash is stored, touches no reputation.
 /// Every call is O(1) in the number of items and labellers (finalising is O(label options), at most 15); no call
 /// loops over items, so the requester finalises each item, labelled or not, to recover its escrow. Payouts are
 /// pull credits. A reveal writes only its item's word: the slot's revealed flag and the tally share that word.
@@ -166,7 +167,9 @@ interface ILabelingBounties {
     /// @return taskId The new task's id (sequential from 1).
     function createTask(TaskParams calldata params) external payable returns (uint256 taskId);
 
-    /// @notice Takes a free slot of an item with a commitment, until the commit deadline (inclusive).
+    /// @notice Takes a free slot of an item with a commitment, until the commit deadline (inclusive). Slots are first
+    /// come, first served, and one address may hold several slots of an item: addresses are free, so a per-address
+    /// cap would not stop a Sybil and would cost every commit a second storage write.
     /// @param taskId The task.
     /// @param itemIndex The item's leaf index.
     /// @param slot A free slot of the item, below labelsPerItem (see `slotState`).

@@ -6,11 +6,11 @@ import {IDataMarket} from "./IDataMarket.sol";
 
 /// @title ILabelingBountiesExporter
 /// @notice Lists a finished LabelingBounties task on the DataMarket in one call. The requester becomes the seller;
-/// the task's royalty sink (deployed here with CREATE2, salt = taskId) is the labellers' contributor, and
-/// LabelingBounties splits what it collects by accepted labels. The dataset key arrives as an fhevm encrypted input
-/// created for (this contract, the requester): it is verified here and handed to the DataMarket, which grants it to
-/// the seller and to paid buyers. Kept apart from LabelingBounties so that contract stays under the EIP-170 size
-/// limit; it needs the DataMarket's LISTER_ROLE and must be LabelingBounties' `exporter`.
+/// the task's LabelingRoyaltySink (deployed here with CREATE2, salt = taskId) is the labellers' contributor and splits
+/// what it collects by the task's accepted labels. The dataset key arrives as an fhevm encrypted input created for
+/// (this contract, the requester): it is verified here and handed to the DataMarket, which grants it to paid buyers.
+/// Kept apart from LabelingBounties so that contract stays under the EIP-170 size limit; it needs the DataMarket's
+/// LISTER_ROLE and must be LabelingBounties' `exporter`.
 interface ILabelingBountiesExporter {
     /// @notice A task was listed as dataset `datasetId` with `sink` as its labellers' royalty contributor.
     event TaskExported(uint256 indexed taskId, uint256 indexed datasetId, address indexed requester, address sink);

@@ -33,7 +33,6 @@ contract BountiesDataMarketMock is ZamaEthereumConfig {
     ) external returns (uint256 datasetId) {
         if (!FHE.isSenderAllowed(key)) revert MockKeyNotAllowed();
         FHE.allowThis(key);
-        FHE.allow(key, seller);
         datasetId = ++datasetCount;
         Listing storage listing = _listings[datasetId];
         listing.seller = seller;
