@@ -25,14 +25,14 @@ describe("Protocol attacks", function () {
         .withArgs(requestId, node.address, 0, true, false, 0, ethers.keccak256("0x07"));
       const [state] = await oracle.requestState(requestId);
       expect(state).to.not.equal(1n);
-      expect(await oracle.creditOf(node.address)).to.equal(req.nodeFeeWei + req.gasFeeWei);
+      expect(await oracle.creditOf(node.address)).to.equal(BigInt(req.nodeFeeWei) + BigInt(req.gasFeeWei));
     });
   });
 
   describe("front-running and request tampering", function () {
     it("refuses a fulfilment whose request struct differs from the one the requester paid for", async function () {
       const { oracle, node, requestId, req } = await requestWithCallback(ethers.Wallet.createRandom().address);
-      const tampered = { ...req, modelFeeWei: 0n, nodeFeeWei: req.nodeFeeWei + req.modelFeeWei };
+      const tampered = { ...req, modelFeeWei: 0n, nodeFeeWei: BigInt(req.nodeFeeWei) + BigInt(req.modelFeeWei) };
       await expect(oracle.connect(node).fulfil(requestId, tampered, "0x07", 0))
         .to.be.revertedWithCustomError(oracle, "AIOracleRequestMismatch")
         .withArgs(requestId);

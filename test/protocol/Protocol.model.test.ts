@@ -4,6 +4,7 @@ import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import fc from "fast-check";
 import type { ContractTransactionResponse, Signer } from "ethers";
 import { COMPUTE_SERVICE, ORACLE_SERVICE } from "../helpers/constants";
+import type { IAIOracle } from "../../typechain-types/contracts/oracle/AIOracle";
 import { jobRequest } from "../compute/fixture";
 import { CALLBACK_GAS, createdJob, createdRequest, deployProtocol, JOB_PAYMENT } from "./fixture";
 
@@ -96,7 +97,7 @@ describe("Protocol model: every wei held by an Axon contract is accounted for", 
           let gasWei = 0n;
           const contractsBefore = await total(contractAddrs);
           const actorsBefore = await total(actorAddrs);
-          const pending = new Map<bigint, { req: Record<string, unknown> & { nodes: string[] }; escrowWei: bigint }>();
+          const pending = new Map<bigint, { req: IAIOracle.RequestStruct; escrowWei: bigint }>();
           const jobs: bigint[] = [];
 
           const send = async (tx: Promise<ContractTransactionResponse>, valueWei = 0n) => {

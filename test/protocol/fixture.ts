@@ -8,6 +8,7 @@ import type {
   ModelRegistry,
   ModelToken,
 } from "../../typechain-types";
+import type { IAIOracle } from "../../typechain-types/contracts/oracle/AIOracle";
 import { ADMIN_DELAY_SECONDS, COMPUTE_SERVICE, ORACLE_SERVICE } from "../helpers/constants";
 import { deployCore, deployProxy } from "../helpers/core";
 import { jobRequest, OFFER, SETTINGS as COMPUTE_SETTINGS } from "../compute/fixture";
@@ -72,7 +73,10 @@ export async function deployEscrow(admin: string, staking: string, treasury: str
 export async function createdRequest(oracle: AIOracle, receipt: Awaited<ReturnType<AIOracle["request"]>>) {
   const mined = await receipt.wait();
   const created = mined!.logs.map((l) => oracle.interface.parseLog(l)).find((e) => e?.name === "RequestCreated")!;
-  const req = { ...created.args.request.toObject(), nodes: [...created.args.request.nodes] };
+  const req = {
+    ...created.args.request.toObject(),
+    nodes: [...created.args.request.nodes],
+  } as IAIOracle.RequestStruct;
   return { requestId: created.args.requestId as bigint, req };
 }
 
