@@ -3,7 +3,10 @@ import "@openzeppelin/hardhat-upgrades";
 import "@fhevm/hardhat-plugin";
 import { subtask } from "hardhat/config";
 import type { HardhatUserConfig } from "hardhat/config";
-import { TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD } from "hardhat/builtin-tasks/task-names";
+import {
+  TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD,
+  TASK_COMPILE_SOLIDITY_MERGE_COMPILATION_JOBS,
+} from "hardhat/builtin-tasks/task-names";
 import "./tasks";
 
 export const SOLC_VERSION = "0.8.28";
@@ -13,6 +16,7 @@ export const EVM_VERSION = "cancun";
 /** Per-source optimizer runs for the contracts that would not fit EIP-170 at OPTIMIZER_RUNS. */
 export const REDUCED_OPTIMIZER_RUNS: Record<string, number> = {
   "contracts/oracle/AIOracle.sol": 1_000,
+  "contracts/mocks/oracle/UpgradeMocks.sol": 1_000,
   "contracts/compute/ComputeEscrow.sol": 200,
   "contracts/mocks/ComputeEscrowV2Mock.sol": 200,
 };
@@ -26,6 +30,18 @@ subtask(TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD, async (args: { solcVersion: string
     version: SOLC_VERSION,
     longVersion: SOLC_LONG_VERSION,
   };
+});
+
+// solidity-coverage's instrumented sources, compiled as one solc-js job, exhaust the wasm compiler's memory. Under
+// coverage only, merge the per-file jobs in chunks so each solc-js process compiles a bounded part of the tree.
+subtask(TASK_COMPILE_SOLIDITY_MERGE_COMPILATION_JOBS, async (args: { compilationJobs: unknown[] }, _hre, runSuper) => {
+  if (process.env.SOLIDITY_COVERAGE !== "true") return runSuper(args);
+  const chunkSize = Number(process.env.COVERAGE_COMPILE_CHUNK ?? "16");
+  const merged: unknown[] = [];
+  for (let i = 0; i < args.compilationJobs.length; i += chunkSize) {
+    merged.push(...(await runSuper({ compilationJobs: args.compilationJobs.slice(i, i + chunkSize) })));
+  }
+  return merged;
 });
 
 const env = process.env;

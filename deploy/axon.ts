@@ -7,12 +7,67 @@ export const SERVICES = {
   compute: "axon.service.compute",
 } as const;
 
+/** Chainlink ETH/USD on Sepolia (8 decimals); overridable with ETH_USD_FEED. */
+export const SEPOLIA_ETH_USD_FEED = "0x694AA1769357215DE4FAC081bf1f309aDC325306";
+
+/** Every UUPS proxy deployAxon manages, in deployment order. */
+export const PROXIES = [
+  "Treasury",
+  "OperatorStaking",
+  "ModelRegistry",
+  "AIOracle",
+  "ModelOffering",
+  "DataMarket",
+  "LabelingBounties",
+  "ComputeEscrow",
+  "PrivateScoring",
+] as const;
+
+/** Linked libraries of the implementations that have them (deployed once, recorded in the manifest). */
+export const LIBRARIES: Record<string, string[]> = {
+  AIOracle: ["AIOracleLogic"],
+  ComputeEscrow: ["ComputeEscrowLib"],
+};
+
+export interface OracleParams {
+  nodeFeeWei: bigint;
+  protocolFeeBps: number;
+  minGasPriceWei: bigint;
+  maxGasPriceWei: bigint;
+  maxInputBytes: number;
+  maxOutputBytes: number;
+  maxCallbackGasLimit: number;
+  requestTimeoutSeconds: number;
+  gracePeriodSeconds: number;
+  challengeResolutionSeconds: number;
+  dissentSlashWei: bigint;
+}
+
+export interface ComputeParams {
+  protocolFeeBps: number;
+  slashBeneficiaryBps: number;
+  challengeWindowSeconds: number;
+  arbitrationWindowSeconds: number;
+  minBondWei: bigint;
+  feedMaxStalenessSeconds: number;
+  feedMinAnswer: bigint;
+  feedMaxAnswer: bigint;
+}
+
 export interface DeployOptions {
   /** Delay (seconds) before a default-admin transfer can be accepted. */
   adminDelaySeconds: number;
   minOracleStakeWei: bigint;
   minComputeStakeWei: bigint;
   unbondingDelaySeconds: number;
+  oracle: OracleParams;
+  imoProtocolFeeBps: number;
+  dataProtocolFeeBps: number;
+  compute: ComputeParams;
+  /** Holder of ComputeEscrow's ARBITER_ROLE (rules on disputes); default: the deployer (AIOracle grants it itself). */
+  computeArbiter?: string;
+  /** ETH/USD AggregatorV3 feed; when unset: the Sepolia feed on sepolia, a MockEthUsdAggregator elsewhere. */
+  ethUsdFeed?: string;
   /** Write deployments/<network>.json (off for throw-away in-process runs). */
   writeManifest: boolean;
   log: (line: string) => void;
@@ -23,13 +78,42 @@ export const DEFAULT_DEPLOY_OPTIONS: DeployOptions = {
   minOracleStakeWei: 10n ** 18n,
   minComputeStakeWei: 2n * 10n ** 18n,
   unbondingDelaySeconds: 7 * 24 * 3600,
+  oracle: {
+    nodeFeeWei: 2n * 10n ** 15n,
+    protocolFeeBps: 500,
+    minGasPriceWei: 0n,
+    maxGasPriceWei: 100n * 10n ** 9n,
+    maxInputBytes: 16 * 1024,
+    maxOutputBytes: 16 * 1024,
+    maxCallbackGasLimit: 2_000_000,
+    requestTimeoutSeconds: 3600,
+    gracePeriodSeconds: 300,
+    challengeResolutionSeconds: 24 * 3600,
+    dissentSlashWei: 25n * 10n ** 16n,
+  },
+  imoProtocolFeeBps: 250,
+  dataProtocolFeeBps: 250,
+  compute: {
+    protocolFeeBps: 250,
+    slashBeneficiaryBps: 5_000,
+    challengeWindowSeconds: 3600,
+    arbitrationWindowSeconds: 24 * 3600,
+    minBondWei: 10n ** 17n,
+    feedMaxStalenessSeconds: 3600,
+    feedMinAnswer: 100n * 10n ** 8n,
+    feedMaxAnswer: 100_000n * 10n ** 8n,
+  },
+  ethUsdFeed: process.env.ETH_USD_FEED,
   writeManifest: true,
   log: () => {},
 };
 
+const LOCAL_NETWORKS = new Set(["hardhat", "localhost", "anvil"]);
+
 /**
- * Deploys (or reuses, when deployments/<network>.json already lists them with code) the Axon core behind UUPS proxies
- * and wires their roles. Idempotent: a re-run deploys only what is missing.
+ * Deploys (or reuses, when deployments/<network>.json already lists them with code) the whole Axon protocol behind
+ * UUPS proxies and wires their roles. Idempotent: a re-run deploys only what is missing and sends a wiring transaction
+ * only where the on-chain state differs from the wanted one.
  */
 export async function deployAxon(hre: HardhatRuntimeEnvironment, partial: Partial<DeployOptions> = {}) {
   const opts = { ...DEFAULT_DEPLOY_OPTIONS, ...partial };
@@ -43,50 +127,238 @@ export async function deployAxon(hre: HardhatRuntimeEnvironment, partial: Partia
     deployer: deployer.address,
     contracts: previous?.chainId === chainId ? previous.contracts : {},
   };
+  let transactions = 0;
+  const save = () => {
+    if (opts.writeManifest) writeManifest(hre.config.paths.root, manifest);
+  };
+
+  async function hasCode(address: string | undefined): Promise<boolean> {
+    return !!address && (await ethers.provider.getCode(address)) !== "0x";
+  }
+
+  /** A plain (non-proxy) contract: reused when the manifest lists it with code. */
+  async function plain(key: string, artifact: string, args: unknown[]): Promise<DeployedContract> {
+    const known = manifest.contracts[key];
+    if (known && (await hasCode(known.address))) {
+      opts.log(`  ${key} already at ${known.address}`);
+      return known;
+    }
+    const contract = await ethers.deployContract(artifact, args);
+    await contract.waitForDeployment();
+    const receipt = await contract.deploymentTransaction()?.wait();
+    transactions++;
+    const entry: DeployedContract = {
+      address: await contract.getAddress(),
+      artifact,
+      blockNumber: receipt?.blockNumber ?? (await ethers.provider.getBlockNumber()),
+    };
+    manifest.contracts[key] = entry;
+    save();
+    opts.log(`  ${key} deployed at ${entry.address}`);
+    return entry;
+  }
 
   async function proxy(name: string, args: unknown[]): Promise<DeployedContract> {
     const known = manifest.contracts[name];
-    if (known && (await ethers.provider.getCode(known.address)) !== "0x") {
+    if (known && (await hasCode(known.address))) {
       opts.log(`  ${name} already at ${known.address}`);
       return known;
     }
-    const factory = await ethers.getContractFactory(name);
-    const contract = await upgrades.deployProxy(factory, args, { kind: "uups" });
+    const libraries: Record<string, string> = {};
+    for (const lib of LIBRARIES[name] ?? []) libraries[lib] = (await plain(lib, lib, [])).address;
+    const factory = await ethers.getContractFactory(name, { libraries });
+    // The linked libraries (AIOracleLogic, ComputeEscrowLib) are stateless and reviewed: no per-deploy warning.
+    if (Object.keys(libraries).length) upgrades.silenceWarnings();
+    const contract = await upgrades.deployProxy(factory, args, {
+      kind: "uups",
+      unsafeAllowLinkedLibraries: Object.keys(libraries).length > 0,
+    });
     await contract.waitForDeployment();
     const receipt = await contract.deploymentTransaction()?.wait();
+    transactions += 2;
     const address = await contract.getAddress();
     const entry: DeployedContract = {
       address,
       implementation: await upgrades.erc1967.getImplementationAddress(address),
       artifact: name,
       blockNumber: receipt?.blockNumber ?? (await ethers.provider.getBlockNumber()),
+      ...(Object.keys(libraries).length ? { libraries } : {}),
     };
     manifest.contracts[name] = entry;
+    save();
     opts.log(`  ${name} deployed at ${address}`);
     return entry;
   }
 
+  /** Sends `send()` only when `isWanted()` is false; logs what it did. */
+  async function ensure(label: string, isWanted: () => Promise<boolean>, send: () => Promise<{ wait(): unknown }>) {
+    if (await isWanted()) return;
+    await (await send()).wait();
+    transactions++;
+    opts.log(`  wired: ${label}`);
+  }
+
   const admin = deployer.address;
-  const treasuryEntry = await proxy("Treasury", [admin, opts.adminDelaySeconds]);
-  const stakingEntry = await proxy("OperatorStaking", [admin, opts.adminDelaySeconds, treasuryEntry.address]);
+  const delay = opts.adminDelaySeconds;
+  const treasuryEntry = await proxy("Treasury", [admin, delay]);
+  const stakingEntry = await proxy("OperatorStaking", [admin, delay, treasuryEntry.address]);
+  const registryEntry = await proxy("ModelRegistry", [admin, delay, stakingEntry.address]);
+  const o = opts.oracle;
+  const oracleEntry = await proxy("AIOracle", [
+    admin,
+    delay,
+    registryEntry.address,
+    treasuryEntry.address,
+    {
+      nodeFeeWei: o.nodeFeeWei,
+      protocolFeeBps: o.protocolFeeBps,
+      minGasPriceWei: o.minGasPriceWei,
+      maxGasPriceWei: o.maxGasPriceWei,
+    },
+    {
+      maxInputBytes: o.maxInputBytes,
+      maxOutputBytes: o.maxOutputBytes,
+      maxCallbackGasLimit: o.maxCallbackGasLimit,
+      requestTimeoutSeconds: o.requestTimeoutSeconds,
+      gracePeriodSeconds: o.gracePeriodSeconds,
+      challengeResolutionSeconds: o.challengeResolutionSeconds,
+      dissentSlashWei: o.dissentSlashWei,
+    },
+  ]);
+  const tokenImplEntry = await plain("ModelTokenImplementation", "ModelToken", []);
+  const offeringEntry = await proxy("ModelOffering", [
+    admin,
+    delay,
+    registryEntry.address,
+    treasuryEntry.address,
+    tokenImplEntry.address,
+    opts.imoProtocolFeeBps,
+  ]);
+  const marketEntry = await proxy("DataMarket", [admin, delay, treasuryEntry.address, opts.dataProtocolFeeBps]);
+  const bountiesEntry = await proxy("LabelingBounties", [admin, delay]);
+  const exporterEntry = await plain("LabelingBountiesExporter", "LabelingBountiesExporter", [
+    bountiesEntry.address,
+    marketEntry.address,
+  ]);
+  const c = opts.compute;
+  const escrowEntry = await proxy("ComputeEscrow", [
+    admin,
+    delay,
+    stakingEntry.address,
+    treasuryEntry.address,
+    {
+      protocolFeeBps: c.protocolFeeBps,
+      slashBeneficiaryBps: c.slashBeneficiaryBps,
+      challengeWindowSeconds: c.challengeWindowSeconds,
+      arbitrationWindowSeconds: c.arbitrationWindowSeconds,
+      minBondWei: c.minBondWei,
+    },
+  ]);
+  const scoringEntry = await proxy("PrivateScoring", [admin, delay]);
+
+  let feedAddress = opts.ethUsdFeed;
+  if (!feedAddress && network.name === "sepolia") feedAddress = SEPOLIA_ETH_USD_FEED;
+  if (!feedAddress) {
+    if (!LOCAL_NETWORKS.has(network.name))
+      throw new Error(`no ETH/USD feed for network "${network.name}": set ETH_USD_FEED`);
+    feedAddress = (await plain("EthUsdFeed", "MockEthUsdAggregator", [8, 3_000n * 10n ** 8n])).address;
+  }
 
   const treasury = await ethers.getContractAt("Treasury", treasuryEntry.address);
   const staking = await ethers.getContractAt("OperatorStaking", stakingEntry.address);
+  const registry = await ethers.getContractAt("ModelRegistry", registryEntry.address);
+  const oracle = await ethers.getContractAt("AIOracle", oracleEntry.address);
+  const offering = await ethers.getContractAt("ModelOffering", offeringEntry.address);
+  const market = await ethers.getContractAt("DataMarket", marketEntry.address);
+  const bounties = await ethers.getContractAt("LabelingBounties", bountiesEntry.address);
+  const exporter = await ethers.getContractAt("LabelingBountiesExporter", exporterEntry.address);
+  const escrow = await ethers.getContractAt("ComputeEscrow", escrowEntry.address);
+  const scoring = await ethers.getContractAt("PrivateScoring", scoringEntry.address);
 
   const oracleService = ethers.id(SERVICES.oracle);
   const computeService = ethers.id(SERVICES.compute);
-  for (const [service, min] of [
-    [oracleService, opts.minOracleStakeWei],
-    [computeService, opts.minComputeStakeWei],
+  for (const [name, service, min] of [
+    ["oracle", oracleService, opts.minOracleStakeWei],
+    ["compute", computeService, opts.minComputeStakeWei],
   ] as const) {
-    const cfg = await staking.serviceConfig(service);
-    if (!cfg.enabled || cfg.minStakeWei !== min || cfg.unbondingDelaySeconds !== BigInt(opts.unbondingDelaySeconds)) {
-      await (await staking.setService(service, min, opts.unbondingDelaySeconds, true)).wait();
-    }
+    await ensure(
+      `staking service ${name}`,
+      async () => {
+        const cfg = await staking.serviceConfig(service);
+        return (
+          cfg.enabled && cfg.minStakeWei === min && cfg.unbondingDelaySeconds === BigInt(opts.unbondingDelaySeconds)
+        );
+      },
+      () => staking.setService(service, min, opts.unbondingDelaySeconds, true),
+    );
   }
+  await ensure(
+    "AIOracle is a module of the oracle service (lock, slash)",
+    () => staking.isModule(oracleService, oracleEntry.address),
+    () => staking.setModule(oracleService, oracleEntry.address, true),
+  );
+  await ensure(
+    "ComputeEscrow is a module of the compute service (lock, slash)",
+    () => staking.isModule(computeService, escrowEntry.address),
+    () => staking.setModule(computeService, escrowEntry.address, true),
+  );
+  const revenueManager = await registry.REVENUE_MANAGER_ROLE();
+  await ensure(
+    "ModelOffering holds REVENUE_MANAGER_ROLE on ModelRegistry",
+    () => registry.hasRole(revenueManager, offeringEntry.address),
+    () => registry.grantRole(revenueManager, offeringEntry.address),
+  );
+  const lister = await market.LISTER_ROLE();
+  await ensure(
+    "LabelingBountiesExporter holds LISTER_ROLE on DataMarket",
+    () => market.hasRole(lister, exporterEntry.address),
+    () => market.grantRole(lister, exporterEntry.address),
+  );
+  await ensure(
+    "LabelingBounties exports through LabelingBountiesExporter",
+    async () => (await bounties.exporter()) === exporterEntry.address,
+    () => bounties.setExporter(exporterEntry.address),
+  );
+  await ensure(
+    "ComputeEscrow prices USD jobs with the ETH/USD feed",
+    async () => {
+      const f = await escrow.feedConfig();
+      return (
+        f.feed === feedAddress &&
+        f.maxStalenessSeconds === BigInt(c.feedMaxStalenessSeconds) &&
+        f.minAnswer === c.feedMinAnswer &&
+        f.maxAnswer === c.feedMaxAnswer
+      );
+    },
+    () => escrow.setFeed(feedAddress!, c.feedMaxStalenessSeconds, c.feedMinAnswer, c.feedMaxAnswer),
+  );
 
-  if (opts.writeManifest) writeManifest(hre.config.paths.root, manifest);
-  return { manifest, treasury, staking, services: { oracle: oracleService, compute: computeService } };
+  const arbiterRole = await escrow.ARBITER_ROLE();
+  const arbiter = opts.computeArbiter ?? admin;
+  await ensure(
+    `${arbiter} holds ARBITER_ROLE on ComputeEscrow`,
+    () => escrow.hasRole(arbiterRole, arbiter),
+    () => escrow.grantRole(arbiterRole, arbiter),
+  );
+
+  save();
+  opts.log(`  ${transactions} transaction(s) sent`);
+  return {
+    manifest,
+    transactions,
+    treasury,
+    staking,
+    registry,
+    oracle,
+    offering,
+    market,
+    bounties,
+    exporter,
+    escrow,
+    scoring,
+    feed: feedAddress,
+    services: { oracle: oracleService, compute: computeService },
+  };
 }
 
 export type AxonDeployment = Awaited<ReturnType<typeof deployAxon>>;

@@ -1,11 +1,19 @@
 import hre from "hardhat";
 import { deployAxon } from "./axon";
+import { manifestPath } from "./manifest";
+import { verifyAxon } from "./verify";
 
 // `npx hardhat run deploy/index.ts --network <name>`: deploys or completes the protocol and writes the manifest.
 async function main() {
   console.log(`Deploying Axon to ${hre.network.name}`);
   const { manifest } = await deployAxon(hre, { log: console.log });
-  console.log(`Wrote deployments/${manifest.network}.json (${Object.keys(manifest.contracts).length} contracts)`);
+  console.log(
+    `Wrote ${manifestPath(hre.config.paths.root, manifest.network)} (${Object.keys(manifest.contracts).length} contracts)`,
+  );
+  if (hre.network.name === "sepolia" && process.env.ETHERSCAN_API_KEY) {
+    console.log("Verifying on Etherscan");
+    await verifyAxon(hre, manifest);
+  }
 }
 
 main().catch((err) => {

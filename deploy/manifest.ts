@@ -9,6 +9,8 @@ export interface DeployedContract {
   /** Hardhat artifact name. */
   artifact: string;
   blockNumber: number;
+  /** Linked libraries of the implementation (name → address). */
+  libraries?: Record<string, string>;
 }
 
 export interface DeploymentManifest {
@@ -18,8 +20,10 @@ export interface DeploymentManifest {
   contracts: Record<string, DeployedContract>;
 }
 
+/** deployments/<network>.json under the project root, or under AXON_DEPLOYMENTS_DIR when set (tests, CI). */
 export function manifestPath(root: string, network: string): string {
-  return path.join(root, "deployments", `${network}.json`);
+  const dir = process.env.AXON_DEPLOYMENTS_DIR ?? path.join(root, "deployments");
+  return path.join(dir, `${network}.json`);
 }
 
 export function readManifest(root: string, network: string): DeploymentManifest | undefined {

@@ -1,25 +1,80 @@
 import hre from "hardhat";
+import { formatEther } from "ethers";
 import { deployAxon } from "../deploy/axon";
+import { ensureFhevm } from "../tasks/fhe";
+import { bountySteps } from "./demo/bounty";
+import { computeSteps } from "./demo/compute";
+import { type DemoContext, demoActors } from "./demo/context";
+import { modelSteps } from "./demo/models";
 import { Narrator } from "./demo/narrator";
+import { oracleSteps } from "./demo/oracle";
+import { privacySteps } from "./demo/privacy";
+import { revenueSteps } from "./demo/revenue";
 import { stakingSteps } from "./demo/staking";
 
-// `npm run demo`: the whole protocol on an in-process Hardhat chain, narrated step by step.
+// `npm run demo`: the whole protocol on an in-process Hardhat chain, narrated step by step. DEMO_SHORT=1 sends fewer
+// items and requests. Exits non-zero if any step fails.
 async function main() {
-  const steps = [stakingSteps];
-  const count = steps.reduce((n, s) => n + s.count, 1);
+  if (hre.network.name !== "hardhat") throw new Error("the demo runs on the in-process hardhat network only");
+  const short = process.env.DEMO_SHORT === "1";
+  const parts = [stakingSteps, bountySteps, modelSteps, oracleSteps, revenueSteps, computeSteps, privacySteps];
+  const count = parts.reduce((n, s) => n + s.count, 1);
   const narrator = new Narrator(count);
-  console.log("Axon demo: an in-process chain, the full deployment, every contract exercised end to end.");
+  console.log(
+    `Axon demo${short ? " (short)" : ""}: an in-process chain, the full deployment, the bundled model and the runner ` +
+      "in-process, and the whole economy end to end.",
+  );
+  await ensureFhevm(hre);
 
   let deployment!: Awaited<ReturnType<typeof deployAxon>>;
-  await narrator.step("Deploy the protocol behind UUPS proxies", async () => {
-    deployment = await deployAxon(hre, { writeManifest: false, log: (l) => narrator.say(l.trim()) });
+  await narrator.step("Deploy the protocol behind UUPS proxies and wire its roles", async () => {
+    const from = (await hre.ethers.provider.getBlockNumber()) + 1;
+    deployment = await deployAxon(hre, {
+      writeManifest: false,
+      log: (l) => (l.includes("deployed") || l.includes("transaction") ? narrator.say(l.trim()) : undefined),
+    });
+    // Deployment transactions are sent by the upgrades plugin, not the narrator: count them from the blocks.
+    const to = await hre.ethers.provider.getBlockNumber();
+    for (let n = from; n <= to; n++) {
+      const block = await hre.ethers.provider.getBlock(n);
+      narrator.addGas(block!.gasUsed, block!.transactions.length);
+    }
   });
-  const ctx = { hre, narrator, deployment, balances: [] as { name: string; values: Record<string, string> }[] };
-  for (const s of steps) await s.run(ctx);
+  const ctx: DemoContext = {
+    hre,
+    narrator,
+    deployment,
+    actors: await demoActors(hre),
+    shared: {},
+    short,
+    balances: [],
+  };
+  for (const part of parts) await part.run(ctx);
+
+  const { actors } = ctx;
+  const people: [string, string][] = [
+    ["bounty requester", actors.bountyRequester.address],
+    ["labeller 1", actors.labellers[0].address],
+    ["data buyer", actors.dataBuyer.address],
+    ["model creator", actors.modelCreator.address],
+    ["investor 1", actors.investors[0].address],
+    ["investor 2", actors.investors[1].address],
+    ["consumer 1", actors.consumers[0].address],
+    ["agent", actors.agent.address],
+    ["oracle node", actors.node.address],
+    ["compute requester", actors.computeRequester.address],
+    ["GPU provider", actors.gpuProvider.address],
+  ];
+  for (const [name, address] of people) {
+    const wei = await hre.ethers.provider.getBalance(address);
+    ctx.balances.push({ name, values: { ETH: Number(formatEther(wei)).toFixed(6) } });
+  }
   narrator.summary(ctx.balances);
 }
 
-main().catch((err) => {
-  console.error(err);
-  process.exitCode = 1;
-});
+main()
+  .then(() => process.exit(0))
+  .catch((err) => {
+    console.error(err);
+    process.exit(1);
+  });

@@ -1,4 +1,5 @@
 import { HardhatPluginError } from "hardhat/plugins";
+import type { BaseContract } from "ethers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { readManifest } from "../deploy/manifest";
 
@@ -68,7 +69,69 @@ export function printResult(json: boolean, result: Record<string, unknown>): voi
 
 /** Sends a transaction, waits for it and returns the fields every task prints. */
 export async function sendTx(pending: Promise<{ wait(): Promise<unknown>; hash: string }>) {
-  const tx = await pending;
-  const receipt = (await tx.wait()) as { blockNumber: number; gasUsed: bigint; status: number } | null;
-  return { tx: tx.hash, block: receipt?.blockNumber, gasUsed: receipt?.gasUsed };
+  try {
+    const tx = await pending;
+    const receipt = (await tx.wait()) as { blockNumber: number; gasUsed: bigint; status: number } | null;
+    return { tx: tx.hash, block: receipt?.blockNumber, gasUsed: receipt?.gasUsed };
+  } catch (err) {
+    return fail(`the transaction reverted: ${describeError(err)}`);
+  }
+}
+
+/** Parses a 32-byte hex parameter (a hash or id). */
+export function parseBytes32Param(hre: HardhatRuntimeEnvironment, name: string, value: string): string {
+  if (!hre.ethers.isHexString(value, 32)) fail(`--${name} must be a 0x-prefixed 32-byte hex string (got "${value}")`);
+  return value;
+}
+
+/** Parses an integer parameter bounded to [min, max]. */
+export function parseRangeParam(name: string, value: string, min: number, max: number): number {
+  if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max)
+    fail(`--${name} must be an integer from ${min} to ${max} (got "${value}")`);
+  return Number(value);
+}
+
+/** Parses a positive id (model, request, dataset, task, job). */
+export function parseIdParam(name: string, value: string): bigint {
+  const id = parseUintParam(name, value);
+  if (id === 0n) fail(`--${name} must be a positive id (got 0)`);
+  return id;
+}
+
+/** Picks one of `choices` (case-insensitive) and returns its index. */
+export function parseChoiceParam(name: string, value: string, choices: readonly string[]): number {
+  const i = choices.indexOf(value.toLowerCase());
+  if (i < 0) fail(`--${name} must be one of ${choices.join(" | ")} (got "${value}")`);
+  return i;
+}
+
+/** The address of the signer a contract is connected to. */
+export async function signerOf(contract: { runner: unknown }): Promise<string> {
+  return (contract.runner as { getAddress(): Promise<string> }).getAddress();
+}
+
+/** The address of a deployed Axon contract from the manifest. */
+export function axonAddress(hre: HardhatRuntimeEnvironment, name: string): string {
+  const entry = readManifest(hre.config.paths.root, hre.network.name)?.contracts[name];
+  if (!entry) fail(`${name} is not deployed on "${hre.network.name}"`);
+  return entry.address;
+}
+
+/** The first event `name` emitted by `contract` in a transaction, decoded, or a failure naming it. */
+export async function eventOf(hre: HardhatRuntimeEnvironment, contract: BaseContract, txHash: string, name: string) {
+  const receipt = await hre.ethers.provider.getTransactionReceipt(txHash);
+  const address = (await contract.getAddress()).toLowerCase();
+  for (const log of receipt?.logs ?? []) {
+    if (log.address.toLowerCase() !== address) continue;
+    const parsed = contract.interface.parseLog(log);
+    if (parsed?.name === name) return parsed.args;
+  }
+  return fail(`transaction ${txHash} emitted no ${name}`);
+}
+
+/** Reads an explicit-revert reason as the contract's custom error name and arguments, for readable failures. */
+export function describeError(err: unknown): string {
+  const e = err as { revert?: { name: string; args: unknown[] }; shortMessage?: string; message?: string };
+  if (e.revert) return `${e.revert.name}(${e.revert.args.map((a) => String(a)).join(", ")})`;
+  return e.shortMessage ?? e.message ?? String(err);
 }

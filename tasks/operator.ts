@@ -1,5 +1,5 @@
 import { task } from "hardhat/config";
-import { axonContract, parseEthParam, printResult, sendTx, serviceId } from "./lib";
+import { axonContract, parseEthParam, printResult, sendTx, serviceId, signerOf } from "./lib";
 
 task("operator:stake", "Stake ETH as an operator of a service (oracle node or compute provider)")
   .addParam("service", "oracle | compute")
@@ -11,7 +11,7 @@ task("operator:stake", "Stake ETH as an operator of a service (oracle node or co
     const amount = parseEthParam(hre, "amount", args.amount);
     const staking = await axonContract(hre, "OperatorStaking", args.from);
     const sent = await sendTx(staking.stake(service, { value: amount }));
-    const operator = await (staking.runner as { getAddress(): Promise<string> }).getAddress();
+    const operator = await signerOf(staking);
     const st = await staking.stakeOf(operator, service);
     printResult(args.json, {
       operator,
@@ -32,7 +32,7 @@ task("operator:unbond", "Start unbonding part of an operator's free stake")
     const amount = parseEthParam(hre, "amount", args.amount);
     const staking = await axonContract(hre, "OperatorStaking", args.from);
     const sent = await sendTx(staking.requestUnbond(service, amount));
-    const operator = await (staking.runner as { getAddress(): Promise<string> }).getAddress();
+    const operator = await signerOf(staking);
     const st = await staking.stakeOf(operator, service);
     printResult(args.json, {
       operator,
@@ -50,7 +50,7 @@ task("operator:withdraw", "Withdraw unbonded stake after the unbonding delay")
   .setAction(async (args, hre) => {
     const service = serviceId(hre, args.service);
     const staking = await axonContract(hre, "OperatorStaking", args.from);
-    const operator = await (staking.runner as { getAddress(): Promise<string> }).getAddress();
+    const operator = await signerOf(staking);
     const before = await staking.stakeOf(operator, service);
     const sent = await sendTx(staking.withdraw(service));
     printResult(args.json, { operator, service: args.service, ...sent, withdrawnWei: before.unbondingWei });

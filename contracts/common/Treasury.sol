@@ -61,7 +61,10 @@ contract Treasury is AxonUpgradeable, ITreasury {
     }
 
     /// @inheritdoc ITreasury
-    function withdrawETH(address payable to, uint256 amountWei) external onlyRole(TREASURER_ROLE) nonReentrant {
+    function withdrawETH(
+        address payable to,
+        uint256 amountWei
+    ) external onlyRole(TREASURER_ROLE) whenNotPaused nonReentrant {
         if (to == address(0)) revert TreasuryZeroAddress();
         if (amountWei == 0) revert TreasuryZeroAmount();
         uint256 available = address(this).balance;
@@ -71,7 +74,11 @@ contract Treasury is AxonUpgradeable, ITreasury {
     }
 
     /// @inheritdoc ITreasury
-    function withdrawToken(address token, address to, uint256 amount) external onlyRole(TREASURER_ROLE) nonReentrant {
+    function withdrawToken(
+        address token,
+        address to,
+        uint256 amount
+    ) external onlyRole(TREASURER_ROLE) whenNotPaused nonReentrant {
         if (to == address(0) || token == address(0)) revert TreasuryZeroAddress();
         if (amount == 0) revert TreasuryZeroAmount();
         TreasuryStorage storage $ = _s();

@@ -66,6 +66,10 @@ contract AIOracle is AxonUpgradeable, AIOracleStorage, IAIOracle {
         Layout storage $ = _s();
         Config storage cfg = $.config;
         if (input.length > cfg.maxInputBytes) revert AIOracleInputTooLarge(input.length, cfg.maxInputBytes);
+        // Nodes pay calldata for the callback data at fulfilment, so it is bounded like the input.
+        if (callbackData.length > cfg.maxInputBytes) {
+            revert AIOracleInputTooLarge(callbackData.length, cfg.maxInputBytes);
+        }
         if (callback == address(0)) revert AIOracleZeroCallback();
         if (callbackGasLimit > cfg.maxCallbackGasLimit) {
             revert AIOracleCallbackGasTooHigh(callbackGasLimit, cfg.maxCallbackGasLimit);
@@ -141,16 +145,13 @@ contract AIOracle is AxonUpgradeable, AIOracleStorage, IAIOracle {
     // ---------------------------------------------------------------------------------------------------------------
 
     /// @inheritdoc IAIOracle
-    function challenge(uint256 requestId, Request calldata req) external payable whenNotPaused nonReentrant {
+    /// @dev Not pausable: a pause must never let a wrong result through its challenge window unchallenged.
+    function challenge(uint256 requestId, Request calldata req) external payable nonReentrant {
         AIOracleLogic.challenge(requestId, req, msg.value);
     }
 
     /// @inheritdoc IAIOracle
-    function voteChallenge(
-        uint256 requestId,
-        Request calldata req,
-        bool resultValid
-    ) external whenNotPaused nonReentrant {
+    function voteChallenge(uint256 requestId, Request calldata req, bool resultValid) external nonReentrant {
         AIOracleLogic.voteChallenge(requestId, req, resultValid);
     }
 
@@ -218,6 +219,7 @@ contract AIOracle is AxonUpgradeable, AIOracleStorage, IAIOracle {
     /// @inheritdoc IAIOracle
     function requestState(uint256 requestId) external view returns (uint8 state, uint64 deadline) {
         uint256 packed = _s().commitments[requestId];
+        if (packed == 0 && requestId != 0 && requestId <= _s().requestCount) return (AIOracleCodes.STATE_FULFILLED, 0);
         return (AIOracleCore.stateOf(packed), uint64(packed));
     }
 
@@ -343,8 +345,7 @@ contract AIOracle is AxonUpgradeable, AIOracleStorage, IAIOracle {
     ) private view returns (uint256 packed, bytes memory err) {
         Layout storage $ = _s();
         packed = $.commitments[requestId];
-        if (!AIOracleCore.matches(packed, req))
-            return (packed, abi.encodeWithSelector(AIOracleRequestMismatch.selector, requestId));
+        if (!AIOracleCore.matches(packed, req)) return (packed, AIOracleCore.mismatchError(requestId, packed));
         uint8 state = AIOracleCore.stateOf(packed);
         bool quorum = req.mode == ModelRegistryModes.MODE_QUORUM;
         if (state != AIOracleCodes.STATE_PENDING && !(quorum && state == AIOracleCodes.STATE_PROVISIONAL)) {
@@ -383,7 +384,7 @@ contract AIOracle is AxonUpgradeable, AIOracleStorage, IAIOracle {
     ) private returns (bytes memory err) {
         uint8 mode = req.mode;
         if (mode == ModelRegistryModes.MODE_NONE) {
-            AIOracleCore.setState(requestId, packed, AIOracleCodes.STATE_FULFILLED);
+            AIOracleCore.complete(requestId);
             AIOracleCore.settle(req, errorCode, msg.sender, req.nodeFeeWei, msg.sender);
             bool ok = AIOracleCore.callback(requestId, req, output, errorCode);
             emit RequestFulfilled(requestId, msg.sender, mode, true, ok, errorCode, keccak256(output));

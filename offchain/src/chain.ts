@@ -11,10 +11,19 @@ export interface RetryOptions {
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** Node-level network failures that carry no ethers code. */
-const NETWORK_ERRNOS = new Set(["ECONNRESET", "ECONNREFUSED", "EPIPE", "ETIMEDOUT", "ENOTFOUND", "EAI_AGAIN", "UND_ERR_SOCKET"]);
+const NETWORK_ERRNOS = new Set([
+  "ECONNRESET",
+  "ECONNREFUSED",
+  "EPIPE",
+  "ETIMEDOUT",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "UND_ERR_SOCKET",
+]);
 
 /** JSON-RPC error messages that describe a passing condition of the endpoint rather than a verdict on the call. */
-const TRANSIENT_NODE_MESSAGES = /internal error|timeout|timed out|busy|rate limit|limit exceeded|unavailable|try again|overloaded|header not found/i;
+const TRANSIENT_NODE_MESSAGES =
+  /internal error|timeout|timed out|busy|rate limit|limit exceeded|unavailable|try again|overloaded|header not found/i;
 
 /**
  * True when the failure says nothing about the request itself (the endpoint timed out, dropped the connection,
@@ -37,7 +46,12 @@ export function isTransientRpcError(err: unknown): boolean {
     isError(err, "ACTION_REJECTED")
   )
     return false;
-  if (isError(err, "TIMEOUT") || isError(err, "NETWORK_ERROR") || isError(err, "SERVER_ERROR") || isError(err, "BAD_DATA"))
+  if (
+    isError(err, "TIMEOUT") ||
+    isError(err, "NETWORK_ERROR") ||
+    isError(err, "SERVER_ERROR") ||
+    isError(err, "BAD_DATA")
+  )
     return true;
   if (isError(err, "UNKNOWN_ERROR")) {
     // the node answered with a JSON-RPC error: retry only what reads as a passing condition on its side
@@ -70,7 +84,12 @@ export class RpcPool {
     this.providers = urls.map((url) => {
       const req = new FetchRequest(url);
       req.timeout = timeoutMs;
-      return new JsonRpcProvider(req, network, { staticNetwork: network, batchMaxCount: 1, cacheTimeout: -1 });
+      return new JsonRpcProvider(req, network, {
+        staticNetwork: network,
+        batchMaxCount: 100,
+        batchStallTime: 2,
+        cacheTimeout: -1,
+      });
     });
   }
 
@@ -94,7 +113,10 @@ export class RpcPool {
         this.retries++;
         if (this.providers.length > 1 && this.current === idx) this.current = (idx + 1) % this.providers.length;
         const delay = Math.min(max, base * 2 ** i) * (0.5 + Math.random() / 2);
-        this.logger.debug({ label, attempt: i + 1, err: shortError(err), url: this.urls[idx] }, "rpc call failed, retrying");
+        this.logger.debug(
+          { label, attempt: i + 1, err: shortError(err), url: this.urls[idx] },
+          "rpc call failed, retrying",
+        );
         await sleep(delay);
       }
     }

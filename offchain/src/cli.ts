@@ -78,7 +78,11 @@ program
         p.destroy();
       }
     }
-    const rpc = new RpcPool(cfg.rpcUrls, cfg.chainId, logger, cfg.rpcTimeoutMs, { attempts: 2, baseDelayMs: 100, maxDelayMs: 500 });
+    const rpc = new RpcPool(cfg.rpcUrls, cfg.chainId, logger, cfg.rpcTimeoutMs, {
+      attempts: 2,
+      baseDelayMs: 100,
+      maxDelayMs: 500,
+    });
     const reader = new OracleReader(rpc, cfg.oracleAddress, cfg.registryAddress);
     const node = new Wallet(cfg.nodeKey).address;
     try {
@@ -89,7 +93,11 @@ program
         ["ModelRegistry", cfg.registryAddress],
       ]) {
         const code = await rpc.call("code", (p) => p.getCode(addr));
-        add(`contract ${name}`, code !== "0x", `${addr} ${code === "0x" ? "has no code" : `${(code.length - 2) / 2} bytes`}`);
+        add(
+          `contract ${name}`,
+          code !== "0x",
+          `${addr} ${code === "0x" ? "has no code" : `${(code.length - 2) / 2} bytes`}`,
+        );
       }
       const maxIn = await reader.maxInputBytes();
       add("oracle", true, `maxInputBytes ${maxIn}, maxOutputBytes ${await reader.maxOutputBytes()}`);
@@ -114,8 +122,13 @@ program
       }
     }
     try {
-      const probes = await probeExecutionProviders();
-      process.stdout.write(`execution providers:\n${json(probes)}\n`);
+      const onnx = cfg.models.find((m) => m.backend === "onnx" && m.path && existsSync(m.path));
+      const probes = await probeExecutionProviders(onnx?.path);
+      // an execution provider that cannot start is information, not a failure: the runner falls back to cpu
+      for (const p of probes) {
+        process.stdout.write(`${p.available ? "ok  " : "--  "}  execution provider ${p.provider}: ${p.detail}\n`);
+        for (const note of p.notes) process.stdout.write(`        ${note}\n`);
+      }
     } catch (err) {
       add("execution providers", false, shortError(err));
     }

@@ -26,7 +26,8 @@ const modelSchema = z
       .optional(),
   })
   .superRefine((m, ctx) => {
-    if (m.backend === "onnx" && !m.path) ctx.addIssue({ code: "custom", path: ["path"], message: "onnx models need a path" });
+    if (m.backend === "onnx" && !m.path)
+      ctx.addIssue({ code: "custom", path: ["path"], message: "onnx models need a path" });
     if (m.backend === "openai" && !m.openai)
       ctx.addIssue({ code: "custom", path: ["openai"], message: "openai models need an openai section" });
   });
@@ -43,7 +44,9 @@ export const configSchema = z.object({
   chainId: z.number().int().positive(),
   /** Path of the deployment manifest (`deployments/<network>.json`), relative to the config file. */
   deployment: z.string().min(1),
-  keystore: z.object({ path: z.string().min(1), passwordEnv: z.string().min(1).default("AXON_KEYSTORE_PASSWORD") }).optional(),
+  keystore: z
+    .object({ path: z.string().min(1), passwordEnv: z.string().min(1).default("AXON_KEYSTORE_PASSWORD") })
+    .optional(),
   models: z.array(modelSchema).min(1),
   confirmations: z.number().int().min(0).max(256).default(2),
   pollIntervalMs: z.number().int().positive().default(1000),
@@ -120,7 +123,8 @@ export async function loadNodeKey(parsed: ParsedConfig, env: NodeJS.ProcessEnv, 
   }
   if (!parsed.keystore) throw new ConfigError("nodeKey: set AXON_NODE_KEY or configure keystore.path + password env");
   const password = env[parsed.keystore.passwordEnv];
-  if (password === undefined) throw new ConfigError(`keystore: env ${parsed.keystore.passwordEnv} (password) is not set`);
+  if (password === undefined)
+    throw new ConfigError(`keystore: env ${parsed.keystore.passwordEnv} (password) is not set`);
   const file = path.resolve(baseDir, parsed.keystore.path);
   let json: string;
   try {

@@ -59,7 +59,13 @@ export class Progress {
       const rate = this.done / elapsedS;
       const etaS = rate > 0 ? Math.max(this.total - this.done, 0) / rate : Infinity;
       this.logger.info(
-        { progress: this.label, done: this.done, total: this.total, ratePerS: +rate.toFixed(1), etaS: +etaS.toFixed(1) },
+        {
+          progress: this.label,
+          done: this.done,
+          total: this.total,
+          ratePerS: +rate.toFixed(1),
+          etaS: +etaS.toFixed(1),
+        },
         `${this.label}: ${this.done}/${this.total} (${rate.toFixed(1)}/s, eta ${etaS.toFixed(1)}s)`,
       );
     }

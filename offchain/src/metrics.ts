@@ -68,7 +68,11 @@ export class Metrics {
     help: "Last block fully scanned",
     registers: [this.registry],
   });
-  readonly reorgs = new Counter({ name: "axon_runner_reorgs_total", help: "Reorgs detected", registers: [this.registry] });
+  readonly reorgs = new Counter({
+    name: "axon_runner_reorgs_total",
+    help: "Reorgs detected",
+    registers: [this.registry],
+  });
 
   constructor(withDefaults = false) {
     if (withDefaults) collectDefaultMetrics({ register: this.registry, prefix: "axon_runner_" });

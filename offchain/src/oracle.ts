@@ -19,12 +19,39 @@ export const REQUEST_CREATED_TOPIC = oracleInterface.getEvent("RequestCreated")!
 export const REQUEST_FULFILLED_TOPIC = oracleInterface.getEvent("RequestFulfilled")!.topicHash;
 export const FULFILMENT_SKIPPED_TOPIC = oracleInterface.getEvent("FulfilmentSkipped")!.topicHash;
 
+/** The `Request` fields in declaration order (IAIOracle.Request); the fast codec below relies on it. */
+const REQUEST_FIELDS = [
+  "requester",
+  "modelId",
+  "callback",
+  "callbackGasLimit",
+  "exclusiveUntil",
+  "deadline",
+  "inputHash",
+  "callbackData",
+  "revenueReceiver",
+  "modelFeeWei",
+  "nodeFeeWei",
+  "gasFeeWei",
+  "protocolFeeWei",
+  "mode",
+  "quorumK",
+  "challengeWindowSeconds",
+  "bondWei",
+  "nodes",
+];
+const requestComponents = oracleInterface.getEvent("RequestCreated")!.inputs[3].components!.map((c) => c.name);
+if (requestComponents.join(",") !== REQUEST_FIELDS.join(","))
+  throw new Error(`AIOracle ABI: unexpected Request layout ${requestComponents.join(",")}`);
+const W = 32;
+const F = Object.fromEntries(REQUEST_FIELDS.map((f, i) => [f, i])) as Record<string, number>;
+
 export interface DecodedRequest {
   requestId: bigint;
   modelId: bigint;
   requester: string;
-  /** The `Request` tuple exactly as emitted (passed back verbatim). */
-  request: Result;
+  /** The ABI encoding of the `Request` tuple exactly as emitted; passed back verbatim (never re-encoded). */
+  requestEnc: Uint8Array;
   input: Uint8Array;
   callbackGasLimit: number;
   deadline: number;
@@ -32,52 +59,119 @@ export interface DecodedRequest {
   nodes: string[];
 }
 
-/** Decodes a `RequestCreated` log (topics + data as stored). */
-export function decodeRequestCreated(topics: readonly string[], data: string): DecodedRequest {
-  const ev = oracleInterface.parseLog({ topics: [...topics], data });
-  if (!ev || ev.name !== "RequestCreated") throw new Error("not a RequestCreated log");
-  const request = ev.args.request as Result;
-  return {
-    requestId: ev.args.requestId as bigint,
-    modelId: ev.args.modelId as bigint,
-    requester: ev.args.requester as string,
-    request,
-    input: Uint8Array.from(Buffer.from((ev.args.input as string).slice(2), "hex")),
-    callbackGasLimit: Number(request.callbackGasLimit),
-    deadline: Number(request.deadline),
-    exclusiveUntil: Number(request.exclusiveUntil),
-    nodes: (request.nodes as string[]).map((n) => getAddress(n)),
-  };
+function hexToBytes(hex: string): Uint8Array {
+  return Uint8Array.from(Buffer.from(hex.startsWith("0x") ? hex.slice(2) : hex, "hex"));
 }
 
-/** The request tuple as a plain nested array, as ethers expects it when encoding. */
-export function requestTuple(request: Result): unknown[] {
-  return request.toArray(true);
+function readWord(b: Uint8Array, at: number): bigint {
+  if (at + W > b.length) throw new Error(`abi: word at ${at} past the end (${b.length} bytes)`);
+  return BigInt(`0x${Buffer.from(b.subarray(at, at + W)).toString("hex")}`);
+}
+
+function readOffset(b: Uint8Array, at: number): number {
+  const v = readWord(b, at);
+  if (v > BigInt(b.length)) throw new Error(`abi: offset ${v} past the end (${b.length} bytes)`);
+  return Number(v);
+}
+
+const toAddress = (w: bigint) => getAddress(`0x${w.toString(16).padStart(40, "0")}`);
+
+/**
+ * Decodes a `RequestCreated` log (topics + data as stored) by reading the ABI words directly: ethers' generic
+ * decoder costs milliseconds per log for this tuple, which would bound the runner at a few hundred requests/s.
+ */
+export function decodeRequestCreated(topics: readonly string[], data: string): DecodedRequest {
+  if (topics[0] !== REQUEST_CREATED_TOPIC || topics.length !== 4) throw new Error("not a RequestCreated log");
+  const b = hexToBytes(data);
+  const reqOff = readOffset(b, 0);
+  const inputOff = readOffset(b, W);
+  if (inputOff <= reqOff) throw new Error("abi: input precedes request");
+  const req = b.subarray(reqOff, inputOff);
+  const field = (name: string) => readWord(req, F[name] * W);
+  const nodesOff = Number(field("nodes"));
+  const nodeCount = Number(readWord(req, nodesOff));
+  const nodes: string[] = [];
+  for (let i = 0; i < nodeCount; i++) nodes.push(toAddress(readWord(req, nodesOff + W * (i + 1))));
+  const inputLen = Number(readWord(b, inputOff));
+  if (inputOff + W + inputLen > b.length) throw new Error("abi: input past the end");
+  return {
+    requestId: BigInt(topics[1]),
+    modelId: BigInt(topics[2]),
+    requester: toAddress(BigInt(topics[3])),
+    requestEnc: Uint8Array.from(req),
+    input: Uint8Array.from(b.subarray(inputOff + W, inputOff + W + inputLen)),
+    callbackGasLimit: Number(field("callbackGasLimit")),
+    deadline: Number(field("deadline")),
+    exclusiveUntil: Number(field("exclusiveUntil")),
+    nodes,
+  };
 }
 
 export interface FulfilItem {
   requestId: bigint;
-  request: Result;
+  requestEnc: Uint8Array;
   output: Uint8Array;
   errorCode: number;
 }
 
+function word(v: bigint | number): Buffer {
+  return Buffer.from(BigInt(v).toString(16).padStart(64, "0"), "hex");
+}
+
+function bytesTail(b: Uint8Array): Buffer {
+  const padded = Buffer.alloc(Math.ceil(b.length / W) * W);
+  padded.set(b);
+  return Buffer.concat([word(b.length), padded]);
+}
+
+/** A dynamic array of dynamic elements: length, offsets relative to the first offset word, then the elements. */
+function dynamicArray(elements: Uint8Array[]): Buffer {
+  const offsets: Buffer[] = [];
+  let at = elements.length * W;
+  for (const e of elements) {
+    offsets.push(word(at));
+    at += e.length;
+  }
+  return Buffer.concat([word(elements.length), ...offsets, ...elements]);
+}
+
+function call(fn: string, head: (Buffer | { tail: Buffer })[]): string {
+  const selector = Buffer.from(oracleInterface.getFunction(fn)!.selector.slice(2), "hex");
+  let tailAt = head.length * W;
+  const words: Buffer[] = [];
+  const tails: Buffer[] = [];
+  for (const h of head) {
+    if (Buffer.isBuffer(h)) {
+      words.push(h);
+    } else {
+      words.push(word(tailAt));
+      tails.push(h.tail);
+      tailAt += h.tail.length;
+    }
+  }
+  return `0x${Buffer.concat([selector, ...words, ...tails]).toString("hex")}`;
+}
+
 export function encodeFulfilBatch(items: FulfilItem[]): string {
-  return oracleInterface.encodeFunctionData("fulfilBatch", [
-    items.map((i) => i.requestId),
-    items.map((i) => requestTuple(i.request)),
-    items.map((i) => i.output),
-    items.map((i) => i.errorCode),
+  return call("fulfilBatch", [
+    { tail: Buffer.concat([word(items.length), ...items.map((i) => word(i.requestId))]) },
+    { tail: dynamicArray(items.map((i) => i.requestEnc)) },
+    { tail: dynamicArray(items.map((i) => bytesTail(i.output))) },
+    { tail: Buffer.concat([word(items.length), ...items.map((i) => word(i.errorCode))]) },
   ]);
 }
 
 export function encodeFulfil(item: FulfilItem): string {
-  return oracleInterface.encodeFunctionData("fulfil", [
-    item.requestId,
-    requestTuple(item.request),
-    item.output,
-    item.errorCode,
+  return call("fulfil", [
+    word(item.requestId),
+    { tail: Buffer.from(item.requestEnc) },
+    { tail: bytesTail(item.output) },
+    word(item.errorCode),
   ]);
+}
+
+export function encodeCanFulfil(requestId: bigint, requestEnc: Uint8Array, node: string): string {
+  return call("canFulfil", [word(requestId), { tail: Buffer.from(requestEnc) }, word(BigInt(node))]);
 }
 
 /** Read-only views of the oracle and the model registry, through the retrying RPC pool. */
@@ -105,9 +199,10 @@ export class OracleReader {
     return { state: Number(r[0]), deadline: Number(r[1]) };
   }
 
-  async canFulfil(id: bigint, request: Result, node: string): Promise<boolean> {
-    const r = await this.view(oracleInterface, this.oracle, "canFulfil", [id, requestTuple(request), node]);
-    return r[0] as boolean;
+  async canFulfil(id: bigint, requestEnc: Uint8Array, node: string): Promise<boolean> {
+    const data = encodeCanFulfil(id, requestEnc, node);
+    const ret = await this.rpc.call("canFulfil", (p) => p.call({ to: this.oracle, data }));
+    return oracleInterface.decodeFunctionResult("canFulfil", ret)[0] as boolean;
   }
 
   async maxInputBytes(): Promise<number> {

@@ -201,7 +201,12 @@ export class Runner {
       void this.refreshGauges();
       this.started = true;
       this.logger.info(
-        { node: this.submitter.address, oracle: cfg.oracleAddress, models: cfg.models.length, metricsPort: this.metricsPort },
+        {
+          node: this.submitter.address,
+          oracle: cfg.oracleAddress,
+          models: cfg.models.length,
+          metricsPort: this.metricsPort,
+        },
         "runner started",
       );
     } catch (err) {

@@ -63,7 +63,8 @@ export class Scheduler {
 
   /** Dispatches every batch that is due; returns ms until the next one may be due. */
   pump(now = Date.now()): number {
-    const seen = this.store.requestsInState("seen");
+    // a bounded window of the oldest requests: enough to fill every model's next batch, never the whole backlog
+    const seen = this.store.requestsInState("seen", this.opts.maxBatchSize * Math.max(this.backends.size, 1) * 4);
     const byModel = new Map<bigint, RequestRow[]>();
     for (const r of seen) {
       const list = byModel.get(r.modelId);
@@ -74,7 +75,10 @@ export class Scheduler {
     for (const [modelId, rows] of byModel) {
       const backend = this.backends.get(modelId);
       if (!backend) {
-        this.answer(rows, rows.map(() => err(ErrorCode.UnknownModel, `model ${modelId} is not served by this node`)));
+        this.answer(
+          rows,
+          rows.map(() => err(ErrorCode.UnknownModel, `model ${modelId} is not served by this node`)),
+        );
         continue;
       }
       const key = modelId.toString();

@@ -2,7 +2,6 @@ import Database from "better-sqlite3";
 
 /** Request lifecycle; the only legal moves are listed in TRANSITIONS. */
 export type RequestState = "seen" | "inferring" | "inferred" | "submitted" | "confirmed" | "failed" | "expired";
-export const FINAL_STATES: readonly RequestState[] = ["confirmed", "failed", "expired"];
 
 export const TRANSITIONS: Record<RequestState, readonly RequestState[]> = {
   seen: ["inferring", "inferred", "expired", "failed"],
@@ -264,7 +263,8 @@ export class Store {
   // ---- meta / cursor -------------------------------------------------------------------------------------------
 
   getMeta(key: string): string | undefined {
-    const r = this.db.prepare("SELECT value FROM meta WHERE key = ?").get(this.metaKey(key)) as { value: string } | undefined;
+    const r = this.db.prepare("SELECT value FROM meta WHERE key = ?").get(this.metaKey(key)) as
+      { value: string } | undefined;
     return r?.value;
   }
 
@@ -344,7 +344,16 @@ export class Store {
           .prepare(
             "UPDATE requests SET block_number = ?, block_hash = ?, log_index = ?, tx_hash = ?, updated_at_ms = ? WHERE chain_id = ? AND contract = ? AND request_id = ?",
           )
-          .run(r.blockNumber, r.blockHash, r.logIndex, r.txHash, now, this.key.chainId, this.key.contract, String(r.requestId));
+          .run(
+            r.blockNumber,
+            r.blockHash,
+            r.logIndex,
+            r.txHash,
+            now,
+            this.key.chainId,
+            this.key.contract,
+            String(r.requestId),
+          );
         return false;
       }
       // a different request now owns this id (its creation was reorged out): start over; a batch still carrying
@@ -494,7 +503,15 @@ export class Store {
           `INSERT INTO batches (chain_id, contract, nonce, state, gas_limit, request_ids, created_at_ms, sent_block)
            VALUES (?, ?, ?, 'pending', ?, ?, ?, ?)`,
         )
-        .run(this.key.chainId, this.key.contract, nonce, gasLimit, JSON.stringify(requestIds.map(String)), now, sentBlock);
+        .run(
+          this.key.chainId,
+          this.key.contract,
+          nonce,
+          gasLimit,
+          JSON.stringify(requestIds.map(String)),
+          now,
+          sentBlock,
+        );
       const batchId = Number(res.lastInsertRowid);
       this.addTx(batchId, tx);
       this.transition(requestIds, "submitted", { batchId }, ["inferred"]);
@@ -512,7 +529,11 @@ export class Store {
   }
 
   /** Records a fee bump: a replacement transaction with the same nonce. */
-  recordBump(batchId: number, sentBlock: number, tx: { hash: string; raw: string; maxFeePerGas: bigint; maxPriorityFeePerGas: bigint }): void {
+  recordBump(
+    batchId: number,
+    sentBlock: number,
+    tx: { hash: string; raw: string; maxFeePerGas: bigint; maxPriorityFeePerGas: bigint },
+  ): void {
     this.db.transaction(() => {
       this.addTx(batchId, tx);
       this.db.prepare("UPDATE batches SET bumps = bumps + 1, sent_block = ? WHERE id = ?").run(sentBlock, batchId);
@@ -560,13 +581,5 @@ export class Store {
         .prepare("UPDATE batches SET state = ?, mined_block = ?, mined_block_hash = ?, mined_tx_hash = ? WHERE id = ?")
         .run(state, mined?.block ?? null, mined?.blockHash ?? null, mined?.txHash ?? null, batchId);
     }
-  }
-
-  /** Highest nonce this store has ever signed with, or -1. */
-  maxNonce(): number {
-    const r = this.db
-      .prepare("SELECT MAX(nonce) AS n FROM batches WHERE chain_id = ? AND contract = ?")
-      .get(this.key.chainId, this.key.contract) as { n: number | null };
-    return r.n ?? -1;
   }
 }

@@ -1,4 +1,4 @@
-import { Transaction, Wallet, getAddress, isError, type TransactionReceipt } from "ethers";
+import { Transaction, Wallet, getAddress, isError, keccak256, type TransactionReceipt } from "ethers";
 import { type RpcPool, isTransientRpcError, shortError } from "./chain";
 import type { Logger } from "./log";
 import type { Metrics } from "./metrics";
@@ -114,7 +114,10 @@ export class Submitter {
     await this.resyncNonce();
     const head = await this.rpc.blockNumber();
     for (const b of this.store.batchesInState("pending")) await this.track(b, head);
-    this.logger.info({ nonce: this.nonce, pending: this.store.batchesInState("pending").length }, "submitter reconciled");
+    this.logger.info(
+      { nonce: this.nonce, pending: this.store.batchesInState("pending").length },
+      "submitter reconciled",
+    );
   }
 
   private async resyncNonce(): Promise<void> {
@@ -146,10 +149,13 @@ export class Submitter {
     const waitMs = oldest + this.opts.maxTxWaitMs - Date.now();
     if (candidates.length < this.opts.maxTxItems && waitMs > 0) return waitMs;
 
+    const t0 = Date.now();
     const items = await this.openItems(candidates);
     if (items.length === 0) return 0;
     const chosen = this.fitGas(items);
+    const t1 = Date.now();
     const sendable = await this.simulate(chosen);
+    this.logger.debug({ checkMs: t1 - t0, simulateMs: Date.now() - t1, size: sendable.length }, "batch prepared");
     if (sendable.length === 0) return 0;
     await this.send(sendable, head);
     return 0;
@@ -157,9 +163,9 @@ export class Submitter {
 
   /** Keeps the requests that this node may still fulfil; the others are dropped (expired), never sent. */
   private async openItems(rows: RequestRow[]): Promise<{ row: RequestRow; item: FulfilItem }[]> {
-    const checked = await mapLimit(rows, this.opts.checkConcurrency ?? 16, async (row) => {
+    const checked = await mapLimit(rows, this.opts.checkConcurrency ?? 32, async (row) => {
       const decoded = decodeRequestCreated(row.logTopics, row.logData);
-      const ok = await this.reader.canFulfil(row.requestId, decoded.request, this.address);
+      const ok = await this.reader.canFulfil(row.requestId, decoded.requestEnc, this.address);
       return { row, decoded, ok };
     });
     const out: { row: RequestRow; item: FulfilItem }[] = [];
@@ -169,7 +175,7 @@ export class Submitter {
           row: c.row,
           item: {
             requestId: c.row.requestId,
-            request: c.decoded.request,
+            requestEnc: c.decoded.requestEnc,
             output: c.row.output ?? new Uint8Array(0),
             errorCode: c.row.errorCode,
           },
@@ -222,7 +228,10 @@ export class Submitter {
       return items;
     } catch (err) {
       if (isTransientRpcError(err)) throw err;
-      this.logger.warn({ err: shortError(err), size: items.length }, "batch simulation reverted; simulating items alone");
+      this.logger.warn(
+        { err: shortError(err), size: items.length },
+        "batch simulation reverted; simulating items alone",
+      );
     }
     const ok: T[] = [];
     for (const it of items) {
@@ -281,7 +290,7 @@ export class Submitter {
       maxFeePerGas: fees.maxFeePerGas,
       maxPriorityFeePerGas: fees.maxPriorityFeePerGas,
     });
-    return { hash: Transaction.from(raw).hash!, raw, ...fees };
+    return { hash: keccak256(raw), raw, ...fees };
   }
 
   private async send(items: { row: RequestRow; item: FulfilItem }[], head: number): Promise<void> {
@@ -302,7 +311,8 @@ export class Submitter {
     this.metrics?.txSent.inc();
     this.metrics?.txBatchSize.observe(items.length);
     this.logger.info({ batch: batch.id, nonce, size: items.length, gasLimit, hash: tx.hash }, "fulfilment batch sent");
-    await this.broadcast(tx.raw);
+    // not awaited: the next batch is prepared while the node takes this one (tracking re-sends it if it got lost)
+    void this.broadcast(tx.raw);
   }
 
   /** Sends raw bytes; "already known" is success, "nonce too low" resyncs the nonce (tracking sorts out the rest). */
@@ -360,7 +370,11 @@ export class Submitter {
     if (!known) await this.broadcast(last.raw);
   }
 
-  private async bump(batch: BatchRow, last: { raw: string; maxFeePerGas: bigint; maxPriorityFeePerGas: bigint }, head: number): Promise<void> {
+  private async bump(
+    batch: BatchRow,
+    last: { raw: string; maxFeePerGas: bigint; maxPriorityFeePerGas: bigint },
+    head: number,
+  ): Promise<void> {
     const cap = this.opts.maxFeePerGasCapWei;
     const factor = BigInt(Math.round(this.opts.bumpPercent * 100));
     const up = (v: bigint) => v + (v * factor) / 10_000n + 1n;
@@ -377,7 +391,10 @@ export class Submitter {
       return;
     }
     const prev = Transaction.from(last.raw);
-    const tx = await this.sign(batch.nonce, prev.data, Number(prev.gasLimit), { maxFeePerGas: maxFee, maxPriorityFeePerGas: tip });
+    const tx = await this.sign(batch.nonce, prev.data, Number(prev.gasLimit), {
+      maxFeePerGas: maxFee,
+      maxPriorityFeePerGas: tip,
+    });
     this.store.recordBump(batch.id, head, tx);
     this.metrics?.txBumps.inc();
     this.logger.info({ batch: batch.id, nonce: batch.nonce, maxFeePerGas: String(maxFee), hash: tx.hash }, "fee bump");
@@ -418,7 +435,13 @@ export class Submitter {
     })();
     if (!ok) this.metrics?.errors.inc({ stage: "tx_reverted" });
     this.logger.info(
-      { batch: batch.id, status: receipt.status, block: receipt.blockNumber, fulfilled: fulfilled.size, skipped: skipped.size },
+      {
+        batch: batch.id,
+        status: receipt.status,
+        block: receipt.blockNumber,
+        fulfilled: fulfilled.size,
+        skipped: skipped.size,
+      },
       "fulfilment batch settled",
     );
   }

@@ -33,15 +33,26 @@ export class Narrator {
   }
 
   /** Waits for a transaction, adds its gas to the current step and returns the receipt. */
-  async tx(label: string, pending: Promise<ContractTransactionResponse> | ContractTransactionResponse) {
+  async tx(
+    label: string,
+    pending: Promise<ContractTransactionResponse> | ContractTransactionResponse,
+    opts: { quiet?: boolean } = {},
+  ) {
     const receipt = await (await pending).wait();
     if (!receipt) throw new Error(`${label}: no receipt`);
     if (this.current) {
       this.current.gas += receipt.gasUsed;
       this.current.txs += 1;
     }
-    this.say(`${label}  (gas ${receipt.gasUsed.toLocaleString("en-US")})`);
+    if (!opts.quiet) this.say(`${label}  (gas ${receipt.gasUsed.toLocaleString("en-US")})`);
     return receipt;
+  }
+
+  /** Adds gas spent outside the narrator (e.g. by the runner's fulfilment transactions) to the current step. */
+  addGas(gas: bigint, txs: number): void {
+    if (!this.current) return;
+    this.current.gas += gas;
+    this.current.txs += txs;
   }
 
   /** The closing tables: balances, then gas and time per step. */
@@ -49,8 +60,9 @@ export class Narrator {
     const cols = [...new Set(balances.flatMap((b) => Object.keys(b.values)))];
     this.out("\nBalances");
     this.out(["account".padEnd(22), ...cols.map((c) => c.padStart(22))].join(""));
-    for (const b of balances)
-      this.out([b.name.padEnd(22), ...cols.map((c) => (b.values[c] ?? "").padStart(22))].join(""));
+    // Balances are rounded to 6 decimals so the columns line up.
+    const fmt = (v: string | undefined) => (v === undefined ? "" : Number(v).toFixed(6));
+    for (const b of balances) this.out([b.name.padEnd(22), ...cols.map((c) => fmt(b.values[c]).padStart(22))].join(""));
     this.out("\nGas per step");
     this.out(`${"step".padEnd(64)}${"txs".padStart(5)}${"gas".padStart(14)}${"ms".padStart(9)}`);
     let gas = 0n;

@@ -1,10 +1,12 @@
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
-import { deployCore } from "../helpers/core";
+import type { OperatorStaking } from "../../typechain-types";
+import { deployCore, deployProxy } from "../helpers/core";
 import {
   ADMIN_DELAY_SECONDS,
   DEFAULT_ADMIN_ROLE,
+  ORACLE_SERVICE,
   PAUSER_ROLE,
   TREASURER_ROLE,
   UPGRADER_ROLE,
@@ -248,6 +250,54 @@ describe("Treasury", function () {
       await expect(treasury.connect(treasurer).withdrawToken(token, recipient.address, ONE))
         .to.be.revertedWithCustomError(treasury, "TreasuryInsufficientBalance")
         .withArgs(token, 0n, ONE);
+    });
+  });
+
+  describe("pausing", function () {
+    it("stops withdrawals while paused but keeps accepting deposits", async function () {
+      const { treasury, depositor, treasurer, recipient, plain } = await loadFixture(treasuryFixture);
+      const token = await plain.getAddress();
+      await treasury.pause();
+      await expect(treasury.connect(depositor).depositETH({ value: ONE })).to.changeEtherBalance(treasury, ONE);
+      await expect(depositor.sendTransaction({ to: await treasury.getAddress(), value: ONE })).to.emit(
+        treasury,
+        "EthReceived",
+      );
+      await expect(treasury.connect(depositor).depositToken(token, ONE)).to.emit(treasury, "TokenDeposited");
+      await expect(treasury.connect(treasurer).withdrawETH(recipient.address, ONE)).to.be.revertedWithCustomError(
+        treasury,
+        "EnforcedPause",
+      );
+      await expect(
+        treasury.connect(treasurer).withdrawToken(token, recipient.address, ONE),
+      ).to.be.revertedWithCustomError(treasury, "EnforcedPause");
+      await treasury.unpause();
+      await expect(treasury.connect(treasurer).withdrawETH(recipient.address, ONE)).to.changeEtherBalance(
+        recipient,
+        ONE,
+      );
+      await expect(treasury.connect(treasurer).withdrawToken(token, recipient.address, ONE)).to.changeTokenBalance(
+        plain,
+        recipient,
+        ONE,
+      );
+    });
+
+    it("lets a slash reach a paused treasury", async function () {
+      const { treasury, admin } = await loadFixture(treasuryFixture);
+      const staking = await deployProxy<OperatorStaking>("OperatorStaking", [
+        admin.address,
+        ADMIN_DELAY_SECONDS,
+        await treasury.getAddress(),
+      ]);
+      const [, , , , , operator] = await ethers.getSigners();
+      await staking.setService(ORACLE_SERVICE, ONE, 0, true);
+      await staking.setModule(ORACLE_SERVICE, admin.address, true);
+      await staking.connect(operator).stake(ORACLE_SERVICE, { value: ONE });
+      await treasury.pause();
+      await expect(
+        staking.slash(operator.address, ORACLE_SERVICE, ONE, ethers.ZeroAddress, 0n, ethers.id("paused-treasury")),
+      ).to.changeEtherBalance(treasury, ONE);
     });
   });
 

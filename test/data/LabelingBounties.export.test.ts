@@ -1,6 +1,5 @@
 import { expect } from "chai";
 import { ethers, fhevm } from "hardhat";
-import { FhevmType } from "@fhevm/hardhat-plugin";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import type {
   BountiesDataMarketMock,
@@ -10,6 +9,7 @@ import type {
   Treasury,
 } from "../../typechain-types";
 import { deployProxy } from "../helpers/core";
+import { fheCatchUp, userDecrypt256 } from "../helpers/fhevm";
 import { ItemTree, commitLabel, createTask, deployBounties, saltOf, taskParams } from "./helpers/labeling";
 
 const DATASET_KEY = 0x5eed_cafe_f00dn;
@@ -112,6 +112,7 @@ describe("LabelingBounties export to the DataMarket", function () {
   it("lists the task in one call with the sink as contributor and hands the key over for buyers", async function () {
     const { bounties, exporter, market, requester, labellers, taskId } = await loadFixture(exportFixture);
     const sink = await exporter.royaltySinkOf(taskId);
+    await fheCatchUp();
     const enc = await encryptedKey(exporter, requester.address);
     const tx = exporter
       .connect(requester)
@@ -129,7 +130,7 @@ describe("LabelingBounties export to the DataMarket", function () {
     const buyer = labellers[9];
     await market.connect(buyer).purchase(1n, { value: 100n });
     const key = await market.keyOf(1n);
-    const decrypted = await fhevm.userDecryptEuint(FhevmType.euint256, key, await market.getAddress(), buyer);
+    const decrypted = await userDecrypt256(key, await market.getAddress(), buyer);
     expect(decrypted).to.equal(DATASET_KEY);
     const deployed = (await ethers.getContractAt("LabelingRoyaltySink", sink)) as unknown as LabelingRoyaltySink;
     expect(await deployed.acceptedLabels()).to.equal(5n);
@@ -360,6 +361,7 @@ describe("LabelingBounties export to the DataMarket", function () {
       await bounties.connect(admin).setExporter(await exporter.getAddress());
       await market.connect(admin).grantRole(await market.LISTER_ROLE(), await exporter.getAddress());
       await claimRest();
+      await fheCatchUp();
       const enc = await encryptedKey(exporter, requester.address);
       await exporter
         .connect(requester)
@@ -380,7 +382,7 @@ describe("LabelingBounties export to the DataMarket", function () {
       const buyer = labellers[9];
       await market.connect(buyer).purchase(1n, PRICE, { value: PRICE });
       expect(await market.hasAccess(1n, buyer.address)).to.equal(true);
-      const key = await fhevm.userDecryptEuint(FhevmType.euint256, dataset.key, await market.getAddress(), buyer);
+      const key = await userDecrypt256(dataset.key, await market.getAddress(), buyer);
       expect(key).to.equal(DATASET_KEY);
       const royalty = (PRICE * BigInt(ROYALTY_BPS)) / 10_000n;
       expect(await market.creditOf(await sink.getAddress(), ethers.ZeroAddress)).to.equal(royalty);

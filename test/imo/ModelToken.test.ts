@@ -24,7 +24,7 @@ describe("ModelToken", function () {
     const base = await deployLiveModelToken([E("300"), E("100")]);
     const erc20 = await (await ethers.getContractFactory("MintableTestToken")).deploy();
     const fot = await (await ethers.getContractFactory("FeeOnTransferToken")).deploy(100);
-    const noReturn = await (await ethers.getContractFactory("NoReturnValueToken")).deploy();
+    const noReturn = await (await ethers.getContractFactory("NoReturnToken")).deploy();
     const falseReturn = await (await ethers.getContractFactory("FalseReturnToken")).deploy();
     const [depositor] = base.signers;
     for (const t of [erc20, fot, noReturn, falseReturn]) {
@@ -355,7 +355,8 @@ describe("ModelToken", function () {
     it("isolates a token that starts reverting: its claims fail, ETH claims and transfers go on", async function () {
       const base = await loadFixture(withTokens);
       const { token, offering, depositor, holders, signers } = base;
-      const rvt = await (await ethers.getContractFactory("RevertingTransferToken")).deploy();
+      const rvt = await (await ethers.getContractFactory("RevertingToken")).deploy();
+      await rvt.setBlocked(false);
       await rvt.mint(depositor.address, E("10"));
       await rvt.connect(depositor).approve(await token.getAddress(), ethers.MaxUint256);
       const a = await rvt.getAddress();
@@ -363,11 +364,10 @@ describe("ModelToken", function () {
       await token.connect(depositor).depositRevenue(a, E("10"));
       await signers[0].sendTransaction({ to: await token.getAddress(), value: E("10") });
       await time.increase(STREAM_PERIOD);
-      await rvt.setFrozen(true);
-      await expect(token.connect(holders[0]).claim(a)).to.be.revertedWithCustomError(
-        rvt,
-        "RevertingTransferTokenFrozen",
-      );
+      await rvt.setBlocked(true);
+      await expect(token.connect(holders[0]).claim(a))
+        .to.be.revertedWithCustomError(rvt, "RevertingTokenTransferBlocked")
+        .withArgs(await token.getAddress(), holders[0].address, anyValue);
       await expect(token.connect(holders[0]).claim(ETH)).to.emit(token, "RevenueClaimed");
       await expect(token.connect(holders[0]).transfer(holders[1].address, 1n)).to.emit(token, "Transfer");
     });

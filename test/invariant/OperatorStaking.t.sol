@@ -251,9 +251,18 @@ contract OperatorStakingInvariants is StdInvariant {
         targetContract(address(handler));
     }
 
+    /// @notice One campaign checks every property after each call (one campaign per invariant would cost 4x the time).
     /// forge-config: default.invariant.fail-on-revert = true
     /// forge-config: deep.invariant.fail-on-revert = true
-    function invariant_balanceEqualsStakePlusCredits() public view {
+    function invariant_stakeIsConserved() public view {
+        _checkBalanceEqualsStakePlusCredits();
+        _checkStakeMatchesGhostsAndNeverExceedsDeposits();
+        _checkCreditsAndTreasuryAccountForEverySlash();
+        _checkEvidenceSlashesOnce();
+    }
+
+    /// @dev Contract balance = totalStaked + totalCredits.
+    function _checkBalanceEqualsStakePlusCredits() internal view {
         vm.assertEq(
             address(staking).balance,
             staking.totalStaked() + staking.totalCredits(),
@@ -261,9 +270,8 @@ contract OperatorStakingInvariants is StdInvariant {
         );
     }
 
-    /// forge-config: default.invariant.fail-on-revert = true
-    /// forge-config: deep.invariant.fail-on-revert = true
-    function invariant_stakeMatchesGhostsAndNeverExceedsDeposits() public view {
+    /// @dev Each stake = deposited - withdrawn - slashed <= deposited; locked <= active; jail keeps the longest.
+    function _checkStakeMatchesGhostsAndNeverExceedsDeposits() internal view {
         uint256 sumHeld;
         for (uint256 i; i < handler.OPERATORS(); ++i) {
             address op = handler.operators(i);
@@ -286,9 +294,8 @@ contract OperatorStakingInvariants is StdInvariant {
         vm.assertEq(sumHeld, staking.totalStaked(), "totalStaked = sum of every operator's stake");
     }
 
-    /// forge-config: default.invariant.fail-on-revert = true
-    /// forge-config: deep.invariant.fail-on-revert = true
-    function invariant_creditsAndTreasuryAccountForEverySlash() public view {
+    /// @dev Every slashed wei is a beneficiary credit (until paid) or Treasury ETH.
+    function _checkCreditsAndTreasuryAccountForEverySlash() internal view {
         uint256 owed;
         for (uint256 i; i < handler.BENEFICIARIES(); ++i) {
             address account = handler.beneficiaries(i);
@@ -304,9 +311,8 @@ contract OperatorStakingInvariants is StdInvariant {
         vm.assertEq(address(treasury).balance, handler.ghostToTreasuryWei(), "the Treasury got every unshared slash");
     }
 
-    /// forge-config: default.invariant.fail-on-revert = true
-    /// forge-config: deep.invariant.fail-on-revert = true
-    function invariant_evidenceSlashesOnce() public view {
+    /// @dev A replayed evidence id never slashes again.
+    function _checkEvidenceSlashesOnce() internal view {
         vm.assertEq(handler.ghostEvidenceReuseAccepted(), 0, "a used evidence id never slashes again");
         vm.assertEq(handler.usedEvidenceCount(), handler.ghostSlashes(), "one evidence id per slash");
     }

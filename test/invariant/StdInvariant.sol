@@ -7,6 +7,11 @@ import {VmBase} from "./Vm.sol";
 /// @notice The part of forge-std's `StdInvariant` that forge's invariant runner reads: forge calls the public getters
 /// (`targetContracts()`, `targetSelectors()`, `targetSenders()`, `excludeContracts()`, `excludeSenders()`) on the test
 /// contract after `setUp()` to decide which calls to fuzz. Suites inherit this and call the internal setters in setUp.
+/// Usage (see OperatorStaking.t.sol): deploy the system and a handler in `setUp()`, then
+/// `targetContract(address(handler))` and optionally `targetSelector(FuzzSelector({addr: ..., selectors: ...}))`;
+/// write `function invariant_x() public view` checks with `vm.assertEq(...)` (a failed check reverts, which forge
+/// reports). An invariant whose handler never reverts on purpose can set fail-on-revert through a forge-config inline
+/// comment (as OperatorStaking.t.sol does). Run: `node scripts/forge.mjs test --match-contract <Name>`.
 abstract contract StdInvariant is VmBase {
     /// @notice A contract and the selectors of it to fuzz (same layout as forge-std's FuzzSelector).
     struct FuzzSelector {

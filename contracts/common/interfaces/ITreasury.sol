@@ -4,6 +4,7 @@ pragma solidity 0.8.28;
 /// @title ITreasury
 /// @notice Receives protocol fees in ETH and in allow-listed ERC-20s; pays out only to TREASURER_ROLE instructions.
 /// Token deposits are credited by the balance difference they cause, so fee-on-transfer tokens cannot inflate them.
+/// Pausing stops withdrawals only: deposits (fees, slashed stake) keep flowing so no paying module is ever blocked.
 interface ITreasury {
     /// @notice ETH arrived, tagged with the module or account that sent it.
     event EthReceived(address indexed from, uint256 amountWei);
@@ -35,10 +36,10 @@ interface ITreasury {
     /// @notice Adds or removes `token` on the allow-list; admin only.
     function setTokenAllowed(address token, bool allowed) external;
 
-    /// @notice Pays `amountWei` to `to`; TREASURER_ROLE only.
+    /// @notice Pays `amountWei` to `to`; TREASURER_ROLE only, not while paused.
     function withdrawETH(address payable to, uint256 amountWei) external;
 
-    /// @notice Pays `amount` of `token` to `to`; TREASURER_ROLE only.
+    /// @notice Pays `amount` of `token` to `to`; TREASURER_ROLE only, not while paused.
     function withdrawToken(address token, address to, uint256 amount) external;
 
     /// @notice Whether `token` may be deposited.

@@ -212,7 +212,7 @@ interface IAIOracle {
     /// @param callback The consumer to call with the result (must have code by fulfilment time, or the callback is
     /// recorded as failed).
     /// @param callbackGasLimit Exact gas for the callback (at most `maxCallbackGasLimit`).
-    /// @param callbackData Passed back to the consumer with the result.
+    /// @param callbackData Passed back to the consumer with the result (at most `maxInputBytes`).
     /// @return requestId A sequential id (the first request is 1).
     function request(
         uint256 modelId,
@@ -284,7 +284,8 @@ interface IAIOracle {
     /// gas price + protocol fee.
     function quote(uint256 modelId, uint32 callbackGasLimit) external view returns (uint256 feeWei);
 
-    /// @notice The state (`AIOracleCodes.STATE_*`) and deadline of a request.
+    /// @notice The state (`AIOracleCodes.STATE_*`) and deadline of a request. A final result clears the request's
+    /// slot (a gas refund), so a fulfilled request reports deadline 0.
     function requestState(uint256 requestId) external view returns (uint8 state, uint64 deadline);
 
     /// @notice Whether `node` may call `fulfil` for this request now.

@@ -57,7 +57,31 @@ library AIOracleCore {
     /// @dev The packed slot of a request whose supplied fields hash to its commitment.
     function load(uint256 requestId, IAIOracle.Request calldata req) internal view returns (uint256 packed) {
         packed = layout().commitments[requestId];
-        if (!matches(packed, req)) revert IAIOracle.AIOracleRequestMismatch(requestId);
+        if (!matches(packed, req)) {
+            bytes memory err = mismatchError(requestId, packed);
+            assembly ("memory-safe") {
+                revert(add(err, 0x20), mload(err))
+            }
+        }
+    }
+
+    /// @dev The error for a request whose supplied fields do not match its slot: a fulfilled request's slot is
+    /// cleared, so an id that was issued but has no slot is reported as fulfilled.
+    function mismatchError(uint256 requestId, uint256 packed) internal view returns (bytes memory) {
+        if (packed == 0 && requestId != 0 && requestId <= layout().requestCount) {
+            return
+                abi.encodeWithSelector(
+                    IAIOracle.AIOracleInvalidState.selector,
+                    requestId,
+                    AIOracleCodes.STATE_FULFILLED
+                );
+        }
+        return abi.encodeWithSelector(IAIOracle.AIOracleRequestMismatch.selector, requestId);
+    }
+
+    /// @dev A final result clears the request's slot (a gas refund); `requestState` reports it as fulfilled.
+    function complete(uint256 requestId) internal {
+        delete layout().commitments[requestId];
     }
 
     /// @dev `load` for an Optimistic request in `expectedState`.

@@ -43,7 +43,7 @@ library AIOracleLogic {
             );
             return;
         }
-        AIOracleCore.setState(requestId, packed, AIOracleCodes.STATE_FULFILLED);
+        AIOracleCore.complete(requestId);
         _settleQuorum(requestId, req, errorCode, result, agreeing);
         bool ok = AIOracleCore.callback(requestId, req, output, errorCode);
         emit IAIOracle.RequestFulfilled(
@@ -104,7 +104,7 @@ library AIOracleLogic {
         uint8 errorCode
     ) external {
         AIOracleStorage.Layout storage $ = AIOracleCore.layout();
-        uint256 packed = AIOracleCore.loadOptimistic(requestId, req, AIOracleCodes.STATE_PROVISIONAL);
+        AIOracleCore.loadOptimistic(requestId, req, AIOracleCodes.STATE_PROVISIONAL);
         IAIOracle.Proposal storage p = $.proposals[requestId];
         if (!p.resolved && block.timestamp <= p.challengeDeadline) {
             revert IAIOracle.AIOracleChallengeWindow(requestId, p.challengeDeadline);
@@ -114,7 +114,7 @@ library AIOracleLogic {
             revert IAIOracle.AIOracleResultMismatch(requestId, p.resultHash);
         }
         address node = p.node;
-        AIOracleCore.setState(requestId, packed, AIOracleCodes.STATE_FULFILLED);
+        AIOracleCore.complete(requestId);
         IOperatorStaking($.staking).unlock(node, AIOracleCore.ORACLE_SERVICE, req.bondWei);
         AIOracleCore.settle(req, errorCode, node, req.nodeFeeWei, msg.sender);
         bool ok = AIOracleCore.callback(requestId, req, output, errorCode);

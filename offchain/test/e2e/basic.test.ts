@@ -6,7 +6,15 @@ import { resolveConfig } from "../../src/config";
 import { createLogger } from "../../src/log";
 import { Runner } from "../../src/runner";
 import { type Deployed, deployStack } from "../helpers/deploy";
-import { Miner, callbackCounts, eventually, digits, runnerConfig, sendRequests, waitForCallbacks } from "../helpers/e2e";
+import {
+  Miner,
+  callbackCounts,
+  eventually,
+  digits,
+  runnerConfig,
+  sendRequests,
+  waitForCallbacks,
+} from "../helpers/e2e";
 import { type LocalNode, startAnvil, startHardhatNode } from "../helpers/nodes";
 import { tmpDir } from "../helpers/tmp";
 
@@ -38,15 +46,27 @@ for (const kind of (process.env.AXON_E2E_NODES ?? "anvil,hardhat").split(",") as
 
     it("fulfils real digit requests with the canonical classification, each callback exactly once", async () => {
       const set = digits(20);
-      const ids = await sendRequests(d, set.map((s) => s.input), 10);
+      const ids = await sendRequests(
+        d,
+        set.map((s) => s.input),
+        10,
+      );
       await waitForCallbacks(d.consumer, ids, 60_000);
       const { callbacks, events } = await callbackCounts(d, ids);
-      assert.deepEqual(callbacks, ids.map(() => 1n));
-      assert.deepEqual(events, ids.map(() => 1));
+      assert.deepEqual(
+        callbacks,
+        ids.map(() => 1n),
+      );
+      assert.deepEqual(
+        events,
+        ids.map(() => 1),
+      );
       const logs = await d.consumer.queryFilter(d.consumer.filters.Answered(), d.startBlock, "latest");
       let correct = 0;
       for (const l of logs) {
-        const { requestId, errorCode, output } = (l as unknown as { args: { requestId: bigint; errorCode: bigint; output: string } }).args;
+        const { requestId, errorCode, output } = (
+          l as unknown as { args: { requestId: bigint; errorCode: bigint; output: string } }
+        ).args;
         assert.equal(Number(errorCode), ErrorCode.None);
         const bytes = Uint8Array.from(Buffer.from(output.slice(2), "hex"));
         assert.equal(bytes.length, 21);
@@ -70,7 +90,10 @@ for (const kind of (process.env.AXON_E2E_NODES ?? "anvil,hardhat").split(",") as
         ErrorCode.None,
       ]);
       const { callbacks } = await callbackCounts(d, ids);
-      assert.deepEqual(callbacks, ids.map(() => 1n));
+      assert.deepEqual(
+        callbacks,
+        ids.map(() => 1n),
+      );
     });
 
     it("reports confirmed requests in the store and serves metrics and health", async () => {

@@ -54,45 +54,69 @@ describe("crash safety: the runner process killed with SIGKILL at random points"
     tmp.cleanup();
   });
 
-  it(`fulfils every request exactly once across ${KILLS} kills and restarts`, { timeout: DEEP ? 900_000 : 240_000 }, async () => {
-    const rand = prng(SEED);
-    const cfg = writeConfig(
-      tmp.dir,
-      runnerConfig(d, tmp.dir, [node.url], {
-        batching: { maxBatchSize: 16, maxWaitMs: 20, maxTxItems: 8, maxTxWaitMs: 30, maxInFlightTxs: 2 },
-        logLevel: "info",
-      }),
-    );
-    const logFile = path.join(tmp.dir, "runner.log");
-    const perWave = 6;
-    const pool = digits(perWave * (KILLS + 2));
-    const ids: bigint[] = [];
-    let wave = 0;
-    for (let k = 0; k < KILLS; k++) {
-      const child = spawnRunner(cfg, d.nodeKey, logFile);
-      // requests arrive while the process starts, infers and submits; the kill lands anywhere in that
-      ids.push(...(await sendRequests(d, pool.slice(wave * perWave, ++wave * perWave).map((p) => p.input), 3)));
-      await new Promise((r) => setTimeout(r, 300 + rand() * 3500));
-      child.kill("SIGKILL");
-      await exited(child);
-    }
-    ids.push(...(await sendRequests(d, pool.slice(wave * perWave, ++wave * perWave).map((p) => p.input), 3)));
-    const last = spawnRunner(cfg, d.nodeKey, logFile);
-    try {
-      await waitForCallbacks(d.consumer, ids, 120_000);
-      // give a duplicate (if any) the time to land before counting
-      await new Promise((r) => setTimeout(r, 1500));
-      const { callbacks, events } = await callbackCounts(d, ids);
-      assert.deepEqual(callbacks, ids.map(() => 1n), "every request called back exactly once");
-      assert.deepEqual(events, ids.map(() => 1), "every request fulfilled exactly once on chain");
-    } finally {
-      last.kill("SIGTERM");
-      await exited(last);
-    }
-    const store = new Store(path.join(tmp.dir, "runner.db"), 31337, await d.oracle.getAddress());
-    const counts = store.countByState();
-    store.close();
-    assert.equal(counts.failed, 0);
-    assert.equal(counts.seen + counts.inferring + counts.inferred, 0);
-  });
+  it(
+    `fulfils every request exactly once across ${KILLS} kills and restarts`,
+    { timeout: DEEP ? 900_000 : 240_000 },
+    async () => {
+      const rand = prng(SEED);
+      const cfg = writeConfig(
+        tmp.dir,
+        runnerConfig(d, tmp.dir, [node.url], {
+          batching: { maxBatchSize: 16, maxWaitMs: 20, maxTxItems: 8, maxTxWaitMs: 30, maxInFlightTxs: 2 },
+          logLevel: "info",
+        }),
+      );
+      const logFile = path.join(tmp.dir, "runner.log");
+      const perWave = 6;
+      const pool = digits(perWave * (KILLS + 2));
+      const ids: bigint[] = [];
+      let wave = 0;
+      for (let k = 0; k < KILLS; k++) {
+        const child = spawnRunner(cfg, d.nodeKey, logFile);
+        // requests arrive while the process starts, infers and submits; the kill lands anywhere in that
+        ids.push(
+          ...(await sendRequests(
+            d,
+            pool.slice(wave * perWave, ++wave * perWave).map((p) => p.input),
+            3,
+          )),
+        );
+        await new Promise((r) => setTimeout(r, 300 + rand() * 3500));
+        child.kill("SIGKILL");
+        await exited(child);
+      }
+      ids.push(
+        ...(await sendRequests(
+          d,
+          pool.slice(wave * perWave, ++wave * perWave).map((p) => p.input),
+          3,
+        )),
+      );
+      const last = spawnRunner(cfg, d.nodeKey, logFile);
+      try {
+        await waitForCallbacks(d.consumer, ids, 120_000);
+        // give a duplicate (if any) the time to land before counting
+        await new Promise((r) => setTimeout(r, 1500));
+        const { callbacks, events } = await callbackCounts(d, ids);
+        assert.deepEqual(
+          callbacks,
+          ids.map(() => 1n),
+          "every request called back exactly once",
+        );
+        assert.deepEqual(
+          events,
+          ids.map(() => 1),
+          "every request fulfilled exactly once on chain",
+        );
+      } finally {
+        last.kill("SIGTERM");
+        await exited(last);
+      }
+      const store = new Store(path.join(tmp.dir, "runner.db"), 31337, await d.oracle.getAddress());
+      const counts = store.countByState();
+      store.close();
+      assert.equal(counts.failed, 0);
+      assert.equal(counts.seen + counts.inferring + counts.inferred, 0);
+    },
+  );
 });

@@ -7,7 +7,15 @@ import { createLogger } from "../../src/log";
 import { ModelHashMismatchError } from "../../src/modelHash";
 import { Runner } from "../../src/runner";
 import { type Deployed, deployStack } from "../helpers/deploy";
-import { Miner, callbackCounts, digits, eventually, runnerConfig, sendRequests, waitForCallbacks } from "../helpers/e2e";
+import {
+  Miner,
+  callbackCounts,
+  digits,
+  eventually,
+  runnerConfig,
+  sendRequests,
+  waitForCallbacks,
+} from "../helpers/e2e";
 import { FaultProxy } from "../helpers/faultProxy";
 import { type LocalNode, rpc, startAnvil } from "../helpers/nodes";
 import { tmpDir } from "../helpers/tmp";
@@ -43,49 +51,74 @@ describe("runner under faults (anvil)", () => {
     tmp.cleanup();
   });
 
-  it("loses and duplicates nothing behind an RPC proxy that drops, delays and errors over 20% of calls", { timeout: 300_000 }, async () => {
-    const proxy = new FaultProxy(node.url, {
-      dropBeforeForward: 0.05,
-      dropAfterForward: 0.05,
-      error: 0.1,
-      delay: 0.1,
-      maxDelayMs: 300,
-      seed: 7,
-    });
-    const url = await proxy.start();
-    const runner = await makeRunner({ rpcTimeoutMs: 1000 }, [url]);
-    try {
-      // start itself goes through the faulty proxy (hash check, reconciliation)
-      await runner.start();
-      const count = DEEP ? 120 : 30;
-      const ids = await sendRequests(d, digits(count).map((x) => x.input), 5);
-      await waitForCallbacks(d.consumer, ids, 150_000);
-      await eventually(() => runner.store.countByState().confirmed >= count, 60_000, "all confirmed in the store");
-      const { callbacks, events } = await callbackCounts(d, ids);
-      assert.deepEqual(callbacks, ids.map(() => 1n));
-      assert.deepEqual(events, ids.map(() => 1));
-      assert.ok(proxy.stats.total > 100, `only ${proxy.stats.total} calls went through the proxy`);
-      assert.ok(proxy.faultRate >= 0.2, `fault rate ${proxy.faultRate}`);
-      assert.equal(runner.store.countByState().failed, 0);
-    } finally {
-      await runner.stop();
-      await proxy.stop();
-    }
-  });
+  it(
+    "loses and duplicates nothing behind an RPC proxy that drops, delays and errors over 20% of calls",
+    { timeout: 300_000 },
+    async () => {
+      const proxy = new FaultProxy(node.url, {
+        dropBeforeForward: 0.05,
+        dropAfterForward: 0.05,
+        error: 0.1,
+        delay: 0.1,
+        maxDelayMs: 300,
+        seed: 7,
+      });
+      const url = await proxy.start();
+      const runner = await makeRunner({ rpcTimeoutMs: 1000 }, [url]);
+      try {
+        // start itself goes through the faulty proxy (hash check, reconciliation)
+        await runner.start();
+        const count = DEEP ? 120 : 30;
+        const ids = await sendRequests(
+          d,
+          digits(count).map((x) => x.input),
+          5,
+        );
+        await waitForCallbacks(d.consumer, ids, 150_000);
+        await eventually(() => runner.store.countByState().confirmed >= count, 60_000, "all confirmed in the store");
+        const { callbacks, events } = await callbackCounts(d, ids);
+        assert.deepEqual(
+          callbacks,
+          ids.map(() => 1n),
+        );
+        assert.deepEqual(
+          events,
+          ids.map(() => 1),
+        );
+        assert.ok(proxy.stats.total >= 30, `only ${proxy.stats.total} HTTP calls went through the proxy`);
+        assert.ok(proxy.faultRate >= 0.2, `fault rate ${proxy.faultRate}`);
+        assert.equal(runner.store.countByState().failed, 0);
+      } finally {
+        await runner.stop();
+        await proxy.stop();
+      }
+    },
+  );
 
   it("resyncs its nonce after the node key sends a transaction outside the runner", { timeout: 120_000 }, async () => {
     const runner = await makeRunner();
     await runner.start();
     try {
       const outsider = new Wallet(d.nodeKey, d.provider);
-      const first = await sendRequests(d, digits(5).map((x) => x.input), 5);
+      const first = await sendRequests(
+        d,
+        digits(5).map((x) => x.input),
+        5,
+      );
       await waitForCallbacks(d.consumer, first, 30_000);
       // the same key used elsewhere: the runner's local nonce is now stale
       for (let i = 0; i < 3; i++) await (await outsider.sendTransaction({ to: d.adminAddress, value: 1n })).wait();
-      const second = await sendRequests(d, digits(5, 5).map((x) => x.input), 5);
+      const second = await sendRequests(
+        d,
+        digits(5, 5).map((x) => x.input),
+        5,
+      );
       await waitForCallbacks(d.consumer, second, 60_000);
       const { callbacks } = await callbackCounts(d, [...first, ...second]);
-      assert.deepEqual(callbacks, [...first, ...second].map(() => 1n));
+      assert.deepEqual(
+        callbacks,
+        [...first, ...second].map(() => 1n),
+      );
     } finally {
       await runner.stop();
     }
@@ -94,18 +127,29 @@ describe("runner under faults (anvil)", () => {
   it("picks up after a nonce gap left while it was stopped", { timeout: 120_000 }, async () => {
     const runner = await makeRunner();
     await runner.start();
-    const ids = await sendRequests(d, digits(4, 20).map((x) => x.input), 4);
+    const ids = await sendRequests(
+      d,
+      digits(4, 20).map((x) => x.input),
+      4,
+    );
     await waitForCallbacks(d.consumer, ids, 30_000);
     await runner.stop();
     const outsider = new Wallet(d.nodeKey, d.provider);
     await (await outsider.sendTransaction({ to: d.adminAddress, value: 1n })).wait();
-    const more = await sendRequests(d, digits(4, 24).map((x) => x.input), 4);
+    const more = await sendRequests(
+      d,
+      digits(4, 24).map((x) => x.input),
+      4,
+    );
     const again = new Runner(runner.config, { logger });
     await again.start();
     try {
       await waitForCallbacks(d.consumer, more, 60_000);
       const { callbacks } = await callbackCounts(d, more);
-      assert.deepEqual(callbacks, more.map(() => 1n));
+      assert.deepEqual(
+        callbacks,
+        more.map(() => 1n),
+      );
     } finally {
       await again.stop();
     }
@@ -113,7 +157,12 @@ describe("runner under faults (anvil)", () => {
 
   it("bumps the fees of a stuck transaction until it is mined, within the cap", { timeout: 120_000 }, async () => {
     const runner = await makeRunner({
-      submitter: { bumpAfterBlocks: 2, bumpPercent: 12.5, maxFeePerGasCapWei: "200000000000", priorityFeeWei: "1000000" },
+      submitter: {
+        bumpAfterBlocks: 2,
+        bumpPercent: 12.5,
+        maxFeePerGasCapWei: "200000000000",
+        priorityFeeWei: "1000000",
+      },
     });
     await runner.start();
     await rpc(node.url, "evm_setAutomine", [false]);
@@ -122,9 +171,14 @@ describe("runner under faults (anvil)", () => {
       miner.stop();
       const first = (await d.oracle.nextRequestId()) as bigint;
       const ids = [first, first + 1n, first + 2n];
-      const sent = await d.consumer.askMany(d.modelId, digits(3, 40).map((x) => x.input), d.callbackGasLimit, {
-        gasLimit: 2_000_000,
-      });
+      const sent = await d.consumer.askMany(
+        d.modelId,
+        digits(3, 40).map((x) => x.input),
+        d.callbackGasLimit,
+        {
+          gasLimit: 2_000_000,
+        },
+      );
       await miner.mine(1);
       await sent.wait();
       // exactly `confirmations` blocks: the runner sees the requests and sends, nothing mines its transaction yet
@@ -141,7 +195,10 @@ describe("runner under faults (anvil)", () => {
       const bumps = Number(/axon_runner_tx_bumps_total (\d+)/.exec(metrics)?.[1] ?? 0);
       assert.ok(bumps >= 1, `expected at least one fee bump, got ${bumps}`);
       const { callbacks } = await callbackCounts(d, ids);
-      assert.deepEqual(callbacks, ids.map(() => 1n));
+      assert.deepEqual(
+        callbacks,
+        ids.map(() => 1n),
+      );
       const bumped = runner.store.db.prepare("SELECT id FROM batches WHERE bumps > 0").all() as { id: number }[];
       assert.ok(bumped.length >= 1);
       const fees = runner.store.txsOf(bumped[0].id).map((t) => t.maxFeePerGas);
@@ -161,33 +218,48 @@ describe("runner under faults (anvil)", () => {
     await runner.start();
     try {
       const count = 160;
-      const ids = await sendRequests(d, digits(count, 50).map((x) => x.input), 20);
+      const ids = await sendRequests(
+        d,
+        digits(count, 50).map((x) => x.input),
+        20,
+      );
       await waitForCallbacks(d.consumer, ids, 120_000);
       await eventually(() => runner.store.countByState().confirmed >= count, 60_000, "all confirmed");
-      const txs = Number(/axon_runner_tx_sent_total (\d+)/.exec(await runner.metrics.registry.getSingleMetricAsString("axon_runner_tx_sent_total"))?.[1]);
+      const txs = Number(
+        /axon_runner_tx_sent_total (\d+)/.exec(
+          await runner.metrics.registry.getSingleMetricAsString("axon_runner_tx_sent_total"),
+        )?.[1],
+      );
       assert.ok(txs <= count / 10, `${count} fulfilments took ${txs} transactions`);
       const { callbacks } = await callbackCounts(d, ids);
-      assert.deepEqual(callbacks, ids.map(() => 1n));
+      assert.deepEqual(
+        callbacks,
+        ids.map(() => 1n),
+      );
     } finally {
       await runner.stop();
     }
   });
 
-  it("refuses to serve a model whose file does not hash to its on-chain weights hash", { timeout: 60_000 }, async () => {
-    const wrong = `0x${"ab".repeat(32)}`;
-    const registry = d.registry;
-    await (await registry.setWeightsHash(d.modelId, wrong)).wait();
-    const runner = await makeRunner();
-    try {
-      await assert.rejects(
-        runner.start(),
-        (e: unknown) =>
-          e instanceof ModelHashMismatchError && e.message.includes(wrong) && e.message.includes(d.weightsHash),
-      );
-    } finally {
-      await (await registry.setWeightsHash(d.modelId, d.weightsHash)).wait();
-    }
-  });
+  it(
+    "refuses to serve a model whose file does not hash to its on-chain weights hash",
+    { timeout: 60_000 },
+    async () => {
+      const wrong = `0x${"ab".repeat(32)}`;
+      const registry = d.registry;
+      await (await registry.setWeightsHash(d.modelId, wrong)).wait();
+      const runner = await makeRunner();
+      try {
+        await assert.rejects(
+          runner.start(),
+          (e: unknown) =>
+            e instanceof ModelHashMismatchError && e.message.includes(wrong) && e.message.includes(d.weightsHash),
+        );
+      } finally {
+        await (await registry.setWeightsHash(d.modelId, d.weightsHash)).wait();
+      }
+    },
+  );
 
   it("takes one writer per key: a second runner on the same store is refused", { timeout: 60_000 }, async () => {
     const a = await makeRunner();

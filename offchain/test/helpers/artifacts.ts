@@ -6,6 +6,20 @@ import { REPO_ROOT } from "./nodes";
 export interface Artifact {
   abi: unknown[];
   bytecode: string;
+  linkReferences?: Record<string, Record<string, { start: number; length: number }[]>>;
+}
+
+/** Fills the library placeholders of `art.bytecode` with deployed library addresses (by library name). */
+export function link(art: Artifact, libraries: Record<string, string>): Artifact {
+  let code = art.bytecode;
+  for (const refs of Object.values(art.linkReferences ?? {}))
+    for (const [name, places] of Object.entries(refs)) {
+      const address = libraries[name];
+      if (!address) throw new Error(`library ${name} not deployed`);
+      for (const { start, length } of places)
+        code = code.slice(0, 2 + start * 2) + address.slice(2).toLowerCase() + code.slice(2 + (start + length) * 2);
+    }
+  return { ...art, bytecode: code };
 }
 
 const ARTIFACTS = path.join(REPO_ROOT, "artifacts");
@@ -13,11 +27,15 @@ const ARTIFACTS = path.join(REPO_ROOT, "artifacts");
 /** Compiles the contracts once (Hardhat, in the repository root) if the artifacts the tests need are missing. */
 export function ensureCompiled(names: string[]): void {
   if (names.every((n) => findArtifact(n))) return;
-  execFileSync(process.execPath, [path.join(REPO_ROOT, "node_modules/hardhat/internal/cli/cli.js"), "compile", "--quiet"], {
-    cwd: REPO_ROOT,
-    stdio: "inherit",
-    env: { ...process.env, TS_NODE_TRANSPILE_ONLY: "1" },
-  });
+  execFileSync(
+    process.execPath,
+    [path.join(REPO_ROOT, "node_modules/hardhat/internal/cli/cli.js"), "compile", "--quiet"],
+    {
+      cwd: REPO_ROOT,
+      stdio: "inherit",
+      env: { ...process.env, TS_NODE_TRANSPILE_ONLY: "1" },
+    },
+  );
 }
 
 function findArtifact(name: string): string | undefined {

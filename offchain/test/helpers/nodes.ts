@@ -79,7 +79,9 @@ export function anvilBinary(): string {
 }
 
 /** Starts anvil on a free port (automine unless `blockTimeS`), chain id 31337. */
-export async function startAnvil(opts: { blockTimeS?: number; gasLimit?: number; args?: string[] } = {}): Promise<LocalNode> {
+export async function startAnvil(
+  opts: { blockTimeS?: number; gasLimit?: number; args?: string[] } = {},
+): Promise<LocalNode> {
   const port = await freePort();
   const args = [
     "--port",
@@ -91,7 +93,6 @@ export async function startAnvil(opts: { blockTimeS?: number; gasLimit?: number;
     "--gas-limit",
     String(opts.gasLimit ?? 60_000_000),
     "--silent",
-    "--disable-code-size-limit",
     ...(opts.blockTimeS ? ["--block-time", String(opts.blockTimeS)] : []),
     ...(opts.args ?? []),
   ];
@@ -109,7 +110,14 @@ export async function startHardhatNode(): Promise<LocalNode> {
   const port = await freePort();
   const child = spawn(
     process.execPath,
-    [path.join(REPO_ROOT, "node_modules/hardhat/internal/cli/cli.js"), "node", "--port", String(port), "--hostname", "127.0.0.1"],
+    [
+      path.join(REPO_ROOT, "node_modules/hardhat/internal/cli/cli.js"),
+      "node",
+      "--port",
+      String(port),
+      "--hostname",
+      "127.0.0.1",
+    ],
     { cwd: REPO_ROOT, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, TS_NODE_TRANSPILE_ONLY: "1" } },
   );
   let out = "";

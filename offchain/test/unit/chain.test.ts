@@ -41,11 +41,16 @@ describe("RpcPool", () => {
       req.on("data", (c) => (body += c));
       req.on("end", () => {
         const { id } = JSON.parse(body);
-        res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ jsonrpc: "2.0", id, result: "0x2a" }));
+        res
+          .writeHead(200, { "content-type": "application/json" })
+          .end(JSON.stringify({ jsonrpc: "2.0", id, result: "0x2a" }));
       });
     });
     for (const s of [bad, good]) await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
-    urls.push(`http://127.0.0.1:${(bad.address() as AddressInfo).port}`, `http://127.0.0.1:${(good.address() as AddressInfo).port}`);
+    urls.push(
+      `http://127.0.0.1:${(bad.address() as AddressInfo).port}`,
+      `http://127.0.0.1:${(good.address() as AddressInfo).port}`,
+    );
   });
   after(() => {
     bad.close();

@@ -20,7 +20,11 @@ function setup(opts: { maxBatchSize?: number; maxWaitMs?: number; maxAttempts?: 
   const scheduler = new Scheduler(
     store,
     new Map([[1n, backend]]),
-    { maxBatchSize: opts.maxBatchSize ?? 4, maxWaitMs: opts.maxWaitMs ?? 1_000_000, maxAttempts: opts.maxAttempts ?? 3 },
+    {
+      maxBatchSize: opts.maxBatchSize ?? 4,
+      maxWaitMs: opts.maxWaitMs ?? 1_000_000,
+      maxAttempts: opts.maxAttempts ?? 3,
+    },
     logger,
     new Metrics(),
   );

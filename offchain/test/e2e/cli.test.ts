@@ -1,0 +1,77 @@
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import path from "node:path";
+import { after, before, describe, it } from "node:test";
+import { promisify } from "node:util";
+import { type Deployed, deployStack } from "../helpers/deploy";
+import { runnerConfig, writeConfig } from "../helpers/e2e";
+import { type LocalNode, OFFCHAIN_DIR, startAnvil } from "../helpers/nodes";
+import { tmpDir } from "../helpers/tmp";
+
+const run = promisify(execFile);
+
+async function cli(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; out: string }> {
+  try {
+    const { stdout, stderr } = await run(
+      process.execPath,
+      ["--require", "ts-node/register/transpile-only", path.join(OFFCHAIN_DIR, "src", "cli.ts"), ...args],
+      { cwd: OFFCHAIN_DIR, env: { ...process.env, ...env }, timeout: 120_000 },
+    );
+    return { code: 0, out: stdout + stderr };
+  } catch (e) {
+    const err = e as { code: number; stdout: string; stderr: string };
+    return { code: err.code, out: err.stdout + err.stderr };
+  }
+}
+
+describe("axon-runner CLI", () => {
+  const tmp = tmpDir();
+  let node: LocalNode;
+  let d: Deployed;
+  let config: string;
+
+  before(async () => {
+    node = await startAnvil();
+    d = await deployStack(node.url, tmp.dir);
+    config = writeConfig(tmp.dir, runnerConfig(d, tmp.dir, [node.url]));
+  });
+
+  after(async () => {
+    d?.provider.destroy();
+    await node?.stop();
+    tmp.cleanup();
+  });
+
+  it("doctor checks RPC, key, contracts, model hash and execution providers without printing the key", async () => {
+    const { code, out } = await cli(["--config", config, "doctor"], { AXON_NODE_KEY: d.nodeKey });
+    assert.equal(code, 0, out);
+    assert.match(out, /ok\s+rpc http:\/\/127\.0\.0\.1:\d+: chain 31337/);
+    assert.match(out, /ok\s+contract AIOracle/);
+    assert.match(out, /ok\s+model 1 node set: this node serves it/);
+    assert.match(out, new RegExp(`ok\\s+model 1 hash: file ${d.weightsHash}`));
+    assert.match(out, /ok\s+execution provider cpu/);
+    assert.match(out, /execution provider webgpu/);
+    assert.ok(!out.includes(d.nodeKey.slice(2)), "the key leaked");
+  });
+
+  it("doctor fails with a message that names the wrong config value", async () => {
+    const bad = writeConfig(tmp.dir, { ...runnerConfig(d, tmp.dir, [node.url]), confirmations: -1 }, "bad.json");
+    const { code, out } = await cli(["--config", bad, "doctor"], { AXON_NODE_KEY: d.nodeKey });
+    assert.equal(code, 1);
+    assert.match(out, /FAIL\s+config: .*confirmations/);
+  });
+
+  it("status prints the store's cursor and request states", async () => {
+    const { code, out } = await cli(["--config", config, "status"], { AXON_NODE_KEY: d.nodeKey });
+    assert.equal(code, 0, out);
+    const status = JSON.parse(out) as { requests: Record<string, number>; pendingBatches: unknown[] };
+    assert.equal(status.requests.confirmed, 0);
+    assert.deepEqual(status.pendingBatches, []);
+  });
+
+  it("start refuses a missing key with a clear message", async () => {
+    const { code, out } = await cli(["--config", config, "start"], { AXON_NODE_KEY: "" });
+    assert.equal(code, 1);
+    assert.match(out, /AXON_NODE_KEY/);
+  });
+});

@@ -1,0 +1,114 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { getAddress, hexlify } from "ethers";
+import fc from "fast-check";
+import {
+  decodeRequestCreated,
+  encodeCanFulfil,
+  encodeFulfil,
+  encodeFulfilBatch,
+  oracleInterface,
+} from "../../src/oracle";
+
+const RUNS = process.env.DEEP ? 2000 : 150;
+const address = fc.uint8Array({ minLength: 20, maxLength: 20 }).map((b) => getAddress(hexlify(b)));
+const uint = (bits: number) => fc.bigInt({ min: 0n, max: (1n << BigInt(bits)) - 1n });
+const request = fc.record({
+  requester: address,
+  modelId: uint(256),
+  callback: address,
+  callbackGasLimit: uint(32),
+  exclusiveUntil: uint(48),
+  deadline: uint(48), // timestamps: the runner reads them as JS numbers
+  inputHash: fc.uint8Array({ minLength: 32, maxLength: 32 }).map((b) => hexlify(b)),
+  callbackData: fc.uint8Array({ maxLength: 100 }).map((b) => hexlify(b)),
+  revenueReceiver: address,
+  modelFeeWei: uint(96),
+  nodeFeeWei: uint(96),
+  gasFeeWei: uint(96),
+  protocolFeeWei: uint(96),
+  mode: uint(8),
+  quorumK: uint(8),
+  challengeWindowSeconds: uint(32),
+  bondWei: uint(128),
+  nodes: fc.array(address, { maxLength: 5 }),
+});
+const event = oracleInterface.getEvent("RequestCreated")!;
+
+function emitted(id: bigint, req: Record<string, unknown>, input: Uint8Array) {
+  return oracleInterface.encodeEventLog(event, [id, req.modelId, req.requester, req, input]);
+}
+
+describe("oracle codec (hand-rolled ABI, checked against ethers)", () => {
+  it("decodes RequestCreated logs exactly as ethers does", () => {
+    fc.assert(
+      fc.property(uint(64), request, fc.uint8Array({ maxLength: 2000 }), (id, req, input) => {
+        const log = emitted(id, req, input);
+        const fast = decodeRequestCreated(log.topics, log.data);
+        const slow = oracleInterface.parseLog(log)!;
+        assert.equal(fast.requestId, id);
+        assert.equal(fast.modelId, req.modelId);
+        assert.equal(fast.requester, req.requester);
+        assert.equal(hexlify(fast.input), hexlify(input));
+        assert.equal(BigInt(fast.callbackGasLimit), req.callbackGasLimit);
+        assert.equal(BigInt(fast.deadline), req.deadline);
+        assert.deepEqual(fast.nodes, req.nodes);
+        // the verbatim tuple re-encodes to what ethers would encode from the decoded struct
+        const viaEthers = oracleInterface.encodeFunctionData("fulfil", [id, slow.args.request, "0x", 0]);
+        assert.equal(
+          encodeFulfil({ requestId: id, requestEnc: fast.requestEnc, output: new Uint8Array(0), errorCode: 0 }),
+          viaEthers,
+        );
+      }),
+      { numRuns: RUNS, seed: 20261126 },
+    );
+  });
+
+  it("encodes fulfil, fulfilBatch and canFulfil calldata byte for byte like ethers", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(uint(64), request, fc.uint8Array({ maxLength: 70 }), fc.integer({ min: 0, max: 4 })), {
+          minLength: 0,
+          maxLength: 6,
+        }),
+        address,
+        (list, node) => {
+          const items = list.map(([id, req, output, errorCode]) => {
+            const log = emitted(id, req, new Uint8Array(3));
+            return {
+              requestId: id,
+              requestEnc: decodeRequestCreated(log.topics, log.data).requestEnc,
+              output,
+              errorCode,
+              req,
+            };
+          });
+          const expected = oracleInterface.encodeFunctionData("fulfilBatch", [
+            items.map((i) => i.requestId),
+            items.map((i) => i.req),
+            items.map((i) => i.output),
+            items.map((i) => i.errorCode),
+          ]);
+          assert.equal(encodeFulfilBatch(items), expected);
+          for (const i of items) {
+            assert.equal(
+              encodeFulfil(i),
+              oracleInterface.encodeFunctionData("fulfil", [i.requestId, i.req, i.output, i.errorCode]),
+            );
+            assert.equal(
+              encodeCanFulfil(i.requestId, i.requestEnc, node),
+              oracleInterface.encodeFunctionData("canFulfil", [i.requestId, i.req, node]),
+            );
+          }
+        },
+      ),
+      { numRuns: RUNS, seed: 7 },
+    );
+  });
+
+  it("rejects logs that are not RequestCreated or are truncated", () => {
+    const log = emitted(1n, fc.sample(request, { numRuns: 1, seed: 1 })[0], new Uint8Array(10));
+    assert.throws(() => decodeRequestCreated([log.topics[0]], log.data), /not a RequestCreated/);
+    assert.throws(() => decodeRequestCreated(log.topics, log.data.slice(0, 200)), /abi:/);
+  });
+});

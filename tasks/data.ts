@@ -1,0 +1,152 @@
+import { task } from "hardhat/config";
+import { FhevmType } from "@fhevm/hardhat-plugin";
+import { randomBytes } from "node:crypto";
+import type { HardhatRuntimeEnvironment } from "hardhat/types";
+import { ensureFhevm } from "./fhe";
+import {
+  axonAddress,
+  axonContract,
+  eventOf,
+  fail,
+  parseAddressParam,
+  parseBytes32Param,
+  parseEthParam,
+  parseIdParam,
+  parseRangeParam,
+  printResult,
+  sendTx,
+  signerOf,
+} from "./lib";
+
+/** Dataset statuses as DataMarket numbers them. */
+export const DATASET_STATUS = ["none", "listed", "delisted"] as const;
+
+/** A 256-bit dataset key: the given one (0x-hex) or a fresh random one. */
+function datasetKey(hre: HardhatRuntimeEnvironment, key: string | undefined): bigint {
+  if (key === undefined) return BigInt(hre.ethers.hexlify(randomBytes(32)));
+  if (!hre.ethers.isHexString(key) || hre.ethers.dataLength(key) > 32)
+    fail(`--key must be 0x-hex of at most 32 bytes (got "${key}")`);
+  return BigInt(key);
+}
+
+async function encryptKey(hre: HardhatRuntimeEnvironment, contract: string, user: string, key: bigint) {
+  await ensureFhevm(hre);
+  return hre.fhevm.createEncryptedInput(contract, user).add256(key).encrypt();
+}
+
+async function dataset(hre: HardhatRuntimeEnvironment, market: Awaited<ReturnType<typeof axonContract>>, id: bigint) {
+  const d = await market.getDataset(id);
+  if (Number(d.status) === 0) fail(`--dataset ${id} is not listed on "${hre.network.name}"`);
+  return d;
+}
+
+task("data:list", "List a dataset: content hash, license, price, royalty splits; its key is FHE-encrypted on-chain")
+  .addParam("content", "Content hash of the dataset (0x..32 bytes)")
+  .addParam("uri", "Metadata URI")
+  .addParam("price", "Price in ETH")
+  .addOptionalParam("license", "License URI", "https://creativecommons.org/licenses/by/4.0/")
+  .addOptionalParam("key", "Dataset decryption key (0x-hex, 32 bytes; default: a random key, printed)")
+  .addOptionalParam("contributors", "Comma-separated contributor addresses")
+  .addOptionalParam("bps", "Comma-separated royalty basis points, one per contributor")
+  .addOptionalParam("from", "Signer address (default: first account)")
+  .addFlag("json", "Print JSON")
+  .setAction(async (args, hre) => {
+    const contentHash = parseBytes32Param(hre, "content", args.content);
+    const price = parseEthParam(hre, "price", args.price);
+    if (price === 0n) fail("--price must be above 0");
+    const contributors = args.contributors
+      ? String(args.contributors)
+          .split(",")
+          .map((a) => parseAddressParam(hre, "contributors", a.trim()))
+      : [];
+    const bps = args.bps
+      ? String(args.bps)
+          .split(",")
+          .map((b) => parseRangeParam("bps", b.trim(), 1, 10_000))
+      : [];
+    if (bps.length !== contributors.length)
+      fail(`--bps lists ${bps.length} value(s) for ${contributors.length} contributor(s)`);
+    const key = datasetKey(hre, args.key);
+    const market = await axonContract(hre, "DataMarket", args.from);
+    const seller = await signerOf(market);
+    const enc = await encryptKey(hre, await market.getAddress(), seller, key);
+    const params = {
+      contentHash,
+      metadataURI: args.uri,
+      licenseHash: hre.ethers.id(args.license),
+      licenseURI: args.license,
+      priceAmount: price,
+      paymentAsset: hre.ethers.ZeroAddress,
+      contributors,
+      contributorBps: bps,
+      provenance: { generatorModelId: 0n, oracleRequestId: 0n },
+    };
+    const sent = await sendTx(market.list(params, enc.handles[0], enc.inputProof));
+    const ev = await eventOf(hre, market, sent.tx, "DatasetListed");
+    printResult(args.json, {
+      datasetId: ev.datasetId,
+      seller,
+      priceWei: price,
+      key: hre.ethers.toBeHex(key, 32),
+      ...sent,
+    });
+  });
+
+task("data:buy", "Buy a dataset license (ETH); the key is granted to you through the fhevm ACL")
+  .addParam("dataset", "Dataset id")
+  .addOptionalParam("maxPrice", "Refuse if the price is above this many ETH (default: the current price)")
+  .addOptionalParam("from", "Signer address (default: first account)")
+  .addFlag("json", "Print JSON")
+  .setAction(async (args, hre) => {
+    const id = parseIdParam("dataset", args.dataset);
+    const market = await axonContract(hre, "DataMarket", args.from);
+    const d = await dataset(hre, market, id);
+    if (Number(d.status) !== 1) fail(`dataset ${id} is ${DATASET_STATUS[Number(d.status)]}: no new sales`);
+    if (d.paymentAsset !== hre.ethers.ZeroAddress) fail(`dataset ${id} is priced in ${d.paymentAsset}, not ETH`);
+    const max = args.maxPrice !== undefined ? parseEthParam(hre, "max-price", args.maxPrice) : d.priceAmount;
+    if (d.priceAmount > max) fail(`the price ${hre.ethers.formatEther(d.priceAmount)} ETH exceeds --max-price`);
+    const sent = await sendTx(market.purchase(id, max, { value: d.priceAmount }));
+    const buyer = await signerOf(market);
+    printResult(args.json, {
+      datasetId: id,
+      buyer,
+      paidWei: d.priceAmount,
+      hasAccess: await market.hasAccess(id, buyer),
+      ...sent,
+    });
+  });
+
+task("data:decrypt-key", "Decrypt a bought dataset's key as the buyer (fhevm user decryption)")
+  .addParam("dataset", "Dataset id")
+  .addOptionalParam("from", "Buyer address (default: first account)")
+  .addFlag("json", "Print JSON")
+  .setAction(async (args, hre) => {
+    const id = parseIdParam("dataset", args.dataset);
+    const market = await axonContract(hre, "DataMarket", args.from);
+    const d = await dataset(hre, market, id);
+    const buyer = await signerOf(market);
+    if (!(await market.hasAccess(id, buyer)))
+      fail(`${buyer} has no access to dataset ${id}'s current key: buy it (data:buy) or reclaim after a rotation`);
+    await ensureFhevm(hre);
+    const signer = await hre.ethers.getSigner(buyer);
+    const key = await hre.fhevm.userDecryptEuint(FhevmType.euint256, d.key, axonAddress(hre, "DataMarket"), signer);
+    printResult(args.json, { datasetId: id, buyer, keyVersion: d.keyVersion, key: hre.ethers.toBeHex(key, 32) });
+  });
+
+task("data:rotate-key", "Replace a dataset's key (seller); licensed buyers re-obtain it with reclaimAccess")
+  .addParam("dataset", "Dataset id")
+  .addOptionalParam("key", "New key (0x-hex, 32 bytes; default: a random key, printed)")
+  .addOptionalParam("from", "Seller address (default: first account)")
+  .addFlag("json", "Print JSON")
+  .setAction(async (args, hre) => {
+    const id = parseIdParam("dataset", args.dataset);
+    const market = await axonContract(hre, "DataMarket", args.from);
+    const d = await dataset(hre, market, id);
+    const seller = await signerOf(market);
+    if (d.seller !== seller) fail(`only the seller ${d.seller} can rotate dataset ${id}'s key (you are ${seller})`);
+    const key = datasetKey(hre, args.key);
+    const enc = await encryptKey(hre, await market.getAddress(), seller, key);
+    const sent = await sendTx(market.rotateKey(id, enc.handles[0], enc.inputProof));
+    const after = await market.getDataset(id);
+    printResult(args.json, { datasetId: id, keyVersion: after.keyVersion, key: hre.ethers.toBeHex(key, 32), ...sent });
+  });

@@ -1,0 +1,50 @@
+import { AbiCoder, concat, keccak256 } from "ethers";
+
+const coder = AbiCoder.defaultAbiCoder();
+
+/** The leaf of (itemIndex, itemHash) as LabelingBounties checks it: keccak256(keccak256(abi.encode(i, hash))). */
+export function itemLeaf(itemIndex: bigint | number, itemHash: string): string {
+  return keccak256(keccak256(coder.encode(["uint256", "bytes32"], [itemIndex, itemHash])));
+}
+
+function hashPair(a: string, b: string): string {
+  return BigInt(a) < BigInt(b) ? keccak256(concat([a, b])) : keccak256(concat([b, a]));
+}
+
+/** A Merkle tree of bounty items compatible with OpenZeppelin MerkleProof (sorted pairs; an odd node moves up). */
+export class ItemTree {
+  private readonly layers: string[][];
+
+  constructor(readonly itemHashes: string[]) {
+    const layers = [itemHashes.map((h, i) => itemLeaf(i, h))];
+    while (layers[layers.length - 1].length > 1) {
+      const prev = layers[layers.length - 1];
+      const next: string[] = [];
+      for (let i = 0; i < prev.length; i += 2)
+        next.push(i + 1 < prev.length ? hashPair(prev[i], prev[i + 1]) : prev[i]);
+      layers.push(next);
+    }
+    this.layers = layers;
+  }
+
+  get root(): string {
+    return this.layers[this.layers.length - 1][0];
+  }
+
+  proof(index: number): string[] {
+    const out: string[] = [];
+    let i = index;
+    for (const layer of this.layers.slice(0, -1)) {
+      if ((i ^ 1) < layer.length) out.push(layer[i ^ 1]);
+      i >>= 1;
+    }
+    return out;
+  }
+}
+
+/** keccak256(abi.encode(taskId, itemIndex, labeller, label, salt)): a labeller's commitment. */
+export function labelCommitment(taskId: bigint, itemIndex: number, labeller: string, label: number, salt: string) {
+  return keccak256(
+    coder.encode(["uint256", "uint256", "address", "uint8", "bytes32"], [taskId, itemIndex, labeller, label, salt]),
+  );
+}

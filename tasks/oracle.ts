@@ -1,0 +1,144 @@
+import { task } from "hardhat/config";
+import { existsSync, readFileSync } from "node:fs";
+import type { HardhatRuntimeEnvironment } from "hardhat/types";
+import {
+  axonContract,
+  eventOf,
+  fail,
+  parseAddressParam,
+  parseEthParam,
+  parseIdParam,
+  parseRangeParam,
+  printResult,
+  sendTx,
+  signerOf,
+} from "./lib";
+
+/** Request states as AIOracle numbers them. */
+export const REQUEST_STATES = ["none", "pending", "provisional", "fulfilled", "refunded", "challenged"] as const;
+
+/** Reads the request a RequestCreated event carried (nodes and refunds pass it back verbatim). */
+async function findRequest(
+  hre: HardhatRuntimeEnvironment,
+  oracle: Awaited<ReturnType<typeof axonContract>>,
+  id: bigint,
+) {
+  const logs = await oracle.queryFilter(oracle.filters.RequestCreated(id), 0);
+  if (logs.length === 0) fail(`--request ${id} is unknown to the oracle on "${hre.network.name}"`);
+  const args = (logs[0] as unknown as { args: { request: unknown; input: string } }).args;
+  // Decoded structs are frozen ethers Results; calls take them back as plain (positional) arrays.
+  const plain = (v: unknown): unknown => (Array.isArray(v) ? [...v].map(plain) : v);
+  return { request: plain(args.request), decoded: args.request, input: args.input, block: logs[0].blockNumber };
+}
+
+function inputBytes(hre: HardhatRuntimeEnvironment, args: { input?: string; inputFile?: string }): string {
+  if (!!args.input === !!args.inputFile) fail("give exactly one of --input or --input-file");
+  if (args.inputFile) {
+    if (!existsSync(args.inputFile)) fail(`--input-file ${args.inputFile} does not exist`);
+    return hre.ethers.hexlify(readFileSync(args.inputFile));
+  }
+  const v = args.input as string;
+  return hre.ethers.isHexString(v) ? v : hre.ethers.hexlify(hre.ethers.toUtf8Bytes(v));
+}
+
+task("oracle:request", "Request an inference from a registered model, paying the oracle's quote")
+  .addParam("model", "Model id")
+  .addOptionalParam("input", "Input: 0x-hex bytes, or text (UTF-8)")
+  .addOptionalParam("inputFile", "Input: raw bytes of a file (e.g. a 784-byte MNIST image)")
+  .addOptionalParam("callback", "Consumer contract receiving onAIOracleResult (default: the sender, no callback)")
+  .addOptionalParam("gas", "Callback gas limit", "100000")
+  .addOptionalParam("data", "Callback data (0x-hex)", "0x")
+  .addOptionalParam("maxFee", "Refuse if the quote exceeds this many ETH")
+  .addOptionalParam("from", "Signer address (default: first account)")
+  .addFlag("json", "Print JSON")
+  .setAction(async (args, hre) => {
+    const modelId = parseIdParam("model", args.model);
+    const input = inputBytes(hre, args);
+    const gas = parseRangeParam("gas", args.gas, 0, 2 ** 32 - 1);
+    if (!hre.ethers.isHexString(args.data)) fail(`--data must be 0x-hex (got "${args.data}")`);
+    const oracle = await axonContract(hre, "AIOracle", args.from);
+    const requester = await signerOf(oracle);
+    const callback = args.callback ? parseAddressParam(hre, "callback", args.callback) : requester;
+    const maxInput = await oracle.maxInputBytes();
+    if (BigInt(hre.ethers.dataLength(input)) > maxInput)
+      fail(`the input is ${hre.ethers.dataLength(input)} bytes; the oracle accepts at most ${maxInput}`);
+    const maxGas = (await oracle.config()).maxCallbackGasLimit;
+    if (BigInt(gas) > maxGas) fail(`--gas ${gas} exceeds the oracle's maxCallbackGasLimit ${maxGas}`);
+    const registry = await axonContract(hre, "ModelRegistry");
+    if ((await registry.modelCount()) < modelId) fail(`--model ${modelId} is not registered`);
+    const fee: bigint = await oracle.quote(modelId, gas);
+    if (args.maxFee !== undefined && fee > parseEthParam(hre, "max-fee", args.maxFee))
+      fail(`the quote ${hre.ethers.formatEther(fee)} ETH exceeds --max-fee ${args.maxFee}`);
+    const sent = await sendTx(oracle.request(modelId, input, callback, gas, args.data, { value: fee }));
+    const ev = await eventOf(hre, oracle, sent.tx, "RequestCreated");
+    printResult(args.json, {
+      requestId: ev.requestId,
+      modelId,
+      requester,
+      feeWei: fee,
+      deadline: ev.request.deadline,
+      nodes: [...ev.request.nodes],
+      ...sent,
+    });
+  });
+
+task("oracle:status", "Show a request's state, deadline, assigned nodes and result (if any)")
+  .addParam("request", "Request id")
+  .addFlag("json", "Print JSON")
+  .setAction(async (args, hre) => {
+    const requestId = parseIdParam("request", args.request);
+    const oracle = await axonContract(hre, "AIOracle");
+    const [state, deadline] = await oracle.requestState(requestId);
+    const { decoded } = await findRequest(hre, oracle, requestId);
+    const r = decoded as { modelId: bigint; requester: string; nodes: string[] };
+    const fulfilled = await oracle.queryFilter(oracle.filters.RequestFulfilled(requestId), 0);
+    const last = fulfilled.at(-1) as unknown as
+      | { args: { node: string; isFinal: boolean; callbackSucceeded: boolean; errorCode: bigint; outputHash: string } }
+      | undefined;
+    printResult(args.json, {
+      requestId,
+      state: REQUEST_STATES[Number(state)] ?? String(state),
+      deadline,
+      modelId: r.modelId,
+      requester: r.requester,
+      nodes: [...r.nodes],
+      ...(last
+        ? {
+            fulfilledBy: last.args.node,
+            final: last.args.isFinal,
+            callbackSucceeded: last.args.callbackSucceeded,
+            errorCode: last.args.errorCode,
+            outputHash: last.args.outputHash,
+          }
+        : {}),
+    });
+  });
+
+task("oracle:refund", "Refund an expired request (anyone may call; the requester is credited)")
+  .addParam("request", "Request id")
+  .addFlag("withdraw", "Then withdraw the caller's oracle credit")
+  .addOptionalParam("from", "Signer address (default: first account)")
+  .addFlag("json", "Print JSON")
+  .setAction(async (args, hre) => {
+    const requestId = parseIdParam("request", args.request);
+    const oracle = await axonContract(hre, "AIOracle", args.from);
+    const [state, deadline] = await oracle.requestState(requestId);
+    if (Number(state) !== 1 && Number(state) !== 5)
+      fail(
+        `request ${requestId} is ${REQUEST_STATES[Number(state)]}: only a pending or challenged one can be refunded`,
+      );
+    const now = (await hre.ethers.provider.getBlock("latest"))!.timestamp;
+    if (BigInt(now) <= deadline)
+      fail(`request ${requestId} can be refunded after its deadline ${deadline} (now ${now})`);
+    const { request } = await findRequest(hre, oracle, requestId);
+    const sent = await sendTx(oracle.refund(requestId, request));
+    const ev = await eventOf(hre, oracle, sent.tx, "RequestRefunded");
+    const withdrawn = args.withdraw ? await sendTx(oracle.withdrawCredit()) : undefined;
+    printResult(args.json, {
+      requestId,
+      requester: ev.requester,
+      refundedWei: ev.amountWei,
+      ...sent,
+      ...(withdrawn ? { withdrawTx: withdrawn.tx } : {}),
+    });
+  });

@@ -1,0 +1,113 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import hre from "hardhat";
+
+export const ROOT = path.resolve(__dirname, "..", "..");
+const HARDHAT_CLI = path.join(ROOT, "node_modules", "hardhat", "internal", "cli", "cli.js");
+const ANVIL = path.join(ROOT, "node_modules", "@foundry-rs", "anvil-linux-amd64", "bin", "anvil");
+
+/** A fresh directory for deployments/<network>.json (AXON_DEPLOYMENTS_DIR). */
+export function tmpDeploymentsDir(): string {
+  return mkdtempSync(path.join(os.tmpdir(), "axon-deployments-"));
+}
+
+/**
+ * Runs a Hardhat task in this process, as `npx hardhat <name>` would, and returns what it printed with `--json`.
+ * Tasks print through console.log; it is captured for the duration of the call.
+ */
+export async function runTaskJson(name: string, args: Record<string, unknown>): Promise<Record<string, unknown>> {
+  const lines: string[] = [];
+  const log = console.log;
+  console.log = (...a: unknown[]) => lines.push(a.join(" "));
+  try {
+    await hre.run(name, { ...args, json: true });
+  } finally {
+    console.log = log;
+  }
+  return JSON.parse(lines.join("\n")) as Record<string, unknown>;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.listen(0, "127.0.0.1", () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+    srv.on("error", reject);
+  });
+}
+
+export interface Anvil {
+  url: string;
+  stop(): Promise<void>;
+}
+
+/** Starts an anvil node on a free port and waits until it answers JSON-RPC. */
+export async function startAnvil(): Promise<Anvil> {
+  const port = await freePort();
+  const child = spawn(ANVIL, ["--port", String(port), "--silent"], { stdio: "ignore" });
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    try {
+      const res = await fetch(url, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_chainId", params: [] }),
+      });
+      if (res.ok) break;
+    } catch {
+      if (Date.now() > deadline) throw new Error(`anvil did not start on ${url}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    url,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once("exit", () => resolve());
+        child.kill("SIGTERM");
+      }),
+  };
+}
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the Hardhat CLI as a child process (`npx hardhat ...`) with extra environment variables. */
+export function hardhatCli(args: string[], env: Record<string, string>, timeoutMs = 180_000): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child: ChildProcess = spawn(process.execPath, [HARDHAT_CLI, ...args], {
+      cwd: ROOT,
+      env: { ...process.env, TS_NODE_TRANSPILE_ONLY: "1", ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout!.on("data", (d) => (stdout += d));
+    child.stderr!.on("data", (d) => (stderr += d));
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`hardhat ${args.join(" ")} timed out after ${timeoutMs} ms\n${stdout}\n${stderr}`));
+    }, timeoutMs);
+    child.on("exit", (code) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? -1, stdout, stderr });
+    });
+  });
+}
+
+/** Parses the JSON a task printed with --json (the last top-level object in stdout). */
+export function parseJsonOutput(stdout: string): Record<string, unknown> {
+  const start = stdout.indexOf("{");
+  if (start < 0) throw new Error(`no JSON in output:\n${stdout}`);
+  return JSON.parse(stdout.slice(start)) as Record<string, unknown>;
+}
