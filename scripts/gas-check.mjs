@@ -2,11 +2,15 @@
 // Gas gate: re-measures every operation and fails when one grew by more than the tolerance (1%) over the committed
 // bench/gas-snapshot.json, or when an operation was added or removed without updating the snapshot.
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 
 const TOLERANCE = Number(process.env.GAS_TOLERANCE ?? "0.01");
+if (!existsSync("bench/gas-snapshot.json")) {
+  console.error("Gas check: bench/gas-snapshot.json is missing; run `npm run bench` and commit the snapshot first.");
+  process.exit(1);
+}
 const committed = JSON.parse(readFileSync("bench/gas-snapshot.json", "utf8"));
 const out = path.join(mkdtempSync(path.join(tmpdir(), "axon-gas-")), "gas-snapshot.json");
 execFileSync("npx", ["hardhat", "run", "bench/gas.ts"], { stdio: "inherit", env: { ...process.env, BENCH_OUT: out } });
