@@ -434,7 +434,8 @@ describe("AIOracle", function () {
       const receipt = await (await tx).wait();
       // The burner consumed its full 300k and nothing more was lost.
       expect(receipt!.gasUsed).to.be.greaterThan(300_000n);
-      expect(receipt!.gasUsed).to.be.lessThan(420_000n);
+      // Coverage instrumentation inflates every opcode's cost; the upper bound holds for the real bytecode only.
+      if (process.env.SOLIDITY_COVERAGE !== "true") expect(receipt!.gasUsed).to.be.lessThan(420_000n);
       await expectSettled(f, r);
     });
 
