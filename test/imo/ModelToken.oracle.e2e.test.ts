@@ -1,9 +1,10 @@
 import { expect } from "chai";
-import { ethers, upgrades } from "hardhat";
+import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
-import type { AIOracle, ModelOffering, ModelRegistry, ModelToken } from "../../typechain-types";
+import type { ModelOffering, ModelRegistry, ModelToken } from "../../typechain-types";
 import { ADMIN_DELAY_SECONDS, MIN_ORACLE_STAKE, ORACLE_SERVICE } from "../helpers/constants";
 import { deployCore, deployProxy } from "../helpers/core";
+import { deployOracle } from "../oracle/fixtures";
 import { defaultParams, E } from "./offeringFixtures";
 
 const ETH = ethers.ZeroAddress;
@@ -36,30 +37,21 @@ describe("IMO end to end with AIOracle", function () {
     const modelId = await registry.modelCount();
     await registry.connect(creator).addNode(modelId, node.address);
 
-    const logic = await (await ethers.getContractFactory("AIOracleLogic")).deploy();
-    const oracleFactory = await ethers.getContractFactory("AIOracle", {
-      libraries: { AIOracleLogic: await logic.getAddress() },
-    });
-    const oracle = (await upgrades.deployProxy(
-      oracleFactory,
-      [
-        admin.address,
-        ADMIN_DELAY_SECONDS,
-        await registry.getAddress(),
-        await treasury.getAddress(),
-        { nodeFeeWei: E("0.001"), protocolFeeBps: 100, minGasPriceWei: 1n, maxGasPriceWei: 10n ** 11n },
-        {
-          maxInputBytes: 16_384,
-          maxOutputBytes: 16_384,
-          maxCallbackGasLimit: 500_000,
-          requestTimeoutSeconds: 3600,
-          gracePeriodSeconds: 60,
-          challengeResolutionSeconds: 3600,
-          dissentSlashWei: 0n,
-        },
-      ],
-      { kind: "uups", unsafeAllowLinkedLibraries: true },
-    )) as unknown as AIOracle;
+    const oracle = await deployOracle(
+      admin.address,
+      await registry.getAddress(),
+      await treasury.getAddress(),
+      { nodeFeeWei: E("0.001"), protocolFeeBps: 100, minGasPriceWei: 1n, maxGasPriceWei: 10n ** 11n },
+      {
+        maxInputBytes: 16_384,
+        maxOutputBytes: 16_384,
+        maxCallbackGasLimit: 500_000,
+        requestTimeoutSeconds: 3600,
+        gracePeriodSeconds: 60,
+        challengeResolutionSeconds: 3600,
+        dissentSlashWei: 0n,
+      },
+    );
 
     const implementation = await (await ethers.getContractFactory("ModelToken")).deploy();
     const offering = await deployProxy<ModelOffering>("ModelOffering", [
