@@ -11,7 +11,7 @@ import {
   TREASURER_ROLE,
   UPGRADER_ROLE,
 } from "../helpers/constants";
-import { ANYONE, custom, role, shouldEnforceAccessMatrix } from "../helpers/accessMatrix";
+import { ANYONE, custom, role, shouldEnforceAccessMatrix, AXON_UPGRADEABLE_GUARDS } from "../helpers/accessMatrix";
 import { shouldBehaveLikeAxonUpgradeable } from "./AxonUpgradeable.behavior";
 
 const ONE = ethers.parseEther("1");
@@ -376,18 +376,9 @@ describe("Treasury", function () {
         [TREASURER_ROLE]: ["admin", "treasurer"],
       },
       guards: {
-        "acceptDefaultAdminTransfer()": custom("AccessControlInvalidDefaultAdmin", []),
-        "beginDefaultAdminTransfer(address)": role(DEFAULT_ADMIN_ROLE),
-        "cancelDefaultAdminTransfer()": role(DEFAULT_ADMIN_ROLE),
-        "changeDefaultAdminDelay(uint48)": role(DEFAULT_ADMIN_ROLE),
-        "rollbackDefaultAdminDelay()": role(DEFAULT_ADMIN_ROLE),
-        "grantRole(bytes32,address)": role(DEFAULT_ADMIN_ROLE),
-        "revokeRole(bytes32,address)": role(DEFAULT_ADMIN_ROLE),
+        ...AXON_UPGRADEABLE_GUARDS,
         "renounceRole(bytes32,address)": ANYONE,
         "initialize(address,uint48)": custom("InvalidInitialization", []),
-        "pause()": role(PAUSER_ROLE),
-        "unpause()": role(PAUSER_ROLE),
-        "upgradeToAndCall(address,bytes)": role(UPGRADER_ROLE),
         "depositETH()": ANYONE,
         "depositToken(address,uint256)": ANYONE,
         "setTokenAllowed(address,bool)": role(DEFAULT_ADMIN_ROLE),

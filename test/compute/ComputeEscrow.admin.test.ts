@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { ethers, upgrades } from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
-import { ANYONE, custom, role, shouldEnforceAccessMatrix } from "../helpers/accessMatrix";
+import { ANYONE, custom, role, shouldEnforceAccessMatrix, AXON_UPGRADEABLE_GUARDS } from "../helpers/accessMatrix";
 import { ADMIN_DELAY_SECONDS, DEFAULT_ADMIN_ROLE, PAUSER_ROLE, UPGRADER_ROLE } from "../helpers/constants";
 import {
   ARBITER_ROLE,
@@ -132,21 +132,12 @@ describe("ComputeEscrow administration", function () {
         [ARBITER_ROLE]: ["arbiter"],
       },
       guards: {
-        "acceptDefaultAdminTransfer()": custom("AccessControlInvalidDefaultAdmin", []),
-        "beginDefaultAdminTransfer(address)": role(DEFAULT_ADMIN_ROLE),
-        "cancelDefaultAdminTransfer()": role(DEFAULT_ADMIN_ROLE),
-        "changeDefaultAdminDelay(uint48)": role(DEFAULT_ADMIN_ROLE),
-        "rollbackDefaultAdminDelay()": role(DEFAULT_ADMIN_ROLE),
-        "grantRole(bytes32,address)": role(DEFAULT_ADMIN_ROLE),
-        "revokeRole(bytes32,address)": role(DEFAULT_ADMIN_ROLE),
+        ...AXON_UPGRADEABLE_GUARDS,
         "renounceRole(bytes32,address)": ANYONE,
         "initialize(address,uint48,address,address,(uint16,uint16,uint32,uint32,uint128))": custom(
           "InvalidInitialization",
           [],
         ),
-        "pause()": role(PAUSER_ROLE),
-        "unpause()": role(PAUSER_ROLE),
-        "upgradeToAndCall(address,bytes)": role(UPGRADER_ROLE),
         "setSettings((uint16,uint16,uint32,uint32,uint128))": role(DEFAULT_ADMIN_ROLE),
         "setFeed(address,uint32,int256,int256)": role(DEFAULT_ADMIN_ROLE),
         "setTokenAllowed(address,bool)": role(DEFAULT_ADMIN_ROLE),

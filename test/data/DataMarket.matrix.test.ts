@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import type { Signer } from "ethers";
-import { ANYONE, custom, role, shouldEnforceAccessMatrix } from "../helpers/accessMatrix";
+import { ANYONE, custom, role, shouldEnforceAccessMatrix, AXON_UPGRADEABLE_GUARDS } from "../helpers/accessMatrix";
 import { DEFAULT_ADMIN_ROLE, PAUSER_ROLE, UPGRADER_ROLE } from "../helpers/constants";
 import { LISTER_ROLE, PRICE, listingParams, purchasedFixture } from "./fixtures";
 
@@ -115,17 +115,8 @@ shouldEnforceAccessMatrix("DataMarket", async () => {
       [LISTER_ROLE]: [],
     },
     guards: {
-      "beginDefaultAdminTransfer(address)": role(DEFAULT_ADMIN_ROLE),
-      "cancelDefaultAdminTransfer()": role(DEFAULT_ADMIN_ROLE),
-      "changeDefaultAdminDelay(uint48)": role(DEFAULT_ADMIN_ROLE),
-      "rollbackDefaultAdminDelay()": role(DEFAULT_ADMIN_ROLE),
-      "acceptDefaultAdminTransfer()": custom("AccessControlInvalidDefaultAdmin", []),
-      "grantRole(bytes32,address)": role(DEFAULT_ADMIN_ROLE),
-      "revokeRole(bytes32,address)": role(DEFAULT_ADMIN_ROLE),
+      ...AXON_UPGRADEABLE_GUARDS,
       "renounceRole(bytes32,address)": custom("AccessControlBadConfirmation", ["admin"]),
-      "pause()": role(PAUSER_ROLE),
-      "unpause()": role(PAUSER_ROLE),
-      "upgradeToAndCall(address,bytes)": role(UPGRADER_ROLE),
       "initialize(address,uint48,address,uint16)": ANYONE,
       "setPaymentAssetAllowed(address,bool)": role(DEFAULT_ADMIN_ROLE),
       "setProtocolFeeBps(uint16)": role(DEFAULT_ADMIN_ROLE),

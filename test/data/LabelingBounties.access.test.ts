@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { ethers, upgrades } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
-import { ANYONE, custom, role, shouldEnforceAccessMatrix } from "../helpers/accessMatrix";
+import { ANYONE, custom, role, shouldEnforceAccessMatrix, AXON_UPGRADEABLE_GUARDS } from "../helpers/accessMatrix";
 import { DEFAULT_ADMIN_ROLE, PAUSER_ROLE, UPGRADER_ROLE } from "../helpers/constants";
 import { ItemTree, commitLabel, createTask, deployBounties, saltOf, taskParams } from "./helpers/labeling";
 
@@ -26,17 +26,8 @@ shouldEnforceAccessMatrix("LabelingBounties", async () => {
       [UPGRADER_ROLE]: ["admin"],
     },
     guards: {
-      "beginDefaultAdminTransfer(address)": role(DEFAULT_ADMIN_ROLE),
-      "cancelDefaultAdminTransfer()": role(DEFAULT_ADMIN_ROLE),
-      "changeDefaultAdminDelay(uint48)": role(DEFAULT_ADMIN_ROLE),
-      "rollbackDefaultAdminDelay()": role(DEFAULT_ADMIN_ROLE),
-      "acceptDefaultAdminTransfer()": custom("AccessControlInvalidDefaultAdmin", []),
-      "grantRole(bytes32,address)": role(DEFAULT_ADMIN_ROLE),
-      "revokeRole(bytes32,address)": role(DEFAULT_ADMIN_ROLE),
+      ...AXON_UPGRADEABLE_GUARDS,
       "renounceRole(bytes32,address)": custom("AccessControlBadConfirmation", ["admin"]),
-      "pause()": role(PAUSER_ROLE),
-      "unpause()": role(PAUSER_ROLE),
-      "upgradeToAndCall(address,bytes)": role(UPGRADER_ROLE),
       "initialize(address,uint48)": ANYONE,
       "setExporter(address)": role(DEFAULT_ADMIN_ROLE),
       "recordExport(uint256,address)": custom("LabelingBountiesNotExporter", ["exporter"]),

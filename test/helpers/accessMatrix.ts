@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import { ethers } from "ethers";
 import type { BaseContract, FunctionFragment, ParamType, Signer } from "ethers";
+import { DEFAULT_ADMIN_ROLE, PAUSER_ROLE, UPGRADER_ROLE } from "./constants";
 
 /**
  * How an external state-changing function is guarded.
@@ -27,6 +28,23 @@ export interface AccessMatrixSpec {
 export const ANYONE: Guard = { kind: "anyone" };
 export const role = (id: string): Guard => ({ kind: "role", role: id });
 export const custom = (error: string, allowed: string[]): Guard => ({ kind: "custom", error, allowed });
+
+/**
+ * The guards every AxonUpgradeable contract inherits (AccessControlDefaultAdminRules, Pausable, UUPS). `renounceRole`
+ * and `initialize` are left to each table: whether a zero-argument call reaches their checks depends on the contract.
+ */
+export const AXON_UPGRADEABLE_GUARDS: Record<string, Guard> = {
+  "acceptDefaultAdminTransfer()": custom("AccessControlInvalidDefaultAdmin", []),
+  "beginDefaultAdminTransfer(address)": role(DEFAULT_ADMIN_ROLE),
+  "cancelDefaultAdminTransfer()": role(DEFAULT_ADMIN_ROLE),
+  "changeDefaultAdminDelay(uint48)": role(DEFAULT_ADMIN_ROLE),
+  "rollbackDefaultAdminDelay()": role(DEFAULT_ADMIN_ROLE),
+  "grantRole(bytes32,address)": role(DEFAULT_ADMIN_ROLE),
+  "revokeRole(bytes32,address)": role(DEFAULT_ADMIN_ROLE),
+  "pause()": role(PAUSER_ROLE),
+  "unpause()": role(PAUSER_ROLE),
+  "upgradeToAndCall(address,bytes)": role(UPGRADER_ROLE),
+};
 
 /** The state-changing functions of a contract's ABI, by signature. */
 export function mutatingSignatures(contract: BaseContract): string[] {

@@ -3,7 +3,7 @@ import { ethers } from "hardhat";
 import fc from "fast-check";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { anyValue } from "@nomicfoundation/hardhat-chai-matchers/withArgs";
-import { shouldEnforceAccessMatrix, ANYONE, custom, role } from "../helpers/accessMatrix";
+import { shouldEnforceAccessMatrix, ANYONE, custom, role, AXON_UPGRADEABLE_GUARDS } from "../helpers/accessMatrix";
 import { ADMIN_DELAY_SECONDS, DEFAULT_ADMIN_ROLE, PAUSER_ROLE, UPGRADER_ROLE } from "../helpers/constants";
 import { deployProxy } from "../helpers/core";
 import type { ModelOffering, ModelRegistry } from "../../typechain-types";
@@ -444,30 +444,21 @@ describe("ModelOffering", function () {
         [TOKEN_ADMIN_ROLE]: ["admin"],
       },
       guards: {
-        "acceptDefaultAdminTransfer()": custom("AccessControlInvalidDefaultAdmin", []),
-        "beginDefaultAdminTransfer(address)": role(DEFAULT_ADMIN_ROLE),
+        ...AXON_UPGRADEABLE_GUARDS,
         "buy(uint256,uint256,uint256)": ANYONE,
-        "cancelDefaultAdminTransfer()": role(DEFAULT_ADMIN_ROLE),
-        "changeDefaultAdminDelay(uint48)": role(DEFAULT_ADMIN_ROLE),
         "claimVested(uint256)": ANYONE,
         "finalize(uint256)": ANYONE,
-        "grantRole(bytes32,address)": role(DEFAULT_ADMIN_ROLE),
         "initialize(address,uint48,address,address,address,uint16)": custom("InvalidInitialization", []),
         "launch(uint256,(string,string,uint256,uint256,uint64,uint64,uint8,uint256,uint256,uint256,uint256,uint64,uint32,uint16))":
           ANYONE,
-        "pause()": role(PAUSER_ROLE),
         "refund(uint256)": ANYONE,
         "renounceRole(bytes32,address)": ANYONE,
-        "revokeRole(bytes32,address)": role(DEFAULT_ADMIN_ROLE),
-        "rollbackDefaultAdminDelay()": role(DEFAULT_ADMIN_ROLE),
         "setProtocolFeeBps(uint16)": role(DEFAULT_ADMIN_ROLE),
         "setTokenImplementation(address)": role(DEFAULT_ADMIN_ROLE),
         "setTokenRedeemBps(uint256,uint16)": role(TOKEN_ADMIN_ROLE),
         "setTokenRevenueAsset(uint256,address,bool)": role(TOKEN_ADMIN_ROLE),
         "setTokenStreamPeriod(uint256,uint32)": role(TOKEN_ADMIN_ROLE),
         "setTreasury(address)": role(DEFAULT_ADMIN_ROLE),
-        "unpause()": role(PAUSER_ROLE),
-        "upgradeToAndCall(address,bytes)": role(UPGRADER_ROLE),
         "withdraw()": ANYONE,
       },
       args: {

@@ -8,7 +8,7 @@ import {
   PAUSER_ROLE,
   UPGRADER_ROLE,
 } from "../helpers/constants";
-import { ANYONE, custom, role, shouldEnforceAccessMatrix } from "../helpers/accessMatrix";
+import { ANYONE, custom, role, shouldEnforceAccessMatrix, AXON_UPGRADEABLE_GUARDS } from "../helpers/accessMatrix";
 import { shouldBehaveLikeAxonUpgradeable } from "../common/AxonUpgradeable.behavior";
 import {
   deployRegistryFixture,
@@ -335,18 +335,9 @@ describe("ModelRegistry", function () {
         [REVENUE_MANAGER_ROLE]: ["revenueManager"],
       },
       guards: {
-        "acceptDefaultAdminTransfer()": custom("AccessControlInvalidDefaultAdmin", []),
-        "beginDefaultAdminTransfer(address)": role(DEFAULT_ADMIN_ROLE),
-        "cancelDefaultAdminTransfer()": role(DEFAULT_ADMIN_ROLE),
-        "changeDefaultAdminDelay(uint48)": role(DEFAULT_ADMIN_ROLE),
-        "rollbackDefaultAdminDelay()": role(DEFAULT_ADMIN_ROLE),
-        "grantRole(bytes32,address)": role(DEFAULT_ADMIN_ROLE),
-        "revokeRole(bytes32,address)": role(DEFAULT_ADMIN_ROLE),
+        ...AXON_UPGRADEABLE_GUARDS,
         "renounceRole(bytes32,address)": ANYONE,
         "initialize(address,uint48,address)": custom("InvalidInitialization", []),
-        "pause()": role(PAUSER_ROLE),
-        "unpause()": role(PAUSER_ROLE),
-        "upgradeToAndCall(address,bytes)": role(UPGRADER_ROLE),
         "registerModel(bytes32,string,uint96,(uint8,uint8,uint8,uint32,uint128))": ANYONE,
         "setFee(uint256,uint96)": owner,
         "setMetadataURI(uint256,string)": owner,

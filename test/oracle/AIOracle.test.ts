@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { ethers, network, upgrades } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { ADMIN_DELAY_SECONDS, DEFAULT_ADMIN_ROLE, PAUSER_ROLE, UPGRADER_ROLE } from "../helpers/constants";
-import { ANYONE, custom, role, shouldEnforceAccessMatrix } from "../helpers/accessMatrix";
+import { ANYONE, custom, role, shouldEnforceAccessMatrix, AXON_UPGRADEABLE_GUARDS } from "../helpers/accessMatrix";
 import {
   ARBITER_ROLE,
   CALLBACK_GAS,
@@ -664,19 +664,10 @@ describe("AIOracle", function () {
         [ARBITER_ROLE]: ["admin"],
       },
       guards: {
-        "acceptDefaultAdminTransfer()": custom("AccessControlInvalidDefaultAdmin", []),
-        "beginDefaultAdminTransfer(address)": role(DEFAULT_ADMIN_ROLE),
-        "cancelDefaultAdminTransfer()": role(DEFAULT_ADMIN_ROLE),
-        "changeDefaultAdminDelay(uint48)": role(DEFAULT_ADMIN_ROLE),
-        "rollbackDefaultAdminDelay()": role(DEFAULT_ADMIN_ROLE),
-        "grantRole(bytes32,address)": role(DEFAULT_ADMIN_ROLE),
-        "revokeRole(bytes32,address)": role(DEFAULT_ADMIN_ROLE),
+        ...AXON_UPGRADEABLE_GUARDS,
         "renounceRole(bytes32,address)": ANYONE,
         [`initialize(address,uint48,address,address,(uint96,uint16,uint64,uint64),(uint32,uint32,uint32,uint32,uint32,uint32,uint128))`]:
           custom("InvalidInitialization", []),
-        "pause()": role(PAUSER_ROLE),
-        "unpause()": role(PAUSER_ROLE),
-        "upgradeToAndCall(address,bytes)": role(UPGRADER_ROLE),
         "setFeeConfig((uint96,uint16,uint64,uint64))": role(DEFAULT_ADMIN_ROLE),
         "setConfig((uint32,uint32,uint32,uint32,uint32,uint32,uint128))": role(DEFAULT_ADMIN_ROLE),
         "setTreasury(address)": role(DEFAULT_ADMIN_ROLE),

@@ -5,7 +5,7 @@ import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import type { PrivateScoring } from "../../typechain-types";
 import { deployProxy } from "../helpers/core";
 import { ADMIN_DELAY_SECONDS, DEFAULT_ADMIN_ROLE, PAUSER_ROLE, UPGRADER_ROLE } from "../helpers/constants";
-import { ANYONE, custom, role, shouldEnforceAccessMatrix } from "../helpers/accessMatrix";
+import { ANYONE, custom, role, shouldEnforceAccessMatrix, AXON_UPGRADEABLE_GUARDS } from "../helpers/accessMatrix";
 import { fheCatchUp, userDecrypt64, userDecryptBool } from "../helpers/fhevm";
 
 const MODEL_MANAGER_ROLE = ethers.id("MODEL_MANAGER_ROLE");
@@ -243,17 +243,8 @@ describe("PrivateScoring", function () {
         [MODEL_MANAGER_ROLE]: ["admin", "manager"],
       },
       guards: {
-        "beginDefaultAdminTransfer(address)": role(DEFAULT_ADMIN_ROLE),
-        "cancelDefaultAdminTransfer()": role(DEFAULT_ADMIN_ROLE),
-        "changeDefaultAdminDelay(uint48)": role(DEFAULT_ADMIN_ROLE),
-        "rollbackDefaultAdminDelay()": role(DEFAULT_ADMIN_ROLE),
-        "acceptDefaultAdminTransfer()": custom("AccessControlInvalidDefaultAdmin", []),
-        "grantRole(bytes32,address)": role(DEFAULT_ADMIN_ROLE),
-        "revokeRole(bytes32,address)": role(DEFAULT_ADMIN_ROLE),
+        ...AXON_UPGRADEABLE_GUARDS,
         "renounceRole(bytes32,address)": custom("AccessControlBadConfirmation", ["admin"]),
-        "pause()": role(PAUSER_ROLE),
-        "unpause()": role(PAUSER_ROLE),
-        "upgradeToAndCall(address,bytes)": role(UPGRADER_ROLE),
         "initialize(address,uint48)": ANYONE,
         "setModel(int64[],int64,int64)": role(MODEL_MANAGER_ROLE),
         "score(bytes32[],bytes)": ANYONE,

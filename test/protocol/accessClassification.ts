@@ -1,5 +1,5 @@
 import { ethers } from "ethers";
-import { ANYONE, custom, role } from "../helpers/accessMatrix";
+import { ANYONE, custom, role, AXON_UPGRADEABLE_GUARDS } from "../helpers/accessMatrix";
 import type { Guard } from "../helpers/accessMatrix";
 import { DEFAULT_ADMIN_ROLE, PAUSER_ROLE, TREASURER_ROLE, UPGRADER_ROLE } from "../helpers/constants";
 
@@ -39,18 +39,9 @@ const INITIALIZED = custom("InvalidInitialization", []);
 
 /** The functions every AxonUpgradeable contract inherits (AccessControlDefaultAdminRules, Pausable, UUPS). */
 const AXON_UPGRADEABLE: Record<string, Guard> = {
-  "acceptDefaultAdminTransfer()": custom("AccessControlInvalidDefaultAdmin", []),
-  "beginDefaultAdminTransfer(address)": role(DEFAULT_ADMIN_ROLE),
-  "cancelDefaultAdminTransfer()": role(DEFAULT_ADMIN_ROLE),
-  "changeDefaultAdminDelay(uint48)": role(DEFAULT_ADMIN_ROLE),
-  "rollbackDefaultAdminDelay()": role(DEFAULT_ADMIN_ROLE),
-  "grantRole(bytes32,address)": role(DEFAULT_ADMIN_ROLE),
-  "revokeRole(bytes32,address)": role(DEFAULT_ADMIN_ROLE),
+  ...AXON_UPGRADEABLE_GUARDS,
   // Renouncing only ever drops the caller's own role (AccessControlBadConfirmation for anyone else's).
   "renounceRole(bytes32,address)": ANYONE,
-  "pause()": role(PAUSER_ROLE),
-  "unpause()": role(PAUSER_ROLE),
-  "upgradeToAndCall(address,bytes)": role(UPGRADER_ROLE),
 };
 
 const LISTING = "(bytes32,string,bytes32,string,uint96,address,address[],uint16[],(uint256,uint256))";

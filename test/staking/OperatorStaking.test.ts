@@ -15,7 +15,7 @@ import {
   UNBONDING_DELAY_SECONDS,
   UPGRADER_ROLE,
 } from "../helpers/constants";
-import { ANYONE, custom, role, shouldEnforceAccessMatrix } from "../helpers/accessMatrix";
+import { ANYONE, custom, role, shouldEnforceAccessMatrix, AXON_UPGRADEABLE_GUARDS } from "../helpers/accessMatrix";
 import { shouldBehaveLikeAxonUpgradeable } from "../common/AxonUpgradeable.behavior";
 
 const ONE = ethers.parseEther("1");
@@ -630,18 +630,9 @@ describe("OperatorStaking", function () {
       callers: { admin, module, stranger },
       roleHolders: { [DEFAULT_ADMIN_ROLE]: ["admin"], [PAUSER_ROLE]: ["admin"], [UPGRADER_ROLE]: ["admin"] },
       guards: {
-        "acceptDefaultAdminTransfer()": custom("AccessControlInvalidDefaultAdmin", []),
-        "beginDefaultAdminTransfer(address)": role(DEFAULT_ADMIN_ROLE),
-        "cancelDefaultAdminTransfer()": role(DEFAULT_ADMIN_ROLE),
-        "changeDefaultAdminDelay(uint48)": role(DEFAULT_ADMIN_ROLE),
-        "rollbackDefaultAdminDelay()": role(DEFAULT_ADMIN_ROLE),
-        "grantRole(bytes32,address)": role(DEFAULT_ADMIN_ROLE),
-        "revokeRole(bytes32,address)": role(DEFAULT_ADMIN_ROLE),
+        ...AXON_UPGRADEABLE_GUARDS,
         "renounceRole(bytes32,address)": ANYONE,
         "initialize(address,uint48,address)": custom("InvalidInitialization", []),
-        "pause()": role(PAUSER_ROLE),
-        "unpause()": role(PAUSER_ROLE),
-        "upgradeToAndCall(address,bytes)": role(UPGRADER_ROLE),
         "setService(bytes32,uint128,uint64,bool)": role(DEFAULT_ADMIN_ROLE),
         "setModule(bytes32,address,bool)": role(DEFAULT_ADMIN_ROLE),
         "setTreasury(address)": role(DEFAULT_ADMIN_ROLE),
