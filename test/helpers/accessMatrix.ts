@@ -106,7 +106,7 @@ export function shouldEnforceAccessMatrix(name: string, build: () => Promise<Acc
             await (spec.contract.connect(signer) as BaseContract).getFunction(sig).staticCall(...args);
           } catch (err) {
             const data = revertData(err);
-            const parsed = data ? iface.parseError(data) : null;
+            const parsed = data && data !== "0x" ? iface.parseError(data) : null;
             if (parsed?.name === expected) {
               if (guard.kind === "role") {
                 expect(parsed.args[0], `${sig} denial names the caller`).to.equal(address);
