@@ -4,6 +4,7 @@ import {
   axonContract,
   eventOf,
   fail,
+  knownContract,
   parseAddressParam,
   parseChoiceParam,
   parseEthParam,
@@ -24,7 +25,7 @@ async function tokenOf(hre: HardhatRuntimeEnvironment, modelId: bigint, from?: s
   const o = await offering.offeringOf(modelId);
   if (o.token === hre.ethers.ZeroAddress) fail(`model ${modelId} has no offering (run imo:launch)`);
   const signer = from ? await hre.ethers.getSigner(from) : (await hre.ethers.getSigners())[0];
-  return { offering, token: await hre.ethers.getContractAt("ModelToken", o.token, signer) };
+  return { offering, token: knownContract(await hre.ethers.getContractAt("ModelToken", o.token, signer)) };
 }
 
 task("imo:launch", "Launch an Initial Model Offering: a per-model ERC-20 whose holders receive the model's revenue")

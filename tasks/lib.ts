@@ -1,5 +1,5 @@
 import { HardhatPluginError } from "hardhat/plugins";
-import type { BaseContract } from "ethers";
+import { AbiCoder, type BaseContract, type Interface } from "ethers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { readManifest } from "../deploy/manifest";
 
@@ -52,7 +52,16 @@ export async function axonContract(hre: HardhatRuntimeEnvironment, name: string,
   const signer = from
     ? await hre.ethers.getSigner(parseAddressParam(hre, "from", from))
     : (await hre.ethers.getSigners())[0];
-  return hre.ethers.getContractAt(entry.artifact, entry.address, signer);
+  return knownContract(await hre.ethers.getContractAt(entry.artifact, entry.address, signer));
+}
+
+/** Interfaces of the contracts this process has talked to, used to name the custom error of a revert. */
+const knownInterfaces = new Set<Interface>();
+
+/** Registers a contract's interface so that `describeError` can decode its custom errors; returns the contract. */
+export function knownContract<T extends BaseContract>(contract: T): T {
+  knownInterfaces.add(contract.interface);
+  return contract;
 }
 
 /** Prints a result as JSON (for scripts) or as aligned `key: value` lines. */
@@ -129,9 +138,55 @@ export async function eventOf(hre: HardhatRuntimeEnvironment, contract: BaseCont
   return fail(`transaction ${txHash} emitted no ${name}`);
 }
 
-/** Reads an explicit-revert reason as the contract's custom error name and arguments, for readable failures. */
+/** The revert data carried by an error from ethers, the Hardhat network or a JSON-RPC node, if any. */
+function revertData(err: unknown): string | undefined {
+  const seen = new Set<unknown>();
+  const queue: unknown[] = [err];
+  while (queue.length > 0) {
+    const e = queue.shift();
+    if (e === null || typeof e !== "object" || seen.has(e)) continue;
+    seen.add(e);
+    const o = e as Record<string, unknown>;
+    if (typeof o.data === "string" && /^0x[0-9a-fA-F]{8,}$/.test(o.data)) return o.data;
+    const match = typeof o.message === "string" ? /return data: (0x[0-9a-fA-F]{8,})/.exec(o.message) : null;
+    if (match) return match[1];
+    queue.push(o.data, o.error, o.info, o.cause);
+  }
+  return undefined;
+}
+
+/** Decodes revert data: `Error(string)`, `Panic(uint256)` or a custom error of a contract this process used. */
+export function decodeRevert(data: string): string | undefined {
+  const selector = data.slice(0, 10).toLowerCase();
+  const body = "0x" + data.slice(10);
+  const coder = AbiCoder.defaultAbiCoder();
+  try {
+    if (selector === "0x08c379a0") return `Error(${coder.decode(["string"], body)[0]})`;
+    if (selector === "0x4e487b71") return `Panic(0x${(coder.decode(["uint256"], body)[0] as bigint).toString(16)})`;
+  } catch {
+    return undefined;
+  }
+  for (const iface of knownInterfaces) {
+    try {
+      const parsed = iface.parseError(data);
+      if (parsed) return `${parsed.name}(${parsed.args.map((a) => String(a)).join(", ")})`;
+    } catch {
+      // the selector matched but the arguments did not decode: try the next interface
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Reads a revert as the contract's custom error name and arguments, for readable failures. It decodes the revert
+ * data itself, so the result is the same on the Hardhat network, anvil or a public node, whether or not the node
+ * recognises the bytecode.
+ */
 export function describeError(err: unknown): string {
   const e = err as { revert?: { name: string; args: unknown[] }; shortMessage?: string; message?: string };
   if (e.revert) return `${e.revert.name}(${e.revert.args.map((a) => String(a)).join(", ")})`;
+  const data = revertData(err);
+  const decoded = data === undefined ? undefined : decodeRevert(data);
+  if (decoded) return decoded;
   return e.shortMessage ?? e.message ?? String(err);
 }
