@@ -1,8 +1,9 @@
-import { ethers, upgrades } from "hardhat";
+import { ethers, fhevm, upgrades } from "hardhat";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 import type {
   AIOracle,
   ComputeEscrow,
+  DataMarket,
   LabelingBounties,
   ModelOffering,
   ModelRegistry,
@@ -201,4 +202,70 @@ export async function deployProtocolWithEntities() {
   await escrow.connect(provider).submitResult(submittedJob, ethers.id("result"), "ipfs://result");
   await time.increase(1);
   return { ...p, pending, openJob, claimedJob, runningJob, submittedJob };
+}
+
+export const DATA_FEE_BPS = 250;
+
+/** The core proxies the model test upgrades mid-sequence, by the name it reports them under. */
+export const UPGRADABLE = [
+  "oracle",
+  "registry",
+  "escrow",
+  "market",
+  "bounties",
+  "staking",
+  "treasury",
+  "offering",
+] as const;
+export type Upgradable = (typeof UPGRADABLE)[number];
+
+/**
+ * deployProtocol plus the FHE DataMarket (fees to the Treasury), and for every core proxy its current implementation
+ * and one pre-deployed alternative (the V2 mocks of the domain upgrade tests; a fresh DataMarket, which has none), so
+ * an upgrade mid-sequence costs one transaction instead of a deployment.
+ */
+export async function deployProtocolWithMarket() {
+  const p = await deployProtocol();
+  const market = await deployProxy<DataMarket>("DataMarket", [
+    p.admin.address,
+    ADMIN_DELAY_SECONDS,
+    await p.treasury.getAddress(),
+    DATA_FEE_BPS,
+  ]);
+  const oracleLogic = await (await ethers.getContractFactory("AIOracleLogic")).deploy();
+  const escrowLib = await (await ethers.getContractFactory("ComputeEscrowLib")).deploy();
+  const alternative = async (name: string, libraries?: Record<string, string>) => {
+    const implementation = await (await ethers.getContractFactory(name, { libraries })).deploy();
+    return implementation.getAddress();
+  };
+  const proxies = {
+    oracle: p.oracle,
+    registry: p.registry,
+    escrow: p.escrow,
+    market,
+    bounties: p.bounties,
+    staking: p.staking,
+    treasury: p.treasury,
+    offering: p.offering,
+  };
+  const alternatives: Record<Upgradable, string> = {
+    oracle: await alternative("AIOracleV2Mock", { AIOracleLogic: await oracleLogic.getAddress() }),
+    registry: await alternative("ModelRegistryV2Mock"),
+    escrow: await alternative("ComputeEscrowV2Mock", { ComputeEscrowLib: await escrowLib.getAddress() }),
+    market: await alternative("DataMarket"),
+    bounties: await alternative("LabelingBountiesV2Mock"),
+    staking: await alternative("OperatorStakingV2Mock"),
+    treasury: await alternative("TreasuryV2Mock"),
+    offering: await alternative("ModelOfferingV2"),
+  };
+  const implementations = {} as Record<Upgradable, [string, string]>;
+  for (const name of UPGRADABLE) {
+    const current = await upgrades.erc1967.getImplementationAddress(await proxies[name].getAddress());
+    implementations[name] = [current, alternatives[name]];
+  }
+  const marketAddress = await market.getAddress();
+  /** An encrypted dataset key bound to the market and the seller, as `list` takes it. */
+  const encryptKey = (seller: string, key: bigint) =>
+    fhevm.createEncryptedInput(marketAddress, seller).add256(key).encrypt();
+  return { ...p, market, proxies, implementations, encryptKey };
 }
