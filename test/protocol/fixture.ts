@@ -222,7 +222,8 @@ export type Upgradable = (typeof UPGRADABLE)[number];
 /**
  * deployProtocol plus the FHE DataMarket (fees to the Treasury), and for every core proxy its current implementation
  * and one pre-deployed alternative (the V2 mocks of the domain upgrade tests; a fresh DataMarket, which has none), so
- * an upgrade mid-sequence costs one transaction instead of a deployment.
+ * an upgrade mid-sequence costs one transaction instead of a deployment. Each alternative passes the upgrades plugin's
+ * storage-layout check against the proxy it will replace.
  */
 export async function deployProtocolWithMarket() {
   const p = await deployProtocol();
@@ -234,10 +235,6 @@ export async function deployProtocolWithMarket() {
   ]);
   const oracleLogic = await (await ethers.getContractFactory("AIOracleLogic")).deploy();
   const escrowLib = await (await ethers.getContractFactory("ComputeEscrowLib")).deploy();
-  const alternative = async (name: string, libraries?: Record<string, string>) => {
-    const implementation = await (await ethers.getContractFactory(name, { libraries })).deploy();
-    return implementation.getAddress();
-  };
   const proxies = {
     oracle: p.oracle,
     registry: p.registry,
@@ -248,15 +245,24 @@ export async function deployProtocolWithMarket() {
     treasury: p.treasury,
     offering: p.offering,
   };
+  /** Deploys `name` as the alternative implementation of `proxy`, once the plugin has checked its storage layout. */
+  const alternative = async (proxy: Upgradable, name: string, libraries?: Record<string, string>) => {
+    const factory = await ethers.getContractFactory(name, { libraries });
+    await upgrades.validateUpgrade(await proxies[proxy].getAddress(), factory, {
+      kind: "uups",
+      unsafeAllowLinkedLibraries: true,
+    });
+    return (await factory.deploy()).getAddress();
+  };
   const alternatives: Record<Upgradable, string> = {
-    oracle: await alternative("AIOracleV2Mock", { AIOracleLogic: await oracleLogic.getAddress() }),
-    registry: await alternative("ModelRegistryV2Mock"),
-    escrow: await alternative("ComputeEscrowV2Mock", { ComputeEscrowLib: await escrowLib.getAddress() }),
-    market: await alternative("DataMarket"),
-    bounties: await alternative("LabelingBountiesV2Mock"),
-    staking: await alternative("OperatorStakingV2Mock"),
-    treasury: await alternative("TreasuryV2Mock"),
-    offering: await alternative("ModelOfferingV2"),
+    oracle: await alternative("oracle", "AIOracleV2Mock", { AIOracleLogic: await oracleLogic.getAddress() }),
+    registry: await alternative("registry", "ModelRegistryV2Mock"),
+    escrow: await alternative("escrow", "ComputeEscrowV2Mock", { ComputeEscrowLib: await escrowLib.getAddress() }),
+    market: await alternative("market", "DataMarket"),
+    bounties: await alternative("bounties", "LabelingBountiesV2Mock"),
+    staking: await alternative("staking", "OperatorStakingV2Mock"),
+    treasury: await alternative("treasury", "TreasuryV2Mock"),
+    offering: await alternative("offering", "ModelOfferingV2"),
   };
   const implementations = {} as Record<Upgradable, [string, string]>;
   for (const name of UPGRADABLE) {
