@@ -120,6 +120,8 @@ const action = fc.oneof(
         { weight: 3, arbitrary: fc.integer({ min: 1, max: 3 * 3600 }) },
         // One bounty window: moves a task from commits to reveals, or from reveals to settlement.
         { weight: 2, arbitrary: fc.constant(COMMIT_WINDOW) },
+        // One reveal window: ends the reveals of a task, so its items can be finalised and settled.
+        fc.constant(REVEAL_WINDOW),
         fc.constant(7 * 24 * 3600 + 1),
       ),
     }),
@@ -422,21 +424,29 @@ describe("Protocol model: every wei held by an Axon contract is accounted for", 
               }
               case "postJob": {
                 const amount = JOB_PAYMENT / BigInt(a.n + 1);
-                // Start windows of 2 to 8 hours: some jobs run their whole course, others miss their deadlines.
-                const request = await jobRequest({ startDeadline: (await time.latest()) + 7200 * (a.n + 1) });
+                // Start and run windows of 2 to 8 hours: some jobs run their whole course, others miss a deadline.
+                const windowSeconds = 7200 * (a.n + 1);
+                const request = await jobRequest({
+                  startDeadline: (await time.latest()) + windowSeconds,
+                  maxDurationSeconds: windowSeconds,
+                });
                 const resp = await escrow.connect(f.requester).postJob(request, ETH, amount, { value: amount });
                 await send(Promise.resolve(resp), amount);
                 jobs.push(await createdJob(escrow, resp));
                 break;
               }
               case "advanceJob": {
-                // Any job that is still live and not past a deadline (those are expireJobs' business).
-                const movable: bigint[] = [];
+                // A job that is still live and not past a deadline (those are expireJobs' business).
+                // Every other time, one of the furthest along, so that jobs also run their whole course.
+                const movable: { id: bigint; status: bigint }[] = [];
                 for (const id of jobs) {
-                  if (LIVE_JOB.has((await escrow.jobOf(id)).status) && !(await escrow.isDue(id))) movable.push(id);
+                  const { status } = await escrow.jobOf(id);
+                  if (LIVE_JOB.has(status) && !(await escrow.isDue(id))) movable.push({ id, status });
                 }
                 if (movable.length === 0) return;
-                const id = movable[a.n % movable.length];
+                const furthest = movable.reduce((x, m) => (m.status > x ? m.status : x), 0n);
+                const pool = a.n % 2 === 0 ? movable.filter((m) => m.status === furthest) : movable;
+                const { id } = pool[(a.n >> 1) % pool.length];
                 const job = await escrow.jobOf(id);
                 if (job.status === 1n) {
                   if ((await staking.freeStake(f.provider.address, COMPUTE_SERVICE)) < job.bondWei) return;
