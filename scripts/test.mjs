@@ -1,11 +1,13 @@
 #!/usr/bin/env node
-// `npm test`: lint, Hardhat tests, runner tests and Foundry invariants in order; stops at the first failing stage and
+// `npm test`: lint, Hardhat tests, type checks, runner tests and Foundry invariants in order; stops at the first failing stage and
 // ends with one summary line counting every test of every stage.
 import { spawn } from "node:child_process";
 
 const stages = [
   { name: "lint", cmd: "npm", args: ["run", "--silent", "lint"] },
   { name: "hardhat", cmd: "npx", args: ["hardhat", "test"] },
+  // after the Hardhat stage, which compiles the contracts and generates the typechain types the code imports
+  { name: "types", cmd: "npm", args: ["run", "--silent", "typecheck"] },
   { name: "runner", cmd: "npm", args: ["test", "--silent", "--workspace", "offchain"] },
   { name: "forge", cmd: "node", args: ["scripts/forge.mjs", "test"] },
 ];
