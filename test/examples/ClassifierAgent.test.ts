@@ -113,9 +113,9 @@ describe("ClassifierAgent", function () {
       await expect(f.agent.setClassAction(0, f.otherPayee.address, 5n))
         .to.emit(f.agent, "ClassActionSet")
         .withArgs(0, f.otherPayee.address, 5n);
-      expect((await f.agent.classActionOf(0)).toArray()).to.deep.equal([f.otherPayee.address, 5n]);
+      expect([...(await f.agent.classActionOf(0))]).to.deep.equal([f.otherPayee.address, 5n]);
       await expect(f.agent.clearClassAction(0)).to.emit(f.agent, "ClassActionCleared").withArgs(0);
-      expect((await f.agent.classActionOf(0)).toArray()).to.deep.equal([ethers.ZeroAddress, 0n]);
+      expect([...(await f.agent.classActionOf(0))]).to.deep.equal([ethers.ZeroAddress, 0n]);
     });
 
     it("refuses an action for an unknown class, to no one, or of nothing", async function () {
@@ -146,7 +146,7 @@ describe("ClassifierAgent", function () {
     it("sets the limits and the allow-list, with events", async function () {
       const f = await loadFixture(agentFixture);
       await expect(f.agent.setLimits(1n, 2n)).to.emit(f.agent, "LimitsSet").withArgs(1n, 2n);
-      expect((await f.agent.limits()).toArray()).to.deep.equal([1n, 2n, 0n]);
+      expect([...(await f.agent.limits())]).to.deep.equal([1n, 2n, 0n]);
       await expect(f.agent.setRecipientAllowed(f.otherPayee.address, true))
         .to.emit(f.agent, "RecipientAllowedSet")
         .withArgs(f.otherPayee.address, true);
@@ -435,7 +435,7 @@ describe("ClassifierAgent", function () {
       expect(bytes.length).to.equal(Number(await f.agent.outputBytes()));
       expect(decoded.label).to.equal(3);
       expect(decoded.scoresBps.reduce((a, b) => a + b, 0)).to.be.within(10_000 - 5, 10_000 + 5);
-      expect((await f.agent.decode(bytes)).toArray()).to.deep.equal([true, 3n, BigInt(decoded.scoresBps[3])]);
+      expect([...(await f.agent.decode(bytes))]).to.deep.equal([true, 3n, BigInt(decoded.scoresBps[3])]);
     });
   });
 
@@ -493,7 +493,7 @@ describe("ClassifierAgent", function () {
     it("pulls an oracle refund of an unanswered request back into its balance", async function () {
       const f = await loadFixture(agentFixture);
       const r = await think(f);
-      await time.increase(CONFIG.requestTimeoutSeconds + 1);
+      await time.increase(Number(CONFIG.requestTimeoutSeconds) + 1);
       await f.oracle.connect(f.stranger).refund(r.id, r.request);
       expect(await f.oracle.creditOf(await f.agent.getAddress())).to.equal(r.totalWei);
       await expect(f.agent.connect(f.stranger).pullRefunds()).to.changeEtherBalance(f.agent, r.totalWei);
