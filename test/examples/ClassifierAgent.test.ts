@@ -500,6 +500,97 @@ describe("ClassifierAgent", function () {
     });
   });
 
+  describe("model (fast-check)", function () {
+    // Mostly readings (three in four confident), so that days fill up and roll over; constantFrom rather than
+    // integer because fast-check biases integers towards 0.
+    const op = fc.oneof(
+      {
+        weight: 8,
+        arbitrary: fc.record({
+          kind: fc.constant("read" as const),
+          digit: fc.constantFrom(0, 1, 2, 3, 4, 5, 6, 7, 8, 9),
+          sure: fc.constantFrom(true, true, true, false),
+        }),
+      },
+      { weight: 1, arbitrary: fc.record({ kind: fc.constant("error" as const) }) },
+      {
+        weight: 3,
+        arbitrary: fc.record({ kind: fc.constant("advance" as const), seconds: fc.constantFrom(3600, 43_200, DAY) }),
+      },
+      {
+        weight: 1,
+        arbitrary: fc.record({
+          kind: fc.constant("limits" as const),
+          perActionUnits: fc.constantFrom(0, 4, 8, 9),
+          perDayUnits: fc.constantFrom(0, 6, 12, 20),
+        }),
+      },
+      { weight: 1, arbitrary: fc.record({ kind: fc.constant("allow" as const), allowed: fc.boolean() }) },
+      { weight: 1, arbitrary: fc.record({ kind: fc.constant("claim" as const) }) },
+    );
+
+    it("pays, holds or rejects exactly as a model of its policy and limits says, and owes what it paid", async function () {
+      await fc.assert(
+        fc.asyncProperty(fc.array(op, { minLength: 8, maxLength: 20 }), async (ops) => {
+          const f = await loadFixture(agentFixture);
+          const agentAddress = await f.agent.getAddress();
+          // A daily cap of two or three readings, so that days fill up and roll over often.
+          const m = { perAction: MAX_PER_ACTION_WEI, perDay: 12n * UNIT_WEI, allowed: true, day: -1, spent: 0n };
+          await f.agent.setLimits(m.perAction, m.perDay);
+          let owed = 0n;
+          for (const o of ops) {
+            if (o.kind === "read" || o.kind === "error") {
+              const r = await think(f);
+              const output = o.kind === "read" ? (o.sure ? confident(o.digit) : doubtful(o.digit)) : "0x";
+              const tx = await f.oracle
+                .connect(f.nodeA)
+                .fulfil(r.id, r.request, output, o.kind === "error" ? ERROR_INFERENCE_FAILED : 0);
+              const receipt = (await tx.wait())!;
+              const day = Math.floor((await ethers.provider.getBlock(receipt.blockNumber))!.timestamp / DAY);
+              const spent = m.day === day ? m.spent : 0n;
+              const amount = o.kind === "read" ? BigInt(o.digit) * UNIT_WEI : 0n;
+              let expected: [string, ...unknown[]];
+              if (o.kind === "error") expected = ["Rejected", r.id, BigInt(Rejection.OracleError)];
+              else if (!o.sure || o.digit === 0) expected = ["Held", r.id];
+              else if (!m.allowed) expected = ["Rejected", r.id, BigInt(Rejection.RecipientNotAllowed)];
+              else if (amount > m.perAction) expected = ["Rejected", r.id, BigInt(Rejection.OverActionCap)];
+              else if (spent + amount > m.perDay) expected = ["Rejected", r.id, BigInt(Rejection.OverDailyCap)];
+              else {
+                expected = ["Paid", r.id, f.payee.address, amount];
+                [m.day, m.spent, owed] = [day, spent + amount, owed + amount];
+              }
+              const acts = receipt.logs
+                .filter((l) => l.address === agentAddress)
+                .map((l) => f.agent.interface.parseLog(l)!)
+                .filter((e) => e.name !== "Classified")
+                .map((e) => [e.name, ...e.args]);
+              expect(acts).to.deep.equal([expected]);
+            } else if (o.kind === "advance") {
+              await time.increase(o.seconds);
+            } else if (o.kind === "limits") {
+              [m.perAction, m.perDay] = [BigInt(o.perActionUnits) * UNIT_WEI, BigInt(o.perDayUnits) * UNIT_WEI];
+              await f.agent.setLimits(m.perAction, m.perDay);
+            } else if (o.kind === "allow") {
+              m.allowed = o.allowed;
+              await f.agent.setRecipientAllowed(f.payee.address, o.allowed);
+            } else if (owed > 0n) {
+              await expect(f.agent.connect(f.payee).claim()).to.changeEtherBalance(f.payee, owed);
+              owed = 0n;
+            } else {
+              await expect(f.agent.connect(f.payee).claim()).to.be.revertedWithCustomError(
+                f.agent,
+                "AIAgentNothingOwed",
+              );
+            }
+            expect(await f.agent.owedTo(f.payee.address)).to.equal(owed);
+            expect(await f.agent.freeBalance()).to.equal((await ethers.provider.getBalance(agentAddress)) - owed);
+          }
+        }),
+        { numRuns: process.env.DEEP ? 100 : 20, seed: 8 },
+      );
+    });
+  });
+
   shouldEnforceAccessMatrix("ClassifierAgent", async () => {
     const f = await loadFixture(agentFixture);
     const owner = custom("OwnableUnauthorizedAccount", ["owner"]);
