@@ -53,7 +53,7 @@ export const oracleSteps: DemoPart = {
     // contracts/examples/{DigitClassifierConsumer,ClassifierAgent}.sol decode the classification on chain; without
     // them (a checkout lacking the examples) the requests go straight to the oracle and only their fulfilment is
     // checked.
-    const hasConsumer =
+    const hasExamples =
       (await hre.artifacts.artifactExists("DigitClassifierConsumer")) &&
       (await hre.artifacts.artifactExists("ClassifierAgent"));
 
@@ -93,7 +93,7 @@ export const oracleSteps: DemoPart = {
         narrator.say(
           `runner for node ${node.address} watching AIOracle at ${await oracle.getAddress()} (ONNX Runtime, CPU)`,
         );
-        if (!hasConsumer) {
+        if (!hasExamples) {
           narrator.say("the example consumer is not compiled in this checkout: requests go straight to AIOracle");
           return;
         }
@@ -110,7 +110,7 @@ export const oracleSteps: DemoPart = {
     await narrator.step(
       "An on-chain agent contract reads cheques: digit d pays d x 0.001 ETH to its payee, within limits",
       async () => {
-        if (!hasConsumer) {
+        if (!hasExamples) {
           narrator.say("the example agent is not compiled in this checkout: the agent account sends requests itself");
           return;
         }
@@ -162,7 +162,7 @@ export const oracleSteps: DemoPart = {
     await narrator.step(
       "Consumers and the agent send real MNIST digits; the runner answers with real inference",
       async () => {
-        const callbackGas: bigint = hasConsumer ? await consumer.CALLBACK_GAS_LIMIT() : 0n;
+        const callbackGas: bigint = hasExamples ? await consumer.CALLBACK_GAS_LIMIT() : 0n;
         const fee: bigint = await oracle.quote(modelId, callbackGas);
         narrator.say(
           `the oracle quotes ${formatEther(fee)} ETH per request (model fee + node fee + callback gas + protocol)`,
@@ -180,7 +180,7 @@ export const oracleSteps: DemoPart = {
         for (const [i, d] of digits.entries()) {
           const sender = senders[i];
           // The agent contract pays its own fee from its balance: its owner only tells it to think about the image.
-          const tx = !hasConsumer
+          const tx = !hasExamples
             ? await oracle.connect(sender).request(modelId, d.pixels, sender.address, 0, "0x", { value })
             : i < consumerCount
               ? await consumer.connect(sender).getFunction("classify")(d.pixels, { value })
@@ -207,7 +207,7 @@ export const oracleSteps: DemoPart = {
         for (const h of txs) runnerGas += (await ethers.provider.getTransactionReceipt(h))!.gasUsed;
         narrator.addGas(runnerGas, txs.length);
         const answered = `all ${ids.length} answered in ${seconds} s by ${txs.length} batch fulfilment tx(s) (gas ${runnerGas.toLocaleString("en-US")})`;
-        if (!hasConsumer) {
+        if (!hasExamples) {
           narrator.say(`${answered}; outputs went to the senders, so the labels are not decoded here`);
         } else {
           let correct = 0;
@@ -228,7 +228,7 @@ export const oracleSteps: DemoPart = {
     );
 
     await narrator.step("The agent acted on what it read; its payee claims the payments", async () => {
-      if (!hasConsumer) {
+      if (!hasExamples) {
         narrator.say("no agent contract in this checkout: nothing acted on the answers");
         return;
       }
