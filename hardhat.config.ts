@@ -89,7 +89,7 @@ const config: HardhatUserConfig = {
     localhost: { url: env.LOCALHOST_RPC_URL ?? "http://127.0.0.1:8545", chainId: 31337 },
     anvil: { url: env.ANVIL_RPC_URL ?? "http://127.0.0.1:8545", chainId: 31337 },
     sepolia: {
-      url: env.SEPOLIA_RPC_URL ?? "https://sepolia.invalid",
+      url: env.SEPOLIA_RPC_URL || "https://sepolia.invalid",
       chainId: 11155111,
       accounts: sepoliaAccounts,
     },

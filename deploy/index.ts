@@ -1,11 +1,13 @@
 import hre from "hardhat";
 import { deployAxon } from "./axon";
 import { manifestPath } from "./manifest";
+import { PreflightError, preflight } from "./preflight";
 import { verifyAxon } from "./verify";
 
 // `npx hardhat run deploy/index.ts --network <name>`: deploys or completes the protocol and writes the manifest.
 async function main() {
-  console.log(`Deploying Axon to ${hre.network.name}`);
+  const { deployer, balanceWei } = await preflight(hre);
+  console.log(`Deploying Axon to ${hre.network.name} from ${deployer} (${hre.ethers.formatEther(balanceWei)} ETH)`);
   const { manifest } = await deployAxon(hre, { log: console.log });
   console.log(
     `Wrote ${manifestPath(hre.config.paths.root, manifest.network)} (${Object.keys(manifest.contracts).length} contracts)`,
@@ -17,6 +19,6 @@ async function main() {
 }
 
 main().catch((err) => {
-  console.error(err);
+  console.error(err instanceof PreflightError ? `Error: ${err.message}` : err);
   process.exitCode = 1;
 });

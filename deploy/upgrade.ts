@@ -1,6 +1,7 @@
 import hre from "hardhat";
 import { readManifest } from "./manifest";
 import { upgradeAxon } from "./upgrades";
+import { PreflightError, preflight } from "./preflight";
 import { verifyAxon } from "./verify";
 
 // `npx hardhat run deploy/upgrade.ts --network <name>` [CONTRACTS=AIOracle,DataMarket]: validates each proxy's
@@ -9,6 +10,7 @@ async function main() {
   const only = process.env.CONTRACTS?.split(",")
     .map((s) => s.trim())
     .filter(Boolean);
+  await preflight(hre);
   console.log(`Upgrading Axon on ${hre.network.name}${only ? ` (${only.join(", ")})` : ""}`);
   const results = await upgradeAxon(hre, { only, log: console.log });
   for (const r of results)
@@ -18,6 +20,6 @@ async function main() {
 }
 
 main().catch((err) => {
-  console.error(err);
+  console.error(err instanceof PreflightError ? `Error: ${err.message}` : err);
   process.exitCode = 1;
 });

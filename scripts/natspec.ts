@@ -1,4 +1,4 @@
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import hre from "hardhat";
 
@@ -13,61 +13,56 @@ interface Doc {
 
 async function main() {
   await hre.run("compile", { quiet: true });
-  const buildInfoDir = path.join(hre.config.paths.artifacts, "build-info");
   const outDir = path.join(hre.config.paths.root, "docs", "reference");
   mkdirSync(outDir, { recursive: true });
   const index: string[] = [];
-  const seen = new Set<string>();
-  for (const file of readdirSync(buildInfoDir)) {
-    const info = JSON.parse(readFileSync(path.join(buildInfoDir, file), "utf8"));
-    for (const [source, contracts] of Object.entries(
-      info.output.contracts as Record<string, Record<string, { metadata: string; abi: unknown[] }>>,
-    )) {
-      if (!source.startsWith("contracts/") || source.startsWith("contracts/mocks/")) continue;
-      for (const [name, out] of Object.entries(contracts)) {
-        if (seen.has(name) || !out.metadata) continue;
-        seen.add(name);
-        const meta = JSON.parse(out.metadata).output as {
-          userdoc: Record<string, unknown>;
-          devdoc: Record<string, unknown>;
-        };
-        const user = meta.userdoc as {
-          notice?: string;
-          methods?: Record<string, Doc>;
-          events?: Record<string, Doc>;
-          errors?: Record<string, Doc[]>;
-        };
-        const dev = meta.devdoc as Doc & {
-          methods?: Record<string, Doc>;
-          events?: Record<string, Doc>;
-          errors?: Record<string, Doc[]>;
-        };
-        const lines = [`# ${name}`, "", `Source: \`${source}\``, ""];
-        if (dev.title) lines.push(`**${dev.title}**`, "");
-        if (user.notice) lines.push(user.notice, "");
-        if (dev.details) lines.push(dev.details, "");
-        const section = (title: string, u?: Record<string, Doc | Doc[]>, d?: Record<string, Doc | Doc[]>) => {
-          const keys = [...new Set([...Object.keys(u ?? {}), ...Object.keys(d ?? {})])].sort();
-          if (!keys.length) return;
-          lines.push(`## ${title}`, "");
-          for (const k of keys) {
-            const ud = [u?.[k]].flat()[0] as Doc | undefined;
-            const dd = [d?.[k]].flat()[0] as Doc | undefined;
-            lines.push(`### \`${k}\``, "");
-            if (ud?.notice) lines.push(ud.notice, "");
-            if (dd?.details) lines.push(dd.details, "");
-            for (const [p, txt] of Object.entries(dd?.params ?? {})) lines.push(`- \`${p}\`: ${txt}`);
-            for (const [p, txt] of Object.entries(dd?.returns ?? {})) lines.push(`- returns \`${p}\`: ${txt}`);
-            if (dd?.params || dd?.returns) lines.push("");
-          }
-        };
-        section("Functions", user.methods, dev.methods);
-        section("Events", user.events, dev.events);
-        section("Errors", user.errors, dev.errors);
-        writeFileSync(path.join(outDir, `${name}.md`), lines.join("\n").trimEnd() + "\n");
-        index.push(`- [${name}](${name}.md) — ${user.notice?.split("\n")[0] ?? source}`);
+  // Each artifact names the build that produced it; older build-info files left in artifacts/ are never read.
+  const names = (await hre.artifacts.getAllFullyQualifiedNames()).sort();
+  for (const fqn of names) {
+    const [source, name] = fqn.split(":");
+    if (!source.startsWith("contracts/") || source.startsWith("contracts/mocks/")) continue;
+    const info = await hre.artifacts.getBuildInfo(fqn);
+    const out = (info?.output.contracts[source] as Record<string, { metadata?: string }> | undefined)?.[name];
+    if (!out?.metadata) continue;
+    const meta = JSON.parse(out.metadata).output as {
+      userdoc: Record<string, unknown>;
+      devdoc: Record<string, unknown>;
+    };
+    const user = meta.userdoc as {
+      notice?: string;
+      methods?: Record<string, Doc>;
+      events?: Record<string, Doc>;
+      errors?: Record<string, Doc[]>;
+    };
+    const dev = meta.devdoc as Doc & {
+      methods?: Record<string, Doc>;
+      events?: Record<string, Doc>;
+      errors?: Record<string, Doc[]>;
+    };
+    const lines = [`# ${name}`, "", `Source: \`${source}\``, ""];
+    if (dev.title) lines.push(`**${dev.title}**`, "");
+    if (user.notice) lines.push(user.notice, "");
+    if (dev.details) lines.push(dev.details, "");
+    const section = (title: string, u?: Record<string, Doc | Doc[]>, d?: Record<string, Doc | Doc[]>) => {
+      const keys = [...new Set([...Object.keys(u ?? {}), ...Object.keys(d ?? {})])].sort();
+      if (!keys.length) return;
+      lines.push(`## ${title}`, "");
+      for (const k of keys) {
+        const ud = [u?.[k]].flat()[0] as Doc | undefined;
+        const dd = [d?.[k]].flat()[0] as Doc | undefined;
+        lines.push(`### \`${k}\``, "");
+        if (ud?.notice) lines.push(ud.notice, "");
+        if (dd?.details) lines.push(dd.details, "");
+        for (const [p, txt] of Object.entries(dd?.params ?? {})) lines.push(`- \`${p}\`: ${txt}`);
+        for (const [p, txt] of Object.entries(dd?.returns ?? {})) lines.push(`- returns \`${p}\`: ${txt}`);
+        if (dd?.params || dd?.returns) lines.push("");
       }
-    }
+    };
+    section("Functions", user.methods, dev.methods);
+    section("Events", user.events, dev.events);
+    section("Errors", user.errors, dev.errors);
+    writeFileSync(path.join(outDir, `${name}.md`), lines.join("\n").trimEnd() + "\n");
+    index.push(`- [${name}](${name}.md) — ${user.notice?.split("\n")[0] ?? source}`);
   }
   writeFileSync(
     path.join(outDir, "README.md"),

@@ -1,11 +1,13 @@
 #!/usr/bin/env node
-// `npm test`: lint, Hardhat tests, runner tests and Foundry invariants in order; stops at the first failing stage and
+// `npm test`: lint, Hardhat tests, type checks, runner tests and Foundry invariants in order; stops at the first failing stage and
 // ends with one summary line counting every test of every stage.
 import { spawn } from "node:child_process";
 
 const stages = [
   { name: "lint", cmd: "npm", args: ["run", "--silent", "lint"] },
   { name: "hardhat", cmd: "npx", args: ["hardhat", "test"] },
+  // after the Hardhat stage, which compiles the contracts and generates the typechain types the code imports
+  { name: "types", cmd: "npm", args: ["run", "--silent", "typecheck"] },
   { name: "runner", cmd: "npm", args: ["test", "--silent", "--workspace", "offchain"] },
   { name: "forge", cmd: "node", args: ["scripts/forge.mjs", "test"] },
 ];
@@ -21,19 +23,41 @@ const counters = [
   { re: /(\d+) tests passed, (\d+) failed, (\d+) skipped/m, keys: ["passed", "failed", "skipped"] },
 ];
 
+// Debug output that @fhevm/mock-utils prints on every evm_revert (each loadFixture): thousands of lines that would
+// bury the test report. Only whole lines that match exactly are dropped.
+const NOISE = /^HANDLE REVERT HERE!! \d+$/;
+
+/** Forwards a child's stream line by line to `sink`, dropping known noise; returns a flush for the last line. */
+function forward(stream, sink, record) {
+  let pending = "";
+  const emit = (line) => {
+    if (NOISE.test(line)) return;
+    record(line + "\n");
+    sink.write(line + "\n");
+  };
+  stream.on("data", (d) => {
+    const lines = (pending + d).split("\n");
+    pending = lines.pop();
+    lines.forEach(emit);
+  });
+  return () => {
+    if (pending) emit(pending);
+    pending = "";
+  };
+}
+
 function run(stage) {
   return new Promise((resolve) => {
     const child = spawn(stage.cmd, stage.args, { stdio: ["ignore", "pipe", "pipe"], env: process.env });
     let out = "";
-    child.stdout.on("data", (d) => {
-      out += d;
-      process.stdout.write(d);
+    const record = (s) => (out += s);
+    const flushOut = forward(child.stdout, process.stdout, record);
+    const flushErr = forward(child.stderr, process.stderr, record);
+    child.on("close", (code) => {
+      flushOut();
+      flushErr();
+      resolve({ code: code ?? 1, out });
     });
-    child.stderr.on("data", (d) => {
-      out += d;
-      process.stderr.write(d);
-    });
-    child.on("close", (code) => resolve({ code: code ?? 1, out }));
   });
 }
 

@@ -126,7 +126,10 @@ task("data:decrypt-key", "Decrypt a bought dataset's key as the buyer (fhevm use
     const d = await dataset(hre, market, id);
     const buyer = await signerOf(market);
     if (!(await market.hasAccess(id, buyer)))
-      fail(`${buyer} has no access to dataset ${id}'s current key: buy it (data:buy) or reclaim after a rotation`);
+      fail(
+        `${buyer} has no access to dataset ${id}'s current key: buy it (data:buy), or after a key rotation re-obtain ` +
+          `it (data:reclaim)`,
+      );
     await ensureFhevm(hre);
     const signer = await hre.ethers.getSigner(buyer);
     const key = await hre.fhevm.userDecryptEuint(FhevmType.euint256, d.key, axonAddress(hre, "DataMarket"), signer);
@@ -149,4 +152,44 @@ task("data:rotate-key", "Replace a dataset's key (seller); licensed buyers re-ob
     const sent = await sendTx(market.rotateKey(id, enc.handles[0], enc.inputProof));
     const after = await market.getDataset(id);
     printResult(args.json, { datasetId: id, keyVersion: after.keyVersion, key: hre.ethers.toBeHex(key, 32), ...sent });
+  });
+
+task("data:reclaim", "Re-obtain access to a dataset's current key after a rotation or grant delay (licensed buyer)")
+  .addParam("dataset", "Dataset id")
+  .addOptionalParam("from", "Buyer address (default: first account)")
+  .addFlag("json", "Print JSON")
+  .setAction(async (args, hre) => {
+    const id = parseIdParam("dataset", args.dataset);
+    const market = await axonContract(hre, "DataMarket", args.from);
+    const d = await dataset(hre, market, id);
+    const buyer = await signerOf(market);
+    const license = await market.licenseOf(id, buyer);
+    if (license.purchasedAt === 0n) fail(`${buyer} holds no license for dataset ${id}: buy it first (data:buy)`);
+    if (license.grantedKeyVersion === d.keyVersion)
+      fail(`${buyer} already has access to dataset ${id}'s current key (version ${d.keyVersion})`);
+    const now = BigInt((await hre.ethers.provider.getBlock("latest"))!.timestamp);
+    if (license.grantableAt > now) fail(`dataset ${id}'s key can be granted to ${buyer} from ${license.grantableAt}`);
+    const sent = await sendTx(market.reclaimAccess(id));
+    printResult(args.json, {
+      datasetId: id,
+      buyer,
+      keyVersion: d.keyVersion,
+      hasAccess: await market.hasAccess(id, buyer),
+      ...sent,
+    });
+  });
+
+task("data:withdraw", "Withdraw your sales and royalty credits from the data market")
+  .addOptionalParam("asset", "Payment asset address (default: ETH)")
+  .addOptionalParam("from", "Seller or contributor address (default: first account)")
+  .addFlag("json", "Print JSON")
+  .setAction(async (args, hre) => {
+    const asset = args.asset === undefined ? hre.ethers.ZeroAddress : parseAddressParam(hre, "asset", args.asset);
+    const market = await axonContract(hre, "DataMarket", args.from);
+    const account = await signerOf(market);
+    const creditWei = await market.creditOf(account, asset);
+    if (creditWei === 0n)
+      fail(`${account} has no data-market credit in ${asset === hre.ethers.ZeroAddress ? "ETH" : asset}`);
+    const sent = await sendTx(market.withdraw(asset));
+    printResult(args.json, { account, asset, withdrawn: creditWei, ...sent });
   });

@@ -13,7 +13,10 @@ export interface DemoActors {
   modelCreator: HardhatEthersSigner;
   investors: HardhatEthersSigner[];
   consumers: HardhatEthersSigner[];
+  /** Owns and operates the on-chain agent contract (ClassifierAgent). */
   agent: HardhatEthersSigner;
+  /** The only recipient the agent may pay. */
+  agentPayee: HardhatEthersSigner;
   computeRequester: HardhatEthersSigner;
   gpuProvider: HardhatEthersSigner;
   arbiter: HardhatEthersSigner;
@@ -63,6 +66,7 @@ export async function demoActors(hre: HardhatRuntimeEnvironment): Promise<DemoAc
     gpuProvider: s[16],
     arbiter: s[17],
     scoringUser: s[18],
+    agentPayee: s[19],
   };
 }
 

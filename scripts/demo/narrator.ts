@@ -1,4 +1,4 @@
-import type { ContractTransactionResponse } from "ethers";
+import type { TransactionResponse } from "ethers";
 
 /** Narrates the demo: numbered steps, the gas of every transaction they send, and a closing summary. */
 export class Narrator {
@@ -33,11 +33,7 @@ export class Narrator {
   }
 
   /** Waits for a transaction, adds its gas to the current step and returns the receipt. */
-  async tx(
-    label: string,
-    pending: Promise<ContractTransactionResponse> | ContractTransactionResponse,
-    opts: { quiet?: boolean } = {},
-  ) {
+  async tx(label: string, pending: Promise<TransactionResponse> | TransactionResponse, opts: { quiet?: boolean } = {}) {
     const receipt = await (await pending).wait();
     if (!receipt) throw new Error(`${label}: no receipt`);
     if (this.current) {

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { readFileSync, rmSync } from "node:fs";
+import { existsSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import { ethers } from "ethers";
 import { PROXIES } from "../../deploy/axon";
@@ -101,6 +101,34 @@ const PROVIDER = "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC";
       expect(request.nodes).to.deep.equal([NODE]);
       expect(request.requestId).to.equal("1");
       expect(offer.provider).to.equal(PROVIDER);
+    });
+
+    it("refuses to deploy to sepolia before sending anything when its variables or its node are wrong", async function () {
+      const sepolia = (vars: Record<string, string>) =>
+        // --no-compile: a Sepolia compile rewrites the fhevm plugin's per-network config and would recompile the
+        // artifacts that the rest of this suite uses against the mock coprocessor.
+        hardhatCli(["run", "--no-compile", "deploy/index.ts", "--network", "sepolia"], {
+          AXON_DEPLOYMENTS_DIR: dir,
+          SEPOLIA_RPC_URL: "",
+          SEPOLIA_PRIVATE_KEY: "",
+          SEPOLIA_MNEMONIC: "",
+          ...vars,
+        });
+      const key = ethers.Wallet.createRandom().privateKey;
+      const [noUrl, noKey, wrongChain] = await Promise.all([
+        sepolia({}),
+        sepolia({ SEPOLIA_RPC_URL: anvil.url }),
+        // anvil serves chain 31337, not Sepolia's 11155111
+        sepolia({ SEPOLIA_RPC_URL: anvil.url, SEPOLIA_PRIVATE_KEY: key }),
+      ]);
+      const said = (r: { stdout: string; stderr: string }) => r.stdout + r.stderr;
+      expect(noUrl.code).to.not.equal(0);
+      expect(said(noUrl)).to.match(/SEPOLIA_RPC_URL is not set/);
+      expect(noKey.code).to.not.equal(0);
+      expect(said(noKey)).to.match(/set SEPOLIA_PRIVATE_KEY or SEPOLIA_MNEMONIC/);
+      expect(wrongChain.code).to.not.equal(0);
+      expect(said(wrongChain)).to.match(/expects chain id 11155111, but its RPC endpoint serves chain 31337/);
+      expect(existsSync(path.join(dir, "sepolia.json"))).to.equal(false);
     });
   },
 );

@@ -76,6 +76,64 @@ export async function startAnvil(): Promise<Anvil> {
   };
 }
 
+/** True when nothing accepts connections on 127.0.0.1:`port`. */
+export async function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = net.createServer();
+    srv.once("error", () => resolve(false));
+    srv.listen(port, "127.0.0.1", () => srv.close(() => resolve(true)));
+  });
+}
+
+/** The fhevm mock's ACL address: `hardhat node` deploys the mock coprocessor there before it serves requests. */
+const FHEVM_MOCK_ACL = "0x50157CFfD6bBFA2DECe204a89ec419c23ef5755D";
+
+async function rpc(url: string, method: string, params: unknown[]): Promise<unknown> {
+  const res = await fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
+  });
+  return ((await res.json()) as { result?: unknown }).result;
+}
+
+/**
+ * Starts `npx hardhat node` (the `localhost` network; the fhevm plugin requires port 8545) as a child process and
+ * waits until it serves JSON-RPC with the fhevm mock deployed.
+ */
+export async function startHardhatNode(timeoutMs = 120_000): Promise<Anvil> {
+  const url = "http://127.0.0.1:8545";
+  const child = spawn(process.execPath, [HARDHAT_CLI, "node", "--hostname", "127.0.0.1", "--port", "8545"], {
+    cwd: ROOT,
+    env: { ...process.env, TS_NODE_TRANSPILE_ONLY: "1" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  child.stdout!.on("data", (d) => (output += d));
+  child.stderr!.on("data", (d) => (output += d));
+  const stop = () =>
+    new Promise<void>((resolve) => {
+      if (child.exitCode !== null) return resolve();
+      child.once("exit", () => resolve());
+      child.kill("SIGTERM");
+    });
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`hardhat node exited with ${child.exitCode}:\n${output}`);
+    try {
+      if ((await rpc(url, "eth_getCode", [FHEVM_MOCK_ACL, "latest"])) !== "0x") break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      await stop();
+      throw new Error(`hardhat node did not serve ${url} with the fhevm mock within ${timeoutMs} ms:\n${output}`);
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return { url, stop };
+}
+
 export interface CliResult {
   code: number;
   stdout: string;

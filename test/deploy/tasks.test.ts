@@ -109,10 +109,18 @@ describe("tasks: full user flows on the Hardhat network", function () {
     const rotated = await runTaskJson("data:rotate-key", { dataset: id, from: seller.address });
     expect(rotated.keyVersion).to.equal("2");
     expect(await taskError("data:decrypt-key", { dataset: id, from: buyer.address })).to.match(/has no access/);
-    await d.market.connect(buyer).reclaimAccess(id);
+    const reclaimed = await runTaskJson("data:reclaim", { dataset: id, from: buyer.address });
+    expect(reclaimed).to.include({ keyVersion: "2", hasAccess: true });
+    expect(await taskError("data:reclaim", { dataset: id, from: buyer.address })).to.match(/already has access/);
+    expect(await taskError("data:reclaim", { dataset: id, from: seller.address })).to.match(/holds no license/);
     const decrypted = await runTaskJson("data:decrypt-key", { dataset: id, from: buyer.address });
     expect(decrypted.key).to.equal(rotated.key);
     expect(await taskError("data:rotate-key", { dataset: id, from: buyer.address })).to.match(/only the seller/);
+    const credit = await d.market.creditOf(seller.address, ethers.ZeroAddress);
+    expect(credit).to.be.greaterThan(0n);
+    const withdrawn = await runTaskJson("data:withdraw", { from: seller.address });
+    expect(withdrawn.withdrawn).to.equal(String(credit));
+    expect(await taskError("data:withdraw", { from: seller.address })).to.match(/has no data-market credit in ETH/);
   });
 
   it("models and IMO: update a model, sell out, finalize, claim revenue and redeem", async function () {
@@ -212,11 +220,11 @@ describe("tasks: revert decoding", function () {
   });
 
   it("decodes a custom error of a contract the process used, from nested revert data or a node's message", async function () {
-    const { ComputeEscrow__factory: factory } = await import("../../typechain-types");
-    knownContract(factory.connect(ethers.ZeroAddress));
-    const data = factory
-      .createInterface()
-      .encodeErrorResult("AccessControlUnauthorizedAccount", [ethers.ZeroAddress, ethers.ZeroHash]);
+    const escrow = knownContract(await ethers.getContractAt("ComputeEscrow", ethers.ZeroAddress));
+    const data = escrow.interface.encodeErrorResult("AccessControlUnauthorizedAccount", [
+      ethers.ZeroAddress,
+      ethers.ZeroHash,
+    ]);
     const expected = `AccessControlUnauthorizedAccount(${ethers.ZeroAddress}, ${ethers.ZeroHash})`;
     expect(describeError({ message: "call failed", error: { data } })).to.equal(expected);
     expect(describeError(new Error(`reverted with an unrecognized custom error (return data: ${data})`))).to.equal(

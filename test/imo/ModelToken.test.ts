@@ -39,7 +39,7 @@ describe("ModelToken", function () {
       const { token, offering } = await loadFixture(twoHolders);
       expect(await token.name()).to.equal("Axon Model 7");
       expect(await token.symbol()).to.equal("AXM7");
-      expect(await token.offering()).to.equal(offering.address);
+      expect(await token.offering()).to.equal(await offering.getAddress());
       expect(await token.modelId()).to.equal(7n);
       expect(await token.streamPeriodSeconds()).to.equal(STREAM_PERIOD);
       expect(await token.redeemBps()).to.equal(REDEEM_BPS);
@@ -49,12 +49,11 @@ describe("ModelToken", function () {
 
     it("cannot be initialised twice, nor the implementation at all", async function () {
       const { token, implementation, offering } = await loadFixture(twoHolders);
-      await expect(token.initialize("x", "x", offering.address, 1, 1, STREAM_PERIOD, 0)).to.be.revertedWithCustomError(
-        token,
-        "InvalidInitialization",
-      );
       await expect(
-        implementation.initialize("x", "x", offering.address, 1, 1, STREAM_PERIOD, 0),
+        token.initialize("x", "x", await offering.getAddress(), 1, 1, STREAM_PERIOD, 0),
+      ).to.be.revertedWithCustomError(token, "InvalidInitialization");
+      await expect(
+        implementation.initialize("x", "x", await offering.getAddress(), 1, 1, STREAM_PERIOD, 0),
       ).to.be.revertedWithCustomError(implementation, "InvalidInitialization");
     });
 

@@ -69,14 +69,14 @@ describe("ModelRegistry", function () {
       );
     });
 
-    const invalid: [string, typeof NONE_VERIFICATION][] = [
+    const invalid: [string, Omit<typeof NONE_VERIFICATION, "bondWei"> & { bondWei: bigint | number }][] = [
       ["None with a quorum", { ...NONE_VERIFICATION, quorumK: 1 }],
       ["None with a bond", { ...NONE_VERIFICATION, bondWei: 1 }],
       ["Quorum with k = 0", { ...QUORUM_VERIFICATION, quorumK: 0 }],
       ["Quorum with k > n", { ...QUORUM_VERIFICATION, quorumK: 4 }],
       ["Quorum with n > 16", { ...QUORUM_VERIFICATION, quorumN: 17 }],
       ["Quorum with a window", { ...QUORUM_VERIFICATION, challengeWindowSeconds: 5 }],
-      ["Optimistic without bond", { ...OPTIMISTIC_VERIFICATION, bondWei: 0n as unknown as number }],
+      ["Optimistic without bond", { ...OPTIMISTIC_VERIFICATION, bondWei: 0n }],
       ["Optimistic without window", { ...OPTIMISTIC_VERIFICATION, challengeWindowSeconds: 0 }],
       ["Optimistic with a window over 30 days", { ...OPTIMISTIC_VERIFICATION, challengeWindowSeconds: 30 * 86400 + 1 }],
       ["Optimistic with quorumN", { ...OPTIMISTIC_VERIFICATION, quorumN: 1 }],

@@ -1,3 +1,4 @@
+import type { ReentrantConsumer } from "../../typechain-types";
 import { expect } from "chai";
 import { ethers, network, upgrades } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
@@ -463,7 +464,10 @@ describe("AIOracle", function () {
 
     it("refuses re-entry from the callback while the outer fulfilment settles", async function () {
       const f = await loadFixture(deployOracleFixture);
-      const attacker = await deployMock("ReentrantConsumer", await f.oracle.getAddress());
+      const attacker = (await deployMock(
+        "ReentrantConsumer",
+        await f.oracle.getAddress(),
+      )) as unknown as ReentrantConsumer;
       const other = await sendRequest(f, 1);
       await attacker.setReentryCall(
         f.oracle.interface.encodeFunctionData("fulfil", [other.id, other.request, OUTPUT, 0]),
