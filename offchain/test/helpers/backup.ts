@@ -1,16 +1,19 @@
-import { type Contract, type EventLog, type Result, Wallet } from "ethers";
+import { type Contract, type EventLog, Result, Wallet } from "ethers";
 import type { Metrics } from "../../src/metrics";
 import { type Deployed, ORACLE_SERVICE } from "./deploy";
 import { rpc } from "./nodes";
 
 export interface Created {
-  request: Result;
+  request: unknown[];
   nodes: string[];
   exclusiveUntil: number;
   nodeFeeWei: bigint;
   gasFeeWei: bigint;
   bondWei: bigint;
 }
+
+/** A decoded tuple as plain nested arrays (ethers' Result proxies are read-only and cannot be re-encoded). */
+const plain = (v: unknown): unknown => (v instanceof Result ? [...v].map(plain) : v);
 
 /** The `RequestCreated` payload of each request id (the tuple is passed back verbatim to challenge it). */
 export async function createdOf(d: Deployed): Promise<Map<bigint, Created>> {
@@ -19,7 +22,7 @@ export async function createdOf(d: Deployed): Promise<Map<bigint, Created>> {
   for (const l of logs as EventLog[]) {
     const req = l.args.request as Result;
     out.set(l.args.requestId as bigint, {
-      request: req,
+      request: plain(req) as unknown[],
       nodes: [...(req.nodes as string[])],
       exclusiveUntil: Number(req.exclusiveUntil),
       nodeFeeWei: req.nodeFeeWei as bigint,
