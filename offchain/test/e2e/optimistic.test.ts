@@ -76,7 +76,7 @@ describe("optimistic mode: the runner finalizes its proposed results after the c
     tmp.cleanup();
   });
 
-  it("proposes, finalizes after the window with the fees credited, and leaves a challenged result alone", async () => {
+  it("proposes, finalizes after the window with the fees credited, and leaves a challenged result to its resolution", async () => {
     const ids = await sendRequests(
       d,
       digits(3).map((s) => s.input),
@@ -124,6 +124,13 @@ describe("optimistic mode: the runner finalizes its proposed results after the c
     assert.equal(await counter(runner.metrics, "optimistic", "proposed"), 3);
     assert.equal(await counter(runner.metrics, "optimistic", "finalized"), 2);
     assert.equal(await counter(runner.metrics, "optimistic", "challenged"), 1);
+
+    // the arbiter rejects the challenge: the result stands, and the runner finalizes it
+    await (await d.oracle.resolveChallenge(challenged, created.get(challenged)!.request, true)).wait();
+    await eventually(() => runner.store.getRequest(challenged)?.state === "finalized", 30_000, "finalized");
+    await waitForCallbacks(d.consumer, [challenged], 20_000);
+    assert.deepEqual(await finalEvents(d, ids), [1, 1, 1]);
+    assert.equal(await counter(runner.metrics, "optimistic", "finalized"), 3);
   });
 
   it("finalizes exactly once across kills between proposal and finalization", { timeout: 180_000 }, async () => {
