@@ -156,7 +156,14 @@ export class Runner {
         this.logger,
         this.metrics,
       );
-      const gate = new TakeoverGate(this.store, this.reader, this.submitter.address, this.logger, this.metrics);
+      const gate = new TakeoverGate(
+        this.store,
+        this.reader,
+        this.submitter.address,
+        this.logger,
+        this.metrics,
+        () => this.watcher?.lastHeadTimestamp ?? 0,
+      );
       this.scheduler = new Scheduler(
         this.store,
         this.backends,

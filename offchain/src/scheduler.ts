@@ -30,8 +30,8 @@ export interface SchedulerOptions {
  */
 export class Scheduler {
   private readonly busy = new Set<string>();
-  /** Takeovers whose on-chain check said "not yet": not re-checked before this time (ms). */
-  private readonly takeoverRetryAt = new Map<bigint, number>();
+  /** Takeovers whose on-chain check said "not yet": not re-checked before `at` (ms; backoff doubles per try). */
+  private readonly takeoverRetry = new Map<bigint, { at: number; tries: number }>();
   private readonly inflight = new Set<Promise<void>>();
   private running = false;
   private loop: Promise<void> | null = null;
@@ -84,13 +84,10 @@ export class Scheduler {
     );
     const byModel = new Map<bigint, RequestRow[]>();
     for (const r of seen) {
-      const retryAt = r.takeover ? this.takeoverRetryAt.get(r.requestId) : undefined;
-      if (retryAt !== undefined) {
-        if (retryAt > now) {
-          nextMsFloor = Math.min(nextMsFloor, retryAt - now);
-          continue;
-        }
-        this.takeoverRetryAt.delete(r.requestId);
+      const retry = r.takeover ? this.takeoverRetry.get(r.requestId) : undefined;
+      if (retry !== undefined && retry.at > now) {
+        nextMsFloor = Math.min(nextMsFloor, retry.at - now);
+        continue;
       }
       const list = byModel.get(r.modelId);
       if (list) list.push(r);
@@ -138,7 +135,14 @@ export class Scheduler {
         this.logger.warn({ err: e, size: takeovers.length }, "takeover check failed; retrying later");
       }
       const kept = new Set(keep.map((r) => r.requestId));
-      for (const r of takeovers) if (!kept.has(r.requestId)) this.takeoverRetryAt.set(r.requestId, Date.now() + 1000);
+      for (const r of takeovers) {
+        if (kept.has(r.requestId) || this.store.getRequest(r.requestId)?.state !== "seen") {
+          this.takeoverRetry.delete(r.requestId);
+          continue;
+        }
+        const tries = (this.takeoverRetry.get(r.requestId)?.tries ?? 0) + 1;
+        this.takeoverRetry.set(r.requestId, { at: Date.now() + Math.min(60_000, 500 * 2 ** tries), tries });
+      }
       rows = rows.filter((r) => !r.takeover || kept.has(r.requestId));
     }
     // requests that already used their attempts (e.g. an input that crashed the process) are answered now

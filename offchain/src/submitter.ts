@@ -501,8 +501,9 @@ export class Submitter {
           this.metrics?.optimistic.inc({ event: "finalized" });
           this.logger.info({ requestId: String(id), tx: mined.txHash }, "optimistic result finalized");
         } else {
-          // back to proposed: the next finalization round reads the request's state on chain again
+          // back to proposed: a later finalization round reads the request's state on chain again
           this.store.transition([id], "proposed", { batchId: null });
+          this.finalizeRetryAt.set(id, Date.now() + 5000);
         }
       }
     })();

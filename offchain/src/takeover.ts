@@ -16,6 +16,8 @@ export class TakeoverGate {
     private readonly node: string,
     private readonly logger: Logger,
     private readonly metrics: Metrics | null,
+    /** Latest chain time known (block timestamp). */
+    private readonly chainTime: () => number = () => 0,
   ) {}
 
   async check(rows: RequestRow[]): Promise<RequestRow[]> {
@@ -41,7 +43,9 @@ export class TakeoverGate {
       const { state, deadline } = v.onChain;
       const reason =
         state === RequestStateCode.Pending
-          ? null
+          ? this.chainTime() > deadline
+            ? "takeover: deadline passed"
+            : null
           : state === RequestStateCode.Refunded
             ? "takeover: refunded on chain"
             : state === RequestStateCode.None

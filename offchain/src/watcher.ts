@@ -3,7 +3,7 @@ import type { RpcPool } from "./chain";
 import { shortError } from "./chain";
 import type { Logger } from "./log";
 import type { Metrics } from "./metrics";
-import { type OracleReader, decodeRequestCreated } from "./oracle";
+import { type OracleReader, VerificationMode, decodeRequestCreated } from "./oracle";
 import type { NewRequest, RequestRow, Store } from "./store";
 import { Wake } from "./wake";
 
@@ -144,7 +144,9 @@ export class Watcher {
         continue;
       }
       const assigned = decoded.nodes.includes(this.node);
-      if (!assigned && !(await this.servesForTakeover(decoded.modelId))) continue;
+      // Quorum votes come from the assigned nodes only: nothing to take over there
+      if (!assigned && (decoded.mode === VerificationMode.Quorum || !(await this.servesForTakeover(decoded.modelId))))
+        continue;
       requests.push({
         requestId: decoded.requestId,
         modelId: decoded.modelId,
