@@ -75,6 +75,25 @@ export const configSchema = z.object({
       maxGasPerTx: z.number().int().positive().default(15_000_000),
     })
     .default({}),
+  /**
+   * Backup node: requests of a configured model this node serves on chain but assigned to another node are
+   * fulfilled by this node once chain time passes their `exclusiveUntil` plus `extraDelaySeconds` (after a
+   * `canFulfil` check), so a dead node stalls nothing. Assigned requests always go first.
+   */
+  takeover: z
+    .object({
+      enabled: z.boolean().default(true),
+      extraDelaySeconds: z.number().int().min(0).max(86_400).default(15),
+    })
+    .default({}),
+  /** Optimistic mode: this node finalizes its own proposed results once their challenge window is over. */
+  optimistic: z
+    .object({
+      finalize: z.boolean().default(true),
+      /** Finalize transactions in flight at once (one request each: the oracle has no batch finalize). */
+      maxFinalizesPerTick: z.number().int().positive().default(16),
+    })
+    .default({}),
   dbPath: z.string().min(1).default("axon-runner.db"),
   metricsPort: z.number().int().min(0).max(65535).default(9464),
   metricsHost: z.string().default("127.0.0.1"),

@@ -68,6 +68,18 @@ export class Metrics {
     help: "Last block fully scanned",
     registers: [this.registry],
   });
+  readonly takeovers = new Counter({
+    name: "axon_runner_takeovers_total",
+    help: "Requests of other nodes taken over after their exclusivity, by outcome (attempted, fulfilled, dropped)",
+    labelNames: ["outcome"],
+    registers: [this.registry],
+  });
+  readonly optimistic = new Counter({
+    name: "axon_runner_optimistic_results_total",
+    help: "Optimistic results of this node by event (proposed, finalized, finalized_elsewhere, challenged, refunded)",
+    labelNames: ["event"],
+    registers: [this.registry],
+  });
   readonly reorgs = new Counter({
     name: "axon_runner_reorgs_total",
     help: "Reorgs detected",

@@ -18,6 +18,10 @@ export const registryInterface = new Interface(registryAbi);
 export const REQUEST_CREATED_TOPIC = oracleInterface.getEvent("RequestCreated")!.topicHash;
 export const REQUEST_FULFILLED_TOPIC = oracleInterface.getEvent("RequestFulfilled")!.topicHash;
 export const FULFILMENT_SKIPPED_TOPIC = oracleInterface.getEvent("FulfilmentSkipped")!.topicHash;
+export const RESULT_PROPOSED_TOPIC = oracleInterface.getEvent("ResultProposed")!.topicHash;
+
+/** `ModelRegistryModes.MODE_*`. */
+export const VerificationMode = { None: 0, Quorum: 1, Optimistic: 2 } as const;
 
 /** The `Request` fields in declaration order (IAIOracle.Request); the fast codec below relies on it. */
 const REQUEST_FIELDS = [
@@ -56,6 +60,8 @@ export interface DecodedRequest {
   callbackGasLimit: number;
   deadline: number;
   exclusiveUntil: number;
+  mode: number;
+  challengeWindowSeconds: number;
   nodes: string[];
 }
 
@@ -103,6 +109,8 @@ export function decodeRequestCreated(topics: readonly string[], data: string): D
     callbackGasLimit: Number(field("callbackGasLimit")),
     deadline: Number(field("deadline")),
     exclusiveUntil: Number(field("exclusiveUntil")),
+    mode: Number(field("mode")),
+    challengeWindowSeconds: Number(field("challengeWindowSeconds")),
     nodes,
   };
 }
@@ -163,6 +171,16 @@ export function encodeFulfilBatch(items: FulfilItem[]): string {
 
 export function encodeFulfil(item: FulfilItem): string {
   return call("fulfil", [
+    word(item.requestId),
+    { tail: Buffer.from(item.requestEnc) },
+    { tail: bytesTail(item.output) },
+    word(item.errorCode),
+  ]);
+}
+
+/** `finalize(requestId, request, output, errorCode)`: the same head as `fulfil`. */
+export function encodeFinalize(item: FulfilItem): string {
+  return call("finalize", [
     word(item.requestId),
     { tail: Buffer.from(item.requestEnc) },
     { tail: bytesTail(item.output) },

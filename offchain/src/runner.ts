@@ -10,6 +10,7 @@ import { OracleReader } from "./oracle";
 import { Scheduler } from "./scheduler";
 import { Store } from "./store";
 import { Submitter } from "./submitter";
+import { TakeoverGate } from "./takeover";
 import { Watcher } from "./watcher";
 
 export type BackendFactory = (spec: ModelSpec, logger: Logger) => Promise<InferenceBackend>;
@@ -149,9 +150,19 @@ export class Runner {
           perItemGasOverhead: cfg.submitter.perItemGasOverhead,
           maxGasPerTx: cfg.submitter.maxGasPerTx,
           pollMs: Math.min(cfg.pollIntervalMs, 200),
+          finalize: cfg.optimistic.finalize,
+          maxFinalizesPerTick: cfg.optimistic.maxFinalizesPerTick,
         },
         this.logger,
         this.metrics,
+      );
+      const gate = new TakeoverGate(
+        this.store,
+        this.reader,
+        this.submitter.address,
+        this.logger,
+        this.metrics,
+        () => this.watcher?.lastHeadTimestamp ?? 0,
       );
       this.scheduler = new Scheduler(
         this.store,
@@ -160,6 +171,9 @@ export class Runner {
           maxBatchSize: cfg.batching.maxBatchSize,
           maxWaitMs: cfg.batching.maxWaitMs,
           maxAttempts: this.opts.maxInferenceAttempts ?? cfg.submitter.maxAttempts,
+          chainTime: () => this.watcher?.lastHeadTimestamp ?? 0,
+          takeoverDelaySeconds: cfg.takeover.extraDelaySeconds,
+          checkTakeovers: (rows) => gate.check(rows),
         },
         this.logger,
         this.metrics,
@@ -176,6 +190,7 @@ export class Runner {
           pollIntervalMs: cfg.pollIntervalMs,
           startBlock: cfg.startBlock,
           node: this.submitter.address,
+          takeoverModels: cfg.takeover.enabled ? new Set(cfg.models.map((m) => m.modelId)) : undefined,
         },
         this.logger,
         this.metrics,

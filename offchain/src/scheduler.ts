@@ -11,6 +11,15 @@ export interface SchedulerOptions {
   maxAttempts: number;
   /** Idle poll interval when nothing wakes the loop. */
   idleMs?: number;
+  /** Latest chain time (block timestamp) known; takeovers become runnable against it. Default: none run. */
+  chainTime?: () => number;
+  /** Takeovers run only once chain time reaches their `exclusiveUntil` plus this delay. */
+  takeoverDelaySeconds?: number;
+  /**
+   * Re-checks takeovers on chain just before inference and returns those still ours to fulfil; it moves the
+   * others to their final state itself (a takeover left `seen` is tried again later).
+   */
+  checkTakeovers?: (rows: RequestRow[]) => Promise<RequestRow[]>;
 }
 
 /**
@@ -21,6 +30,8 @@ export interface SchedulerOptions {
  */
 export class Scheduler {
   private readonly busy = new Set<string>();
+  /** Takeovers whose on-chain check said "not yet": not re-checked before `at` (ms; backoff doubles per try). */
+  private readonly takeoverRetry = new Map<bigint, { at: number; tries: number }>();
   private readonly inflight = new Set<Promise<void>>();
   private running = false;
   private loop: Promise<void> | null = null;
@@ -64,14 +75,25 @@ export class Scheduler {
   /** Dispatches every batch that is due; returns ms until the next one may be due. */
   pump(now = Date.now()): number {
     // a bounded window of the oldest requests: enough to fill every model's next batch, never the whole backlog
-    const seen = this.store.requestsInState("seen", this.opts.maxBatchSize * Math.max(this.backends.size, 1) * 4);
+    let nextMsFloor = Number.POSITIVE_INFINITY;
+    // assigned requests first, then takeovers whose exclusivity is over
+    const seen = this.store.schedulable(
+      this.opts.maxBatchSize * Math.max(this.backends.size, 1) * 4,
+      this.opts.chainTime?.() ?? 0,
+      this.opts.takeoverDelaySeconds ?? 0,
+    );
     const byModel = new Map<bigint, RequestRow[]>();
     for (const r of seen) {
+      const retry = r.takeover ? this.takeoverRetry.get(r.requestId) : undefined;
+      if (retry !== undefined && retry.at > now) {
+        nextMsFloor = Math.min(nextMsFloor, retry.at - now);
+        continue;
+      }
       const list = byModel.get(r.modelId);
       if (list) list.push(r);
       else byModel.set(r.modelId, [r]);
     }
-    let nextMs = Number.POSITIVE_INFINITY;
+    let nextMs = nextMsFloor;
     for (const [modelId, rows] of byModel) {
       const backend = this.backends.get(modelId);
       if (!backend) {
@@ -101,7 +123,28 @@ export class Scheduler {
     return nextMs;
   }
 
-  private async runBatch(backend: InferenceBackend, rows: RequestRow[]): Promise<void> {
+  private async runBatch(backend: InferenceBackend, candidates: RequestRow[]): Promise<void> {
+    let rows = candidates;
+    const takeovers = rows.filter((r) => r.takeover);
+    if (takeovers.length > 0) {
+      let keep: RequestRow[] = [];
+      try {
+        keep = this.opts.checkTakeovers ? await this.opts.checkTakeovers(takeovers) : [];
+      } catch (e) {
+        this.metrics?.errors.inc({ stage: "takeover_check" });
+        this.logger.warn({ err: e, size: takeovers.length }, "takeover check failed; retrying later");
+      }
+      const kept = new Set(keep.map((r) => r.requestId));
+      for (const r of takeovers) {
+        if (kept.has(r.requestId) || this.store.getRequest(r.requestId)?.state !== "seen") {
+          this.takeoverRetry.delete(r.requestId);
+          continue;
+        }
+        const tries = (this.takeoverRetry.get(r.requestId)?.tries ?? 0) + 1;
+        this.takeoverRetry.set(r.requestId, { at: Date.now() + Math.min(60_000, 500 * 2 ** tries), tries });
+      }
+      rows = rows.filter((r) => !r.takeover || kept.has(r.requestId));
+    }
     // requests that already used their attempts (e.g. an input that crashed the process) are answered now
     const exhausted = rows.filter((r) => r.attempts >= this.opts.maxAttempts);
     if (exhausted.length > 0)

@@ -1,21 +1,55 @@
 import Database from "better-sqlite3";
 
 /** Request lifecycle; the only legal moves are listed in TRANSITIONS. */
-export type RequestState = "seen" | "inferring" | "inferred" | "submitted" | "confirmed" | "failed" | "expired";
+export type RequestState =
+  | "seen"
+  | "inferring"
+  | "inferred"
+  | "submitted"
+  | "confirmed"
+  | "failed"
+  | "expired"
+  | "proposed"
+  | "challenged"
+  | "finalizing"
+  | "finalized";
+
+export const REQUEST_STATES: readonly RequestState[] = [
+  "seen",
+  "inferring",
+  "inferred",
+  "submitted",
+  "confirmed",
+  "failed",
+  "expired",
+  "proposed",
+  "challenged",
+  "finalizing",
+  "finalized",
+];
 
 export const TRANSITIONS: Record<RequestState, readonly RequestState[]> = {
   seen: ["inferring", "inferred", "expired", "failed"],
   inferring: ["inferred", "seen", "expired", "failed"],
   inferred: ["submitted", "expired", "failed", "seen"],
   // back to inferred when the transaction is dropped, reverted or reorged out while the request is still open
-  submitted: ["confirmed", "inferred", "expired", "failed"],
+  // proposed: an Optimistic fulfilment mined as a provisional result, waiting for its challenge window
+  submitted: ["confirmed", "proposed", "inferred", "expired", "failed"],
   // a reorg deeper than `confirmations` can orphan our fulfilment: the same signed transaction goes out again
   confirmed: ["submitted"],
   failed: [],
   expired: ["seen"],
+  // finalizing: our `finalize` transaction is signed and stored; finalized: settled on chain (by us or anyone);
+  // challenged: left to the challenge resolution (back to proposed when upheld, expired when refunded)
+  proposed: ["finalizing", "finalized", "challenged", "expired", "submitted"],
+  challenged: ["proposed", "finalized", "expired"],
+  finalizing: ["finalized", "proposed", "challenged", "expired"],
+  finalized: ["finalizing"],
 };
 
 export type BatchState = "pending" | "confirmed" | "reverted" | "dropped";
+/** What a batch's transaction does: `fulfilBatch` of several requests, or `finalize` of one proposed result. */
+export type BatchKind = "fulfil" | "finalize";
 
 export interface RequestRow {
   chainId: number;
@@ -41,6 +75,14 @@ export interface RequestRow {
   finalReason: string | null;
   seenAtMs: number;
   updatedAtMs: number;
+  /** Chain time until which only the assigned node(s) may fulfil. */
+  exclusiveUntil: number;
+  /** Assigned to another node: taken over only after `exclusiveUntil` (+ the configured delay). */
+  takeover: boolean;
+  /** Verification mode of the request (0 None, 1 Quorum, 2 Optimistic). */
+  mode: number;
+  /** Optimistic: chain time after which our proposed result can be finalized. */
+  challengeDeadline: number | null;
 }
 
 export interface NewRequest {
@@ -55,10 +97,14 @@ export interface NewRequest {
   txHash: string;
   callbackGasLimit: number;
   deadline: number;
+  exclusiveUntil?: number;
+  takeover?: boolean;
+  mode?: number;
 }
 
 export interface BatchRow {
   id: number;
+  kind: BatchKind;
   nonce: number;
   state: BatchState;
   gasLimit: number;
@@ -155,6 +201,51 @@ const MIGRATIONS: string[] = [
      hash TEXT NOT NULL,
      PRIMARY KEY (chain_id, number)
    );`,
+  // v2: takeover of other nodes' requests after their exclusivity, and Optimistic finalization (new states: SQLite
+  // cannot alter a CHECK constraint, so the table is rebuilt)
+  `CREATE TABLE requests_v2 (
+     chain_id INTEGER NOT NULL,
+     contract TEXT NOT NULL,
+     request_id TEXT NOT NULL,
+     seq INTEGER NOT NULL,
+     model_id TEXT NOT NULL,
+     state TEXT NOT NULL CHECK (state IN ('seen','inferring','inferred','submitted','confirmed','failed','expired',
+       'proposed','challenged','finalizing','finalized')),
+     input BLOB NOT NULL,
+     log_topics TEXT NOT NULL,
+     log_data TEXT NOT NULL,
+     block_number INTEGER NOT NULL,
+     block_hash TEXT NOT NULL,
+     log_index INTEGER NOT NULL,
+     tx_hash TEXT NOT NULL,
+     callback_gas_limit INTEGER NOT NULL,
+     deadline INTEGER NOT NULL,
+     output BLOB,
+     error_code INTEGER NOT NULL DEFAULT 0,
+     error_message TEXT,
+     attempts INTEGER NOT NULL DEFAULT 0,
+     submit_attempts INTEGER NOT NULL DEFAULT 0,
+     batch_id INTEGER,
+     final_reason TEXT,
+     seen_at_ms INTEGER NOT NULL,
+     updated_at_ms INTEGER NOT NULL,
+     exclusive_until INTEGER NOT NULL DEFAULT 0,
+     takeover INTEGER NOT NULL DEFAULT 0,
+     mode INTEGER NOT NULL DEFAULT 0,
+     challenge_deadline INTEGER,
+     PRIMARY KEY (chain_id, contract, request_id)
+   );
+   INSERT INTO requests_v2 (chain_id, contract, request_id, seq, model_id, state, input, log_topics, log_data,
+     block_number, block_hash, log_index, tx_hash, callback_gas_limit, deadline, output, error_code, error_message,
+     attempts, submit_attempts, batch_id, final_reason, seen_at_ms, updated_at_ms)
+   SELECT chain_id, contract, request_id, seq, model_id, state, input, log_topics, log_data, block_number, block_hash,
+     log_index, tx_hash, callback_gas_limit, deadline, output, error_code, error_message, attempts, submit_attempts,
+     batch_id, final_reason, seen_at_ms, updated_at_ms FROM requests;
+   DROP TABLE requests;
+   ALTER TABLE requests_v2 RENAME TO requests;
+   CREATE INDEX requests_state ON requests (chain_id, contract, state, takeover, seq);
+   CREATE INDEX requests_block ON requests (chain_id, contract, block_number);
+   ALTER TABLE batches ADD COLUMN kind TEXT NOT NULL DEFAULT 'fulfil';`,
 ];
 
 type Row = Record<string, unknown>;
@@ -184,12 +275,17 @@ function toRequest(r: Row): RequestRow {
     finalReason: (r.final_reason as string | null) ?? null,
     seenAtMs: r.seen_at_ms as number,
     updatedAtMs: r.updated_at_ms as number,
+    exclusiveUntil: r.exclusive_until as number,
+    takeover: (r.takeover as number) === 1,
+    mode: r.mode as number,
+    challengeDeadline: (r.challenge_deadline as number | null) ?? null,
   };
 }
 
 function toBatch(r: Row): BatchRow {
   return {
     id: r.id as number,
+    kind: r.kind as BatchKind,
     nonce: r.nonce as number,
     state: r.state as BatchState,
     gasLimit: r.gas_limit as number,
@@ -365,8 +461,9 @@ export class Store {
     this.db
       .prepare(
         `INSERT INTO requests (chain_id, contract, request_id, seq, model_id, state, input, log_topics, log_data,
-           block_number, block_hash, log_index, tx_hash, callback_gas_limit, deadline, seen_at_ms, updated_at_ms)
-         VALUES (?, ?, ?, ?, ?, 'seen', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+           block_number, block_hash, log_index, tx_hash, callback_gas_limit, deadline, seen_at_ms, updated_at_ms,
+           exclusive_until, takeover, mode)
+         VALUES (?, ?, ?, ?, ?, 'seen', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
       .run(
         this.key.chainId,
@@ -385,6 +482,9 @@ export class Store {
         r.deadline,
         now,
         now,
+        r.exclusiveUntil ?? 0,
+        r.takeover ? 1 : 0,
+        r.mode ?? 0,
       );
     return true;
   }
@@ -407,16 +507,35 @@ export class Store {
     return rows.map(toRequest);
   }
 
+  /**
+   * The `seen` requests the scheduler may run now: this node's own first, then takeovers of other nodes' requests
+   * whose exclusivity (plus `takeoverDelaySeconds`) has passed at chain time `chainTime`.
+   */
+  schedulable(limit: number, chainTime: number, takeoverDelaySeconds: number): RequestRow[] {
+    const rows = this.db
+      .prepare(
+        `SELECT * FROM requests WHERE chain_id = ? AND contract = ? AND state = 'seen'
+           AND (takeover = 0 OR exclusive_until + ? <= ?)
+         ORDER BY takeover, seq LIMIT ?`,
+      )
+      .all(this.key.chainId, this.key.contract, takeoverDelaySeconds, chainTime, limit) as Row[];
+    return rows.map(toRequest);
+  }
+
+  /** Proposed results whose challenge window ended before chain time `chainTime`, oldest deadline first. */
+  finalizable(chainTime: number, limit: number): RequestRow[] {
+    const rows = this.db
+      .prepare(
+        `SELECT * FROM requests WHERE chain_id = ? AND contract = ? AND state = 'proposed'
+           AND challenge_deadline IS NOT NULL AND challenge_deadline < ?
+         ORDER BY challenge_deadline, seq LIMIT ?`,
+      )
+      .all(this.key.chainId, this.key.contract, chainTime, limit) as Row[];
+    return rows.map(toRequest);
+  }
+
   countByState(): Record<RequestState, number> {
-    const out: Record<RequestState, number> = {
-      seen: 0,
-      inferring: 0,
-      inferred: 0,
-      submitted: 0,
-      confirmed: 0,
-      failed: 0,
-      expired: 0,
-    };
+    const out = Object.fromEntries(REQUEST_STATES.map((s) => [s, 0])) as Record<RequestState, number>;
     const rows = this.db
       .prepare("SELECT state, COUNT(*) AS n FROM requests WHERE chain_id = ? AND contract = ? GROUP BY state")
       .all(this.key.chainId, this.key.contract) as { state: RequestState; n: number }[];
@@ -437,6 +556,7 @@ export class Store {
       errorMessage?: string | null;
       batchId?: number | null;
       finalReason?: string | null;
+      challengeDeadline?: number | null;
       incAttempts?: boolean;
       incSubmitAttempts?: boolean;
     } = {},
@@ -467,6 +587,10 @@ export class Store {
         sets.push("final_reason = ?");
         vals.push(fields.finalReason);
       }
+      if (fields.challengeDeadline !== undefined) {
+        sets.push("challenge_deadline = ?");
+        vals.push(fields.challengeDeadline);
+      }
       if (fields.incAttempts) sets.push("attempts = attempts + 1");
       if (fields.incSubmitAttempts) sets.push("submit_attempts = submit_attempts + 1");
       const get = this.db.prepare("SELECT state FROM requests WHERE chain_id = ? AND contract = ? AND request_id = ?");
@@ -487,7 +611,7 @@ export class Store {
 
   /**
    * Records a signed transaction for a new batch before it is broadcast (so a crash after the broadcast still
-   * knows the hash), moving its requests to `submitted`.
+   * knows the hash), moving its requests to `submitted` (a fulfilment) or `finalizing` (a finalize).
    */
   createBatch(
     nonce: number,
@@ -495,17 +619,19 @@ export class Store {
     requestIds: bigint[],
     sentBlock: number,
     tx: { hash: string; raw: string; maxFeePerGas: bigint; maxPriorityFeePerGas: bigint },
+    kind: BatchKind = "fulfil",
   ): BatchRow {
     return this.db.transaction(() => {
       const now = this.now();
       const res = this.db
         .prepare(
-          `INSERT INTO batches (chain_id, contract, nonce, state, gas_limit, request_ids, created_at_ms, sent_block)
-           VALUES (?, ?, ?, 'pending', ?, ?, ?, ?)`,
+          `INSERT INTO batches (chain_id, contract, kind, nonce, state, gas_limit, request_ids, created_at_ms, sent_block)
+           VALUES (?, ?, ?, ?, 'pending', ?, ?, ?, ?)`,
         )
         .run(
           this.key.chainId,
           this.key.contract,
+          kind,
           nonce,
           gasLimit,
           JSON.stringify(requestIds.map(String)),
@@ -514,7 +640,8 @@ export class Store {
         );
       const batchId = Number(res.lastInsertRowid);
       this.addTx(batchId, tx);
-      this.transition(requestIds, "submitted", { batchId }, ["inferred"]);
+      if (kind === "fulfil") this.transition(requestIds, "submitted", { batchId }, ["inferred"]);
+      else this.transition(requestIds, "finalizing", { batchId }, ["proposed"]);
       return this.getBatch(batchId)!;
     })();
   }

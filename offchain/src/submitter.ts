@@ -6,8 +6,11 @@ import {
   FULFILMENT_SKIPPED_TOPIC,
   type FulfilItem,
   REQUEST_FULFILLED_TOPIC,
+  RESULT_PROPOSED_TOPIC,
   RequestStateCode,
+  VerificationMode,
   decodeRequestCreated,
+  encodeFinalize,
   encodeFulfil,
   encodeFulfilBatch,
   oracleInterface,
@@ -34,6 +37,12 @@ export interface SubmitterOptions {
   pollMs?: number;
   /** Parallel view calls when checking that requests are still open. */
   checkConcurrency?: number;
+  /** Finalize this node's Optimistic results after their challenge window (default true). */
+  finalize?: boolean;
+  /** Finalize transactions prepared per round at most. */
+  maxFinalizesPerTick?: number;
+  /** Minimum interval between two finalization rounds (ms). */
+  finalizeCheckMs?: number;
 }
 
 async function mapLimit<T, R>(items: T[], limit: number, fn: (t: T) => Promise<R>): Promise<R[]> {
@@ -65,6 +74,9 @@ export class Submitter {
   readonly wake = new Wake();
   /** Receipts are re-checked against the canonical chain at this depth. */
   private readonly depth: number;
+  private lastFinalizeCheckMs = 0;
+  /** Proposed results whose finalize simulation failed: not retried before this time (ms). */
+  private readonly finalizeRetryAt = new Map<bigint, number>();
 
   constructor(
     private readonly store: Store,
@@ -135,7 +147,9 @@ export class Submitter {
     if (this.nonce === null) await this.reconcile();
     const head = await this.rpc.blockNumber();
     for (const b of this.store.batchesInState("pending")) await this.track(b, head);
-    return this.sendDue(head);
+    const next = await this.sendDue(head);
+    await this.finalizeDue(head);
+    return next;
   }
 
   // ---- sending ---------------------------------------------------------------------------------------------------
@@ -193,6 +207,7 @@ export class Submitter {
               : `not fulfillable by this node (state ${st.state}, deadline ${st.deadline})`;
       this.logger.info({ requestId: String(c.row.requestId), reason }, "request no longer open: dropped");
       this.store.transition([c.row.requestId], "expired", { finalReason: reason });
+      if (c.row.takeover) this.metrics?.takeovers.inc({ outcome: "dropped" });
     }
     return out;
   }
@@ -401,33 +416,57 @@ export class Submitter {
     await this.broadcast(tx.raw);
   }
 
-  /** Applies a receipt `confirmations` deep: what the oracle fulfilled is confirmed, the rest re-checked. */
+  /**
+   * Applies a receipt `confirmations` deep: what the oracle fulfilled is confirmed (or, for an Optimistic result,
+   * proposed with its challenge deadline), the rest re-checked. A finalize batch finalizes its request.
+   */
   private settle(batch: BatchRow, receipt: TransactionReceipt): void {
     const fulfilled = new Set<string>();
+    const provisional = new Set<string>();
+    const challengeDeadlines = new Map<string, number>();
     const skipped = new Map<string, string>();
     const oracle = getAddress(this.opts.oracle);
     for (const log of receipt.logs) {
       if (getAddress(log.address) !== oracle) continue;
-      if (log.topics[0] === REQUEST_FULFILLED_TOPIC || log.topics[0] === FULFILMENT_SKIPPED_TOPIC) {
-        const ev = oracleInterface.parseLog({ topics: [...log.topics], data: log.data })!;
-        if (getAddress(ev.args.node as string) !== this.address) continue;
-        const id = String(ev.args.requestId);
-        if (ev.name === "RequestFulfilled") fulfilled.add(id);
-        else skipped.set(id, ev.args.reason as string);
-      }
+      const topic = log.topics[0];
+      if (topic !== REQUEST_FULFILLED_TOPIC && topic !== FULFILMENT_SKIPPED_TOPIC && topic !== RESULT_PROPOSED_TOPIC)
+        continue;
+      const ev = oracleInterface.parseLog({ topics: [...log.topics], data: log.data })!;
+      if (getAddress(ev.args.node as string) !== this.address) continue;
+      const id = String(ev.args.requestId);
+      if (ev.name === "RequestFulfilled") {
+        fulfilled.add(id);
+        if (Number(ev.args.mode) === VerificationMode.Optimistic && !(ev.args.isFinal as boolean)) provisional.add(id);
+      } else if (ev.name === "ResultProposed") {
+        challengeDeadlines.set(id, Number(ev.args.challengeDeadline));
+      } else skipped.set(id, ev.args.reason as string);
     }
     const mined = { block: receipt.blockNumber, blockHash: receipt.blockHash, txHash: receipt.hash };
     const ok = receipt.status === 1;
+    if (batch.kind === "finalize") {
+      this.settleFinalize(batch, ok, fulfilled, mined);
+      return;
+    }
     this.store.db.transaction(() => {
       this.store.setBatchState(batch.id, ok ? "confirmed" : "reverted", mined);
       for (const id of batch.requestIds) {
         const row = this.store.getRequest(id);
         if (!row || row.state !== "submitted" || row.batchId !== batch.id) continue;
-        if (ok && fulfilled.has(String(id))) {
-          this.store.transition([id], "confirmed", { finalReason: null });
+        const key = String(id);
+        if (ok && fulfilled.has(key)) {
+          if (provisional.has(key)) {
+            const challengeDeadline = challengeDeadlines.get(key) ?? null;
+            this.store.transition([id], "proposed", { finalReason: null, challengeDeadline });
+            this.metrics?.optimistic.inc({ event: "proposed" });
+            this.logger.info({ requestId: key, challengeDeadline }, "optimistic result proposed");
+          } else {
+            this.store.transition([id], "confirmed", { finalReason: null });
+          }
           this.metrics?.fulfilled.inc({ result: row.errorCode === 0 ? "ok" : `error_${row.errorCode}` });
-        } else if (ok && skipped.has(String(id))) {
-          this.store.transition([id], "expired", { finalReason: `skipped by the oracle (${skipped.get(String(id))})` });
+          if (row.takeover) this.metrics?.takeovers.inc({ outcome: "fulfilled" });
+        } else if (ok && skipped.has(key)) {
+          this.store.transition([id], "expired", { finalReason: `skipped by the oracle (${skipped.get(key)})` });
+          if (row.takeover) this.metrics?.takeovers.inc({ outcome: "dropped" });
         } else {
           this.reopen(id, ok ? "not in the receipt" : "transaction reverted");
         }
@@ -446,9 +485,140 @@ export class Submitter {
     );
   }
 
+  private settleFinalize(
+    batch: BatchRow,
+    ok: boolean,
+    fulfilled: Set<string>,
+    mined: { block: number; blockHash: string; txHash: string },
+  ): void {
+    this.store.db.transaction(() => {
+      this.store.setBatchState(batch.id, ok ? "confirmed" : "reverted", mined);
+      for (const id of batch.requestIds) {
+        const row = this.store.getRequest(id);
+        if (!row || row.state !== "finalizing" || row.batchId !== batch.id) continue;
+        if (ok && fulfilled.has(String(id))) {
+          this.store.transition([id], "finalized", { finalReason: null });
+          this.metrics?.optimistic.inc({ event: "finalized" });
+          this.logger.info({ requestId: String(id), tx: mined.txHash }, "optimistic result finalized");
+        } else {
+          // back to proposed: a later finalization round reads the request's state on chain again
+          this.store.transition([id], "proposed", { batchId: null });
+          this.finalizeRetryAt.set(id, Date.now() + 5000);
+        }
+      }
+    })();
+    if (!ok) this.metrics?.errors.inc({ stage: "finalize_reverted" });
+  }
+
+  // ---- optimistic finalization -------------------------------------------------------------------------------
+
+  /**
+   * Finalizes this node's proposed Optimistic results whose challenge window ended before the timestamp of the
+   * block `confirmations` behind the head: each request's state is read first (a challenged result is left to the
+   * challenge resolution, one finalized or refunded by others is recorded as such), the call is simulated, then
+   * sent as its own transaction (the oracle has no batch finalize, and one bad item must not revert others) with
+   * the submitter's nonce, fee bumping and confirmation tracking.
+   */
+  private async finalizeDue(head: number): Promise<void> {
+    if (this.opts.finalize === false) return;
+    const now = Date.now();
+    if (now - this.lastFinalizeCheckMs < (this.opts.finalizeCheckMs ?? 1000)) return;
+    this.lastFinalizeCheckMs = now;
+    await this.recheckChallenged();
+    if (this.store.finalizable(Number.MAX_SAFE_INTEGER, 1).length === 0) return;
+    const room = this.opts.maxInFlightTxs - this.store.batchesInState("pending").length;
+    if (room <= 0) return;
+    const safe = await this.rpc.call("getBlock", (p) => p.getBlock(Math.max(0, head - this.opts.confirmations)));
+    if (!safe) return;
+    const due = this.store
+      .finalizable(safe.timestamp, Math.min(room, this.opts.maxFinalizesPerTick ?? 16) * 2)
+      .filter((r) => (this.finalizeRetryAt.get(r.requestId) ?? 0) <= now)
+      .slice(0, Math.min(room, this.opts.maxFinalizesPerTick ?? 16));
+    for (const row of due) {
+      const st = await this.reader.requestState(row.requestId);
+      if (st.state !== RequestStateCode.Provisional) {
+        this.onSettledElsewhere(row, st.state);
+        continue;
+      }
+      const item: FulfilItem = {
+        requestId: row.requestId,
+        requestEnc: decodeRequestCreated(row.logTopics, row.logData).requestEnc,
+        output: row.output ?? new Uint8Array(0),
+        errorCode: row.errorCode,
+      };
+      const data = encodeFinalize(item);
+      const gasLimit = this.gasFor([row]);
+      try {
+        await this.rpc.call("simulate", (p) =>
+          p.call({ from: this.address, to: this.opts.oracle, data, gasLimit: BigInt(gasLimit) }),
+        );
+      } catch (err) {
+        if (isTransientRpcError(err)) throw err;
+        const reason = describeRevert(err);
+        this.finalizeRetryAt.set(row.requestId, now + 5000);
+        this.metrics?.errors.inc({ stage: "finalize_simulation" });
+        this.logger.warn({ requestId: String(row.requestId), reason }, "finalize simulation reverted; retrying later");
+        continue;
+      }
+      this.finalizeRetryAt.delete(row.requestId);
+      const nonce = this.nonce!;
+      const tx = await this.sign(nonce, data, gasLimit, await this.fees());
+      const batch = this.store.createBatch(nonce, gasLimit, [row.requestId], head, tx, "finalize");
+      this.nonce = nonce + 1;
+      this.metrics?.txSent.inc();
+      this.logger.info(
+        { batch: batch.id, nonce, requestId: String(row.requestId), hash: tx.hash },
+        "finalize transaction sent",
+      );
+      void this.broadcast(tx.raw);
+    }
+  }
+
+  /** Challenged results are watched (not finalized by us) until the challenge is resolved or refunded. */
+  private async recheckChallenged(): Promise<void> {
+    for (const row of this.store.requestsInState("challenged", 64)) {
+      const st = await this.reader.requestState(row.requestId);
+      if (st.state === RequestStateCode.Challenged) continue;
+      if (st.state === RequestStateCode.Provisional) {
+        // the challenge was rejected: the result stands and can be finalized
+        this.store.transition([row.requestId], "proposed", { batchId: null });
+        this.logger.info({ requestId: String(row.requestId) }, "challenge of our result rejected: finalizing");
+        continue;
+      }
+      this.onSettledElsewhere(row, st.state);
+    }
+  }
+
+  /** A proposed result whose request is no longer provisional on chain: recorded, never finalized by us. */
+  private onSettledElsewhere(row: RequestRow, state: number): void {
+    const id = String(row.requestId);
+    // still pending: our proposal is not on this chain (a reorg); the reorg handling re-sends it
+    if (state === RequestStateCode.Pending) return;
+    if (state === RequestStateCode.Challenged) {
+      if (row.state === "challenged") return;
+      this.store.transition([row.requestId], "challenged", { finalReason: "challenged on chain" });
+      this.metrics?.optimistic.inc({ event: "challenged" });
+      this.logger.warn({ requestId: id }, "our optimistic result was challenged: left to the challenge resolution");
+    } else if (state === RequestStateCode.Fulfilled) {
+      this.store.transition([row.requestId], "finalized", { finalReason: "finalized by another account" });
+      this.metrics?.optimistic.inc({ event: "finalized_elsewhere" });
+      this.logger.info({ requestId: id }, "optimistic result finalized by another account");
+    } else {
+      const reason = state === RequestStateCode.Refunded ? "refunded on chain" : `state ${state} on chain`;
+      this.store.transition([row.requestId], "expired", { finalReason: reason });
+      this.metrics?.optimistic.inc({ event: "refunded" });
+      this.logger.warn({ requestId: id, reason }, "optimistic result not finalized");
+    }
+  }
+
   /** A submitted request whose transaction did not land goes back to the queue, or fails after `maxAttempts`. */
   private reopen(id: bigint, reason: string): void {
     const row = this.store.getRequest(id);
+    if (row?.state === "finalizing") {
+      // a finalize that did not land: the next round re-reads the request on chain
+      this.store.transition([id], "proposed", { batchId: null });
+      return;
+    }
     if (!row || row.state !== "submitted") return;
     this.giveUpOrRetry(row, reason, true);
   }
@@ -480,7 +650,10 @@ export class Submitter {
         this.store.setBatchState(b.id, "pending", null);
         for (const id of b.requestIds) {
           const row = this.store.getRequest(id);
-          if (row?.state === "confirmed" && row.batchId === b.id) this.store.transition([id], "submitted");
+          if (!row || row.batchId !== b.id) continue;
+          if (b.kind === "fulfil" && (row.state === "confirmed" || row.state === "proposed"))
+            this.store.transition([id], "submitted");
+          else if (b.kind === "finalize" && row.state === "finalized") this.store.transition([id], "finalizing");
         }
       })();
     }

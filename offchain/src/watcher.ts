@@ -3,7 +3,7 @@ import type { RpcPool } from "./chain";
 import { shortError } from "./chain";
 import type { Logger } from "./log";
 import type { Metrics } from "./metrics";
-import { type OracleReader, decodeRequestCreated } from "./oracle";
+import { type OracleReader, VerificationMode, decodeRequestCreated } from "./oracle";
 import type { NewRequest, RequestRow, Store } from "./store";
 import { Wake } from "./wake";
 
@@ -13,8 +13,16 @@ export interface WatcherOptions {
   maxBlockRange: number;
   pollIntervalMs: number;
   startBlock: number;
-  /** This node: only requests assigned to it are taken. */
+  /** This node: requests assigned to it are taken at once. */
   node: string;
+  /**
+   * Takeover (backup node): requests of these models (the ones this runner has a backend for) assigned to other
+   * nodes are stored too, flagged as takeovers, when the registry says this node serves the model; the scheduler
+   * runs them only after their exclusivity. Undefined or empty: only assigned requests are taken.
+   */
+  takeoverModels?: Set<bigint>;
+  /** How long an `isServing` answer is reused (ms). */
+  servingCacheMs?: number;
   /** Upper bound of the backoff after consecutive RPC failures. */
   maxBackoffMs?: number;
 }
@@ -39,6 +47,9 @@ export class Watcher {
   readonly wake = new Wake();
   lastHead = 0;
   lastHeadAtMs = 0;
+  /** Timestamp of the latest block seen (chain time: takeover eligibility is judged against it). */
+  lastHeadTimestamp = 0;
+  private readonly serving = new Map<bigint, { ok: boolean; atMs: number }>();
   private readonly node: string;
 
   constructor(
@@ -86,9 +97,12 @@ export class Watcher {
 
   /** One poll: reorg check, then at most `maxBlockRange` confirmed blocks scanned. */
   async pollOnce(): Promise<ScanResult> {
-    const head = await this.rpc.blockNumber();
+    const latest = await this.rpc.call("getBlock", (p) => p.getBlock("latest"));
+    if (!latest) throw new Error("latest block not available");
+    const head = latest.number;
     this.lastHead = head;
     this.lastHeadAtMs = Date.now();
+    this.lastHeadTimestamp = latest.timestamp;
     this.metrics?.headBlock.set(head);
     const safe = head - this.opts.confirmations;
     let reorgedTo: number | null = null;
@@ -129,7 +143,10 @@ export class Watcher {
         this.logger.warn({ err: shortError(err), tx: log.transactionHash }, "undecodable RequestCreated log skipped");
         continue;
       }
-      if (!decoded.nodes.includes(this.node)) continue;
+      const assigned = decoded.nodes.includes(this.node);
+      // Quorum votes come from the assigned nodes only: nothing to take over there
+      if (!assigned && (decoded.mode === VerificationMode.Quorum || !(await this.servesForTakeover(decoded.modelId))))
+        continue;
       requests.push({
         requestId: decoded.requestId,
         modelId: decoded.modelId,
@@ -142,6 +159,9 @@ export class Watcher {
         txHash: log.transactionHash,
         callbackGasLimit: decoded.callbackGasLimit,
         deadline: decoded.deadline,
+        exclusiveUntil: decoded.exclusiveUntil,
+        takeover: !assigned,
+        mode: decoded.mode,
       });
     }
     const inserted = this.store.commitScan(
@@ -156,6 +176,19 @@ export class Watcher {
       this.onNew();
     }
     return { head, scannedTo: to, inserted, reorgedTo };
+  }
+
+  /** Whether this node may back up other nodes on `modelId`: a configured model it serves on chain (cached). */
+  private async servesForTakeover(modelId: bigint): Promise<boolean> {
+    if (!this.opts.takeoverModels?.has(modelId)) return false;
+    const cached = this.serving.get(modelId);
+    const now = Date.now();
+    if (cached && now - cached.atMs < (this.opts.servingCacheMs ?? 30_000)) return cached.ok;
+    const ok = await this.reader.isServing(modelId, this.node);
+    if (!ok && cached?.ok !== false)
+      this.logger.warn({ modelId: String(modelId) }, "not serving this model on chain: its takeovers are ignored");
+    this.serving.set(modelId, { ok, atMs: now });
+    return ok;
   }
 
   /**

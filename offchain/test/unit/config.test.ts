@@ -33,6 +33,17 @@ function base(): Record<string, unknown> {
 }
 
 describe("config", () => {
+  it("enables takeover and optimistic finalization by default and names a wrong takeover delay", () => {
+    const cfg = parseConfig(base());
+    assert.deepEqual(cfg.takeover, { enabled: true, extraDelaySeconds: 15 });
+    assert.deepEqual(cfg.optimistic, { finalize: true, maxFinalizesPerTick: 16 });
+    assert.equal(parseConfig({ ...base(), takeover: { enabled: false } }).takeover.enabled, false);
+    assert.throws(
+      () => parseConfig({ ...base(), takeover: { extraDelaySeconds: -1 } }),
+      (e: unknown) => e instanceof ConfigError && /takeover\.extraDelaySeconds/.test(e.message),
+    );
+  });
+
   it("fills defaults and resolves addresses and the start block from the deployment manifest", async () => {
     const cfg = await resolveConfig(base(), { AXON_NODE_KEY: KEY }, tmp.dir);
     assert.equal(cfg.oracleAddress, ORACLE);

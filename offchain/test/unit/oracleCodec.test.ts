@@ -5,6 +5,7 @@ import fc from "fast-check";
 import {
   decodeRequestCreated,
   encodeCanFulfil,
+  encodeFinalize,
   encodeFulfil,
   encodeFulfilBatch,
   oracleInterface,
@@ -53,6 +54,14 @@ describe("oracle codec (hand-rolled ABI, checked against ethers)", () => {
         assert.equal(BigInt(fast.callbackGasLimit), req.callbackGasLimit);
         assert.equal(BigInt(fast.deadline), req.deadline);
         assert.deepEqual(fast.nodes, req.nodes);
+        assert.equal(BigInt(fast.exclusiveUntil), req.exclusiveUntil);
+        assert.equal(BigInt(fast.mode), req.mode);
+        assert.equal(BigInt(fast.challengeWindowSeconds), req.challengeWindowSeconds);
+        // finalize takes the same head as fulfil
+        assert.equal(
+          encodeFinalize({ requestId: id, requestEnc: fast.requestEnc, output: input, errorCode: 1 }),
+          oracleInterface.encodeFunctionData("finalize", [id, slow.args.request, input, 1]),
+        );
         // the verbatim tuple re-encodes to what ethers would encode from the decoded struct
         const viaEthers = oracleInterface.encodeFunctionData("fulfil", [id, slow.args.request, "0x", 0]);
         assert.equal(
