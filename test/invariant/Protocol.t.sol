@@ -20,6 +20,9 @@ import {
     RevertingConsumer,
     GasBurningConsumer
 } from "../../contracts/mocks/oracle/OracleConsumerMocks.sol";
+import {Hashes} from "@openzeppelin/contracts/utils/cryptography/Hashes.sol";
+import {LabelingBounties} from "../../contracts/data/LabelingBounties.sol";
+import {ILabelingBounties} from "../../contracts/data/interfaces/ILabelingBounties.sol";
 import {StdInvariant} from "./StdInvariant.sol";
 import {VmBase} from "./Vm.sol";
 
@@ -47,6 +50,7 @@ struct ProtocolSystem {
     ModelRegistry registry;
     AIOracle oracle;
     ModelOffering offering;
+    LabelingBounties bounties;
     address arbiter;
     address upgrader;
     address[3] consumers;
@@ -57,12 +61,12 @@ struct ProtocolSystem {
 /// oracle consumers (requests with storing, reverting and gas-burning callbacks; fulfil and fulfilBatch by the
 /// assigned or stepping-in nodes, Quorum votes whose dissenters are slashed, refunds after the deadline), the IMO
 /// (a model whose revenue receiver is its ModelToken clone, locked by the ModelOffering: oracle fees pushed into it,
-/// holders transferring, claiming and burning to redeem, the creator's vesting and proceeds) and the upgrader (any
+/// holders transferring, claiming and burning to redeem, the creator's vesting and proceeds), labeling bounties
+/// (ETH-funded tasks, commit/reveal, finalization with refunds, claims, credit withdrawals) and the upgrader (any
 /// proxy upgraded mid-run to a fresh implementation of the same contract). Ghost sums count every wei that entered
 /// and left the protocol from the outside; the Treasury's inflows and the oracle's requests are read from events.
-/// @dev Not covered here: DataMarket purchases need fhevm (FHE ciphertexts, the mock coprocessor of the Hardhat
-/// plugin) and cannot run under forge, so DataMarket is left out of this suite (its fhevm-free paths have their own
-/// suite, DataMarket.t.sol). Every action is bounded to a valid call, so the suite runs with fail-on-revert.
+/// @dev Every action is bounded to a valid call, so the suite runs with fail-on-revert. DataMarket is not driven:
+/// see ProtocolInvariants.
 contract ProtocolHandler is VmBase {
     VmProtocol internal constant vmp = VmProtocol(address(uint160(uint256(keccak256("hevm cheat code")))));
     bytes32 public constant COMPUTE = keccak256("axon.service.compute");
@@ -77,7 +81,11 @@ contract ProtocolHandler is VmBase {
     uint256 public constant MODEL_PLAIN = 1;
     uint256 public constant MODEL_QUORUM = 2;
     uint256 public constant MODEL_IMO = 3;
-    uint256 public constant PROXIES = 6;
+    uint256 public constant PROXIES = 7;
+    uint256 public constant LABELLERS = 4;
+    uint256 public constant ITEMS = 2;
+    uint256 public constant MAX_TASKS = 8;
+    uint256 internal constant BOUNTY_WINDOW = 1 hours;
     address public constant ETH = address(0);
 
     OperatorStaking public staking;
@@ -87,6 +95,7 @@ contract ProtocolHandler is VmBase {
     AIOracle public oracle;
     ModelOffering public offering;
     ModelToken public token;
+    LabelingBounties public bounties;
     address public arbiter;
     address public upgrader;
     address public modelOwner;
@@ -96,6 +105,7 @@ contract ProtocolHandler is VmBase {
     address[NODES] public nodes;
     address[REQUESTERS] public requesters;
     address[BUYERS] public buyers;
+    address[LABELLERS] public labellers;
     uint256[] public jobs;
 
     IAIOracle.Request[] internal _requests;
@@ -103,6 +113,33 @@ contract ProtocolHandler is VmBase {
     /// @notice Indexes (into `requestIds`) of the requests not yet fulfilled or refunded.
     uint256[] internal _open;
     mapping(uint256 k => bool) public settled;
+
+    /// @notice LabelingBounties bookkeeping: tasks, each slot's vote, finalized items.
+    enum BountyPhase {
+        Commit,
+        Reveal,
+        Settle
+    }
+
+    enum SlotPick {
+        Empty,
+        Committed,
+        Claimable
+    }
+
+    struct Vote {
+        address labeller;
+        uint8 label;
+        bool revealed;
+        bool settled;
+    }
+
+    uint256[] public taskIds;
+    bytes32[ITEMS] internal _itemHashes;
+    bytes32 internal _bountyRoot;
+    mapping(uint256 taskId => mapping(uint256 item => mapping(uint256 slot => Vote))) internal _votes;
+    mapping(uint256 taskId => mapping(uint256 item => bool)) internal _finalized;
+    mapping(uint256 taskId => uint256) public ghostFundedOf;
 
     address[PROXIES] public proxies;
     address[PROXIES] public implA;
@@ -142,6 +179,7 @@ contract ProtocolHandler is VmBase {
         registry = s.registry;
         oracle = s.oracle;
         offering = s.offering;
+        bounties = s.bounties;
         arbiter = s.arbiter;
         upgrader = s.upgrader;
         consumers = s.consumers;
@@ -150,6 +188,9 @@ contract ProtocolHandler is VmBase {
         for (uint256 i; i < REQUESTERS; ++i) requesters[i] = vm.addr(0xD000 + i);
         for (uint256 i; i < NODES; ++i) nodes[i] = vm.addr(0xE000 + i);
         for (uint256 i; i < BUYERS; ++i) buyers[i] = vm.addr(0xF000 + i);
+        for (uint256 i; i < LABELLERS; ++i) labellers[i] = vm.addr(0xF100 + i);
+        for (uint256 i; i < ITEMS; ++i) _itemHashes[i] = keccak256(abi.encode("item", i));
+        _bountyRoot = Hashes.commutativeKeccak256(_leaf(0), _leaf(1));
     }
 
     // ---------------------------------------------------------------------------------------------------------------
@@ -375,20 +416,20 @@ contract ProtocolHandler is VmBase {
         ++calls["request"];
     }
 
-    /// @notice A node that may fulfil an open request now does so: a result or an error result, the right or a
-    /// wrong output (a wrong Quorum vote is slashed once the quorum agrees on the other one).
-    function fulfil(uint256 pick, uint256 nodeSeed, bool errorResult, bool wrongOutput) external recorded {
+    /// @notice A node that may fulfil an open request now does so with the right output (half the time), a wrong
+    /// one or an error result (a Quorum vote that disagrees with the final result is slashed).
+    function fulfil(uint256 pick, uint256 nodeSeed, uint8 outcome) external recorded {
         (bool found, uint256 k, address node) = _pickFulfillable(pick, nodeSeed);
         if (!found) return;
         vm.prank(node);
-        oracle.fulfil(requestIds[k], _requests[k], _output(wrongOutput), _errorCode(errorResult));
+        oracle.fulfil(requestIds[k], _requests[k], _output(outcome), _errorCode(outcome));
         _afterSettlingCall(k);
         ++calls["fulfil"];
     }
 
     /// @notice A node fulfils up to three open requests in one batch, with a settled request slipped in that the
     /// oracle must skip (FulfilmentSkipped) without reverting the others.
-    function fulfilBatch(uint256 nodeSeed, bool wrongOutput, bool withStale) external recorded {
+    function fulfilBatch(uint256 nodeSeed, uint8 outcome, bool withStale) external recorded {
         address node = nodes[nodeSeed % NODES];
         uint256[] memory picked = new uint256[](4);
         uint256 n;
@@ -406,7 +447,8 @@ contract ProtocolHandler is VmBase {
         for (uint256 i; i < n; ++i) {
             ids[i] = requestIds[picked[i]];
             reqs[i] = _requests[picked[i]];
-            outputs[i] = _output(wrongOutput);
+            outputs[i] = _output(outcome + i);
+            codes[i] = _errorCode(outcome + i);
         }
         uint256 skippedBefore = calls["batchSkipped"];
         vm.prank(node);
@@ -521,6 +563,109 @@ contract ProtocolHandler is VmBase {
     }
 
     // ---------------------------------------------------------------------------------------------------------------
+    // Labeling bounties
+    // ---------------------------------------------------------------------------------------------------------------
+
+    /// @notice A requester funds a two-item task in ETH (1 to 4 labels per item, 2 to 4 options, any threshold).
+    function createBountyTask(
+        uint256 requesterSeed,
+        uint256 labelsSeed,
+        uint256 optionsSeed,
+        uint256 thresholdSeed,
+        uint96 reward
+    ) external recorded {
+        if (taskIds.length == MAX_TASKS) return;
+        address requester = requesters[requesterSeed % REQUESTERS];
+        ILabelingBounties.TaskParams memory p = ILabelingBounties.TaskParams({
+            merkleRoot: _bountyRoot,
+            itemCount: uint32(ITEMS),
+            labelsPerItem: uint16(bound(labelsSeed, 1, 4)),
+            optionCount: uint8(bound(optionsSeed, 2, 4)),
+            thresholdBps: uint16(bound(thresholdSeed, 1, 10_000)),
+            commitDeadline: uint64(block.timestamp + BOUNTY_WINDOW),
+            revealDeadline: uint64(block.timestamp + 2 * BOUNTY_WINDOW),
+            rewardWei: uint96(bound(reward, 1, 1e15))
+        });
+        uint256 funded = ITEMS * p.labelsPerItem * p.rewardWei;
+        vm.deal(requester, funded);
+        vm.prank(requester);
+        uint256 taskId = bounties.createTask{value: funded}(p);
+        taskIds.push(taskId);
+        ghostFundedOf[taskId] = funded;
+        ghostDepositedWei += funded;
+        ++calls["bountyCreate"];
+    }
+
+    function commitLabel(
+        uint256 taskSeed,
+        uint256 pickSeed,
+        uint256 labellerSeed,
+        uint256 labelSeed
+    ) external recorded {
+        (bool ok, uint256 taskId, ILabelingBounties.Task memory t) = _taskIn(taskSeed, BountyPhase.Commit);
+        if (!ok) return;
+        (bool found, uint256 item, uint256 slot) = _pickSlot(taskId, t, pickSeed, SlotPick.Empty);
+        if (!found) return;
+        address labeller = labellers[labellerSeed % LABELLERS];
+        uint8 label = uint8(labelSeed % t.optionCount);
+        bytes32[] memory proof = new bytes32[](1);
+        proof[0] = _leaf(1 - item);
+        bytes32 commitment = keccak256(abi.encode(taskId, item, labeller, label, _salt(taskId, item, slot)));
+        vm.prank(labeller);
+        bounties.commit(taskId, item, slot, _itemHashes[item], proof, commitment);
+        _votes[taskId][item][slot] = Vote({labeller: labeller, label: label, revealed: false, settled: false});
+        ++calls["bountyCommit"];
+    }
+
+    function revealLabel(uint256 taskSeed, uint256 pickSeed) external recorded {
+        (bool ok, uint256 taskId, ILabelingBounties.Task memory t) = _taskIn(taskSeed, BountyPhase.Reveal);
+        if (!ok) return;
+        (bool found, uint256 item, uint256 slot) = _pickSlot(taskId, t, pickSeed, SlotPick.Committed);
+        if (!found) return;
+        Vote storage v = _votes[taskId][item][slot];
+        vm.prank(v.labeller);
+        bounties.reveal(taskId, item, slot, v.label, _salt(taskId, item, slot));
+        v.revealed = true;
+        ++calls["bountyReveal"];
+    }
+
+    /// @notice Anyone finalizes an item after the reveal window: the majority is paid, the rest refunded.
+    function finalizeBountyItem(uint256 taskSeed, uint256 itemSeed) external recorded {
+        (bool ok, uint256 taskId, ) = _taskIn(taskSeed, BountyPhase.Settle);
+        if (!ok) return;
+        for (uint256 k; k < ITEMS; ++k) {
+            uint256 item = ((itemSeed % ITEMS) + k) % ITEMS;
+            if (_finalized[taskId][item]) continue;
+            bounties.finalizeItem(taskId, item);
+            _finalized[taskId][item] = true;
+            ++calls["bountyFinalize"];
+            return;
+        }
+    }
+
+    function claimBountyReward(uint256 taskSeed, uint256 pickSeed) external recorded {
+        (bool ok, uint256 taskId, ILabelingBounties.Task memory t) = _taskIn(taskSeed, BountyPhase.Settle);
+        if (!ok) return;
+        (bool found, uint256 item, uint256 slot) = _pickSlot(taskId, t, pickSeed, SlotPick.Claimable);
+        if (!found) return;
+        Vote storage v = _votes[taskId][item][slot];
+        bounties.claim(taskId, item, slot, v.labeller, v.label, _salt(taskId, item, slot));
+        v.settled = true;
+        ++calls["bountyClaim"];
+    }
+
+    function withdrawBountyCredit(uint256 accountSeed) external recorded {
+        uint256 i = accountSeed % (REQUESTERS + LABELLERS);
+        address who = i < REQUESTERS ? requesters[i] : labellers[i - REQUESTERS];
+        if (bounties.creditOf(who) == 0) return;
+        uint256 before = who.balance;
+        vm.prank(who);
+        bounties.withdraw();
+        ghostPaidOutWei += who.balance - before;
+        ++calls["bountyWithdraw"];
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
     // Upgrades and time
     // ---------------------------------------------------------------------------------------------------------------
 
@@ -537,7 +682,7 @@ contract ProtocolHandler is VmBase {
     }
 
     function warp(uint256 secondsAhead) external recorded {
-        vm.warp(block.timestamp + bound(secondsAhead, 1, 3 hours));
+        vm.warp(block.timestamp + bound(secondsAhead, 1, 1 hours));
         ++calls["warp"];
     }
 
@@ -586,8 +731,23 @@ contract ProtocolHandler is VmBase {
         list[BUYERS] = modelOwner;
     }
 
+    function taskCount() external view returns (uint256) {
+        return taskIds.length;
+    }
+
+    /// @notice Every account LabelingBounties may owe a credit to (requesters' refunds, labellers' rewards).
+    function bountyCreditors() external view returns (address[] memory list) {
+        list = new address[](REQUESTERS + LABELLERS);
+        for (uint256 i; i < REQUESTERS; ++i) list[i] = requesters[i];
+        for (uint256 i; i < LABELLERS; ++i) list[REQUESTERS + i] = labellers[i];
+    }
+
     /// @notice Handler calls that reached the protocol in this run, per domain.
-    function reached() external view returns (uint256 staked, uint256 compute, uint256 oracleCalls, uint256 imo) {
+    function reached()
+        external
+        view
+        returns (uint256 staked, uint256 compute, uint256 oracleCalls, uint256 imo, uint256 bountyCalls)
+    {
         staked = calls["stake"] + calls["unbond"] + calls["withdrawStake"] + calls["withdrawStakingCredit"];
         compute =
             calls["postJob"] +
@@ -609,6 +769,13 @@ contract ProtocolHandler is VmBase {
             calls["redeemToken"] +
             calls["claimVested"] +
             calls["withdrawOfferingCredit"];
+        bountyCalls =
+            calls["bountyCreate"] +
+            calls["bountyCommit"] +
+            calls["bountyReveal"] +
+            calls["bountyFinalize"] +
+            calls["bountyClaim"] +
+            calls["bountyWithdraw"];
     }
 
     // ---------------------------------------------------------------------------------------------------------------
@@ -676,12 +843,13 @@ contract ProtocolHandler is VmBase {
         return i < BUYERS ? buyers[i] : modelOwner;
     }
 
-    function _output(bool wrong) private pure returns (bytes memory) {
-        return abi.encode(wrong ? keccak256("wrong") : keccak256("right"));
+    /// @dev Outcome seeds 0 and 1 (mod 4) give the right output, 2 a wrong one, 3 an error result.
+    function _output(uint256 outcome) private pure returns (bytes memory) {
+        return abi.encode(outcome % 4 == 2 ? keccak256("wrong") : keccak256("right"));
     }
 
-    function _errorCode(bool errorResult) private pure returns (uint8) {
-        return errorResult ? AIOracleCodes.ERROR_INFERENCE_FAILED : 0;
+    function _errorCode(uint256 outcome) private pure returns (uint8) {
+        return outcome % 4 == 3 ? AIOracleCodes.ERROR_INFERENCE_FAILED : 0;
     }
 
     /// @dev The first open request from `pick` on (cyclically) with a node, from `nodeSeed` on, allowed to fulfil it.
@@ -754,18 +922,65 @@ contract ProtocolHandler is VmBase {
         }
     }
 
+    /// @dev The first task from `seed` on (cyclically) that is in `phase`.
+    function _taskIn(
+        uint256 seed,
+        BountyPhase phase
+    ) private view returns (bool ok, uint256 taskId, ILabelingBounties.Task memory t) {
+        uint256 n = taskIds.length;
+        for (uint256 k; k < n; ++k) {
+            taskId = taskIds[((seed % n) + k) % n];
+            t = bounties.getTask(taskId);
+            BountyPhase current =
+                block.timestamp <= t.commitDeadline
+                    ? BountyPhase.Commit
+                    : (block.timestamp <= t.revealDeadline ? BountyPhase.Reveal : BountyPhase.Settle);
+            if (current == phase) return (true, taskId, t);
+        }
+    }
+
+    /// @dev The first (item, slot) from `seed` on whose bookkept vote matches `pick`.
+    function _pickSlot(
+        uint256 taskId,
+        ILabelingBounties.Task memory t,
+        uint256 seed,
+        SlotPick pick
+    ) private view returns (bool found, uint256 item, uint256 slot) {
+        uint256 n = ITEMS * t.labelsPerItem;
+        for (uint256 k; k < n; ++k) {
+            uint256 idx = ((seed % n) + k) % n;
+            (item, slot) = (idx / t.labelsPerItem, idx % t.labelsPerItem);
+            Vote storage v = _votes[taskId][item][slot];
+            bool matches =
+                pick == SlotPick.Empty
+                    ? v.labeller == address(0)
+                    : pick == SlotPick.Committed
+                        ? v.labeller != address(0) && !v.revealed
+                        : v.revealed && !v.settled && _finalized[taskId][item];
+            if (matches) return (true, item, slot);
+        }
+    }
+
+    function _leaf(uint256 item) private view returns (bytes32) {
+        return keccak256(bytes.concat(keccak256(abi.encode(item, _itemHashes[item]))));
+    }
+
+    function _salt(uint256 taskId, uint256 item, uint256 slot) private pure returns (bytes32) {
+        return keccak256(abi.encode("salt", taskId, item, slot));
+    }
+
     function _implementationOf(address proxy) private view returns (address) {
         return address(uint160(uint256(vmp.load(proxy, IMPLEMENTATION_SLOT))));
     }
 }
 
 /// @notice Whole-protocol invariants over OperatorStaking, Treasury, ComputeEscrow, ModelRegistry, AIOracle,
-/// ModelOffering and a ModelToken clone deployed together (each core contract behind an ERC1967 proxy that the
-/// handler may upgrade mid-run): each contract's ETH is exactly its liabilities read from its own views, and every
-/// wei deposited from outside is either paid back out or still held by one of them.
-/// @dev DataMarket is not in this suite: its purchases deliver keys through fhevm (FHE), which only runs under the
-/// Hardhat fhevm plugin's mock coprocessor, not under forge. LabelingBounties has its own suite
-/// (LabelingBounties.t.sol) and does not share stake or Treasury with the others.
+/// ModelOffering, a ModelToken clone and LabelingBounties deployed together (each core contract behind an ERC1967
+/// proxy that the handler may upgrade mid-run): each contract's ETH is exactly its liabilities read from its own
+/// views, and every wei deposited from outside is either paid back out or still held by one of them.
+/// @dev DataMarket is left out of this suite: its purchases import, adopt and grant the dataset key as fhevm (FHE)
+/// ciphertexts, which need the coprocessor that only the Hardhat fhevm plugin mocks; forge has none. Its accounting
+/// is fuzzed on its own in DataMarket.t.sol through a harness that replaces the four FHE hooks with bookkeeping.
 contract ProtocolInvariants is StdInvariant {
     OperatorStaking internal staking;
     Treasury internal treasury;
@@ -774,6 +989,7 @@ contract ProtocolInvariants is StdInvariant {
     AIOracle internal oracle;
     ModelOffering internal offering;
     ModelToken internal token;
+    LabelingBounties internal bounties;
     ProtocolHandler internal handler;
     address internal constant ARBITER = address(0xA4B1);
     address internal constant UPGRADER = address(0x0A9);
@@ -806,6 +1022,14 @@ contract ProtocolInvariants is StdInvariant {
                 )
             )
         );
+        bounties = LabelingBounties(
+            payable(
+                _proxy(
+                    address(new LabelingBounties()),
+                    abi.encodeCall(LabelingBounties.initialize, (address(this), 2 days))
+                )
+            )
+        );
         _configure();
         handler = new ProtocolHandler(
             ProtocolSystem({
@@ -815,6 +1039,7 @@ contract ProtocolInvariants is StdInvariant {
                 registry: registry,
                 oracle: oracle,
                 offering: offering,
+                bounties: bounties,
                 arbiter: ARBITER,
                 upgrader: UPGRADER,
                 consumers: [
@@ -834,7 +1059,8 @@ contract ProtocolInvariants is StdInvariant {
                 address(escrow),
                 address(registry),
                 address(treasury),
-                address(offering)
+                address(offering),
+                address(bounties)
             ],
             [
                 address(new OperatorStaking()),
@@ -842,7 +1068,8 @@ contract ProtocolInvariants is StdInvariant {
                 address(new ComputeEscrow()),
                 address(new ModelRegistry()),
                 address(new Treasury()),
-                address(new ModelOffering())
+                address(new ModelOffering()),
+                address(new LabelingBounties())
             ]
         );
         _targetHandler();
@@ -963,7 +1190,8 @@ contract ProtocolInvariants is StdInvariant {
                 address(registry).balance +
                 address(oracle).balance +
                 address(offering).balance +
-                address(token).balance;
+                address(token).balance +
+                address(bounties).balance;
         vm.assertEq(
             handler.ghostDepositedWei(),
             handler.ghostPaidOutWei() + held,
@@ -971,18 +1199,41 @@ contract ProtocolInvariants is StdInvariant {
         );
     }
 
+    /// @notice LabelingBounties holds exactly its credits and the escrow of its tasks, and those totals are the sums
+    /// of its per-account credits and per-task escrows.
+    /// forge-config: default.invariant.fail-on-revert = true
+    /// forge-config: deep.invariant.fail-on-revert = true
+    function invariant_bountiesHoldExactlyCreditsAndEscrow() public view {
+        vm.assertEq(
+            address(bounties).balance,
+            bounties.totalCredits() + bounties.totalEscrowed(),
+            "bounties balance = totalCredits + totalEscrowed"
+        );
+        uint256 escrowed;
+        for (uint256 i; i < handler.taskCount(); ++i) {
+            uint256 taskId = handler.taskIds(i);
+            ILabelingBounties.Task memory t = bounties.getTask(taskId);
+            vm.assertLe(t.escrowedWei, handler.ghostFundedOf(taskId), "a task never holds more than it was funded");
+            escrowed += t.escrowedWei;
+        }
+        vm.assertEq(escrowed, bounties.totalEscrowed(), "totalEscrowed = sum of task escrows");
+        address[] memory creditors = handler.bountyCreditors();
+        uint256 credits;
+        for (uint256 i; i < creditors.length; ++i) credits += bounties.creditOf(creditors[i]);
+        vm.assertEq(credits, bounties.totalCredits(), "totalCredits = sum of credits");
+    }
+
     /// @notice After each run: the handler reached every part of the protocol, and most of its calls did.
     function afterInvariant() public view {
         // A shrunk failing sequence is short; judge only full-depth runs.
         if (handler.ghostHandlerCalls() < MIN_CALLS_JUDGED) return;
-        (uint256 staked, uint256 compute, uint256 oracleCalls, uint256 imo) = handler.reached();
-        uint256 upgrades = handler.calls("upgrade");
-        vm.assertGe(staked + compute + oracleCalls + imo + upgrades, 1, "handler reached the protocol");
+        (uint256 staked, uint256 compute, uint256 oracleCalls, uint256 imo, uint256 bountyCalls) = handler.reached();
+        uint256 total = staked + compute + oracleCalls + imo + bountyCalls + handler.calls("upgrade");
         vm.assertGe(oracleCalls, 1, "oracle reached");
         vm.assertGe(compute, 1, "compute reached");
         vm.assertGe(staked + imo, 1, "staking or IMO reached");
         vm.assertGe(
-            4 * (staked + compute + oracleCalls + imo + upgrades + handler.calls("warp")),
+            4 * (total + handler.calls("warp")),
             handler.ghostHandlerCalls(),
             "at least a quarter of the handler calls reached the protocol"
         );
@@ -1053,10 +1304,11 @@ contract ProtocolInvariants is StdInvariant {
         registry.grantRole(upgraderRole, UPGRADER);
         treasury.grantRole(upgraderRole, UPGRADER);
         offering.grantRole(upgraderRole, UPGRADER);
+        bounties.grantRole(upgraderRole, UPGRADER);
     }
 
     function _targetHandler() private {
-        bytes4[] memory selectors = new bytes4[](27);
+        bytes4[] memory selectors = new bytes4[](33);
         selectors[0] = ProtocolHandler.stake.selector;
         selectors[1] = ProtocolHandler.unbond.selector;
         selectors[2] = ProtocolHandler.withdrawStake.selector;
@@ -1084,6 +1336,12 @@ contract ProtocolInvariants is StdInvariant {
         selectors[24] = ProtocolHandler.upgrade.selector;
         selectors[25] = ProtocolHandler.warp.selector;
         selectors[26] = ProtocolHandler.warp.selector;
+        selectors[27] = ProtocolHandler.createBountyTask.selector;
+        selectors[28] = ProtocolHandler.commitLabel.selector;
+        selectors[29] = ProtocolHandler.revealLabel.selector;
+        selectors[30] = ProtocolHandler.finalizeBountyItem.selector;
+        selectors[31] = ProtocolHandler.claimBountyReward.selector;
+        selectors[32] = ProtocolHandler.withdrawBountyCredit.selector;
         targetSelector(FuzzSelector({addr: address(handler), selectors: selectors}));
         targetContract(address(handler));
     }
