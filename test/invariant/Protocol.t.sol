@@ -85,7 +85,7 @@ contract ProtocolHandler is VmBase {
     uint256 public constant LABELLERS = 4;
     uint256 public constant ITEMS = 2;
     uint256 public constant MAX_TASKS = 8;
-    uint256 internal constant BOUNTY_WINDOW = 1 hours;
+    uint256 internal constant BOUNTY_WINDOW = 30 minutes;
     address public constant ETH = address(0);
 
     OperatorStaking public staking;
@@ -596,62 +596,102 @@ contract ProtocolHandler is VmBase {
         ++calls["bountyCreate"];
     }
 
-    function commitLabel(
+    /// @notice Labellers commit labels to one up to all empty slots of a task in its commit window.
+    function commitLabels(
         uint256 taskSeed,
         uint256 pickSeed,
         uint256 labellerSeed,
         uint256 labelSeed
     ) external recorded {
-        (bool ok, uint256 taskId, ILabelingBounties.Task memory t) = _taskIn(taskSeed, BountyPhase.Commit);
+        (bool ok, uint256 taskId, ILabelingBounties.Task memory t) = _taskWith(
+            taskSeed,
+            BountyPhase.Commit,
+            SlotPick.Empty
+        );
         if (!ok) return;
-        (bool found, uint256 item, uint256 slot) = _pickSlot(taskId, t, pickSeed, SlotPick.Empty);
-        if (!found) return;
-        address labeller = labellers[labellerSeed % LABELLERS];
-        uint8 label = uint8(labelSeed % t.optionCount);
-        bytes32[] memory proof = new bytes32[](1);
-        proof[0] = _leaf(1 - item);
-        bytes32 commitment = keccak256(abi.encode(taskId, item, labeller, label, _salt(taskId, item, slot)));
-        vm.prank(labeller);
-        bounties.commit(taskId, item, slot, _itemHashes[item], proof, commitment);
-        _votes[taskId][item][slot] = Vote({labeller: labeller, label: label, revealed: false, settled: false});
+        uint256 count = 1 + (labelSeed % (ITEMS * t.labelsPerItem));
+        for (uint256 j; j < count; ++j) {
+            (bool found, uint256 item, uint256 slot) = _pickSlot(taskId, t, pickSeed, SlotPick.Empty);
+            if (!found) break;
+            address labeller = labellers[((labellerSeed % LABELLERS) + j) % LABELLERS];
+            uint8 label = uint8((labelSeed >> (8 * j)) % t.optionCount);
+            bytes32[] memory proof = new bytes32[](1);
+            proof[0] = _leaf(1 - item);
+            bytes32 commitment = keccak256(abi.encode(taskId, item, labeller, label, _salt(taskId, item, slot)));
+            vm.prank(labeller);
+            bounties.commit(taskId, item, slot, _itemHashes[item], proof, commitment);
+            _votes[taskId][item][slot] = Vote({labeller: labeller, label: label, revealed: false, settled: false});
+        }
         ++calls["bountyCommit"];
     }
 
-    function revealLabel(uint256 taskSeed, uint256 pickSeed) external recorded {
-        (bool ok, uint256 taskId, ILabelingBounties.Task memory t) = _taskIn(taskSeed, BountyPhase.Reveal);
+    /// @notice One up to all committed labels of a task are revealed in its reveal window (the others never are).
+    function revealLabels(uint256 taskSeed, uint256 pickSeed, uint256 countSeed) external recorded {
+        (bool ok, uint256 taskId, ILabelingBounties.Task memory t) = _taskWith(
+            taskSeed,
+            BountyPhase.Reveal,
+            SlotPick.Committed
+        );
         if (!ok) return;
-        (bool found, uint256 item, uint256 slot) = _pickSlot(taskId, t, pickSeed, SlotPick.Committed);
-        if (!found) return;
-        Vote storage v = _votes[taskId][item][slot];
-        vm.prank(v.labeller);
-        bounties.reveal(taskId, item, slot, v.label, _salt(taskId, item, slot));
-        v.revealed = true;
+        uint256 count = 1 + (countSeed % (ITEMS * t.labelsPerItem));
+        for (uint256 j; j < count; ++j) {
+            (bool found, uint256 item, uint256 slot) = _pickSlot(taskId, t, pickSeed, SlotPick.Committed);
+            if (!found) break;
+            Vote storage v = _votes[taskId][item][slot];
+            vm.prank(v.labeller);
+            bounties.reveal(taskId, item, slot, v.label, _salt(taskId, item, slot));
+            v.revealed = true;
+        }
         ++calls["bountyReveal"];
     }
 
     /// @notice Anyone finalizes an item after the reveal window: the majority is paid, the rest refunded.
     function finalizeBountyItem(uint256 taskSeed, uint256 itemSeed) external recorded {
-        (bool ok, uint256 taskId, ) = _taskIn(taskSeed, BountyPhase.Settle);
-        if (!ok) return;
-        for (uint256 k; k < ITEMS; ++k) {
-            uint256 item = ((itemSeed % ITEMS) + k) % ITEMS;
-            if (_finalized[taskId][item]) continue;
-            bounties.finalizeItem(taskId, item);
-            _finalized[taskId][item] = true;
-            ++calls["bountyFinalize"];
-            return;
+        uint256 n = taskIds.length;
+        for (uint256 j; j < n; ++j) {
+            uint256 taskId = taskIds[((taskSeed % n) + j) % n];
+            if (_phaseOf(bounties.getTask(taskId)) != BountyPhase.Settle) continue;
+            for (uint256 k; k < ITEMS; ++k) {
+                uint256 item = ((itemSeed % ITEMS) + k) % ITEMS;
+                if (_finalized[taskId][item]) continue;
+                bounties.finalizeItem(taskId, item);
+                _finalized[taskId][item] = true;
+                ++calls["bountyFinalize"];
+                return;
+            }
         }
     }
 
-    function claimBountyReward(uint256 taskSeed, uint256 pickSeed) external recorded {
-        (bool ok, uint256 taskId, ILabelingBounties.Task memory t) = _taskIn(taskSeed, BountyPhase.Settle);
+    /// @notice Anyone settles every revealed slot of a task's finalized items (accepted labels earn the reward).
+    function claimBountyRewards(uint256 taskSeed) external recorded {
+        (bool ok, uint256 taskId, ILabelingBounties.Task memory t) = _taskWith(
+            taskSeed,
+            BountyPhase.Settle,
+            SlotPick.Claimable
+        );
         if (!ok) return;
-        (bool found, uint256 item, uint256 slot) = _pickSlot(taskId, t, pickSeed, SlotPick.Claimable);
-        if (!found) return;
-        Vote storage v = _votes[taskId][item][slot];
-        bounties.claim(taskId, item, slot, v.labeller, v.label, _salt(taskId, item, slot));
-        v.settled = true;
+        for (;;) {
+            (bool found, uint256 item, uint256 slot) = _pickSlot(taskId, t, 0, SlotPick.Claimable);
+            if (!found) break;
+            Vote storage v = _votes[taskId][item][slot];
+            bounties.claim(taskId, item, slot, v.labeller, v.label, _salt(taskId, item, slot));
+            v.settled = true;
+        }
         ++calls["bountyClaim"];
+    }
+
+    /// @notice Moves time just past the current window (commit or reveal) of a task, so every task can go through
+    /// all its phases within a run.
+    function warpToNextBountyPhase(uint256 taskSeed) external recorded {
+        uint256 n = taskIds.length;
+        for (uint256 k; k < n; ++k) {
+            ILabelingBounties.Task memory t = bounties.getTask(taskIds[((taskSeed % n) + k) % n]);
+            BountyPhase phase = _phaseOf(t);
+            if (phase == BountyPhase.Settle) continue;
+            vm.warp(uint256(phase == BountyPhase.Commit ? t.commitDeadline : t.revealDeadline) + 1);
+            ++calls["warp"];
+            return;
+        }
     }
 
     function withdrawBountyCredit(uint256 accountSeed) external recorded {
@@ -681,8 +721,13 @@ contract ProtocolHandler is VmBase {
         ++calls["upgrade"];
     }
 
-    function warp(uint256 secondsAhead) external recorded {
-        vm.warp(block.timestamp + bound(secondsAhead, 1, 1 hours));
+    /// @notice Moves time by up to half an hour, one warp in four by half an hour to an hour: never more than the
+    /// oracle's timeout or a bounty window, so no phase is skipped whole, yet unbonding delays, request deadlines and
+    /// bounty settlement are reached within a run.
+    function warp(uint256 seed) external recorded {
+        // The fuzzer favours edge values (0, 1, max), which would barely move time; hash the seed first.
+        uint256 r = uint256(keccak256(abi.encode(seed)));
+        vm.warp(block.timestamp + (r % 4 == 0 ? bound(r >> 2, 30 minutes, 1 hours) : bound(r >> 2, 1, 30 minutes)));
         ++calls["warp"];
     }
 
@@ -922,21 +967,25 @@ contract ProtocolHandler is VmBase {
         }
     }
 
-    /// @dev The first task from `seed` on (cyclically) that is in `phase`.
-    function _taskIn(
+    /// @dev The first task from `seed` on (cyclically) that is in `phase` and has a slot matching `pick`.
+    function _taskWith(
         uint256 seed,
-        BountyPhase phase
+        BountyPhase phase,
+        SlotPick pick
     ) private view returns (bool ok, uint256 taskId, ILabelingBounties.Task memory t) {
         uint256 n = taskIds.length;
         for (uint256 k; k < n; ++k) {
             taskId = taskIds[((seed % n) + k) % n];
             t = bounties.getTask(taskId);
-            BountyPhase current =
-                block.timestamp <= t.commitDeadline
-                    ? BountyPhase.Commit
-                    : (block.timestamp <= t.revealDeadline ? BountyPhase.Reveal : BountyPhase.Settle);
-            if (current == phase) return (true, taskId, t);
+            if (_phaseOf(t) != phase) continue;
+            (bool found, , ) = _pickSlot(taskId, t, 0, pick);
+            if (found) return (true, taskId, t);
         }
+    }
+
+    function _phaseOf(ILabelingBounties.Task memory t) private view returns (BountyPhase) {
+        if (block.timestamp <= t.commitDeadline) return BountyPhase.Commit;
+        return block.timestamp <= t.revealDeadline ? BountyPhase.Reveal : BountyPhase.Settle;
     }
 
     /// @dev The first (item, slot) from `seed` on whose bookkept vote matches `pick`.
@@ -1076,7 +1125,11 @@ contract ProtocolInvariants is StdInvariant {
     }
 
     /// forge-config: default.invariant.fail-on-revert = true
+    /// forge-config: default.invariant.runs = 40
+    /// forge-config: default.invariant.depth = 250
     /// forge-config: deep.invariant.fail-on-revert = true
+    /// forge-config: deep.invariant.runs = 200
+    /// forge-config: deep.invariant.depth = 500
     function invariant_stakingHoldsExactlyStakesAndCredits() public view {
         vm.assertEq(
             address(staking).balance,
@@ -1103,7 +1156,11 @@ contract ProtocolInvariants is StdInvariant {
     }
 
     /// forge-config: default.invariant.fail-on-revert = true
+    /// forge-config: default.invariant.runs = 40
+    /// forge-config: default.invariant.depth = 250
     /// forge-config: deep.invariant.fail-on-revert = true
+    /// forge-config: deep.invariant.runs = 200
+    /// forge-config: deep.invariant.depth = 500
     function invariant_escrowHoldsExactlyLiveJobsCreditsAndFees() public view {
         uint256 liabilities = escrow.feesAccrued(address(0));
         for (uint256 i; i < handler.jobCount(); ++i) {
@@ -1123,7 +1180,11 @@ contract ProtocolInvariants is StdInvariant {
     /// @notice The oracle holds exactly the fees of its open requests, its credits and the unswept protocol fees;
     /// a request is terminal (fulfilled or refunded, by its own `requestState`) iff the handler settled it, once.
     /// forge-config: default.invariant.fail-on-revert = true
+    /// forge-config: default.invariant.runs = 40
+    /// forge-config: default.invariant.depth = 250
     /// forge-config: deep.invariant.fail-on-revert = true
+    /// forge-config: deep.invariant.runs = 200
+    /// forge-config: deep.invariant.depth = 500
     function invariant_oracleHoldsExactlyOpenFeesCreditsAndProtocolFees() public view {
         address[] memory creditors = handler.oracleCreditors();
         uint256 credits;
@@ -1149,7 +1210,11 @@ contract ProtocolInvariants is StdInvariant {
     /// @notice The Treasury holds exactly what the events of its payers say they sent it; the registry holds
     /// nothing; the offering holds exactly the creator's unwithdrawn proceeds.
     /// forge-config: default.invariant.fail-on-revert = true
+    /// forge-config: default.invariant.runs = 40
+    /// forge-config: default.invariant.depth = 250
     /// forge-config: deep.invariant.fail-on-revert = true
+    /// forge-config: deep.invariant.runs = 200
+    /// forge-config: deep.invariant.depth = 500
     function invariant_treasuryRegistryAndOfferingHoldTheirLiabilities() public view {
         vm.assertEq(address(treasury).balance, handler.ghostTreasuryInWei(), "treasury = sweeps + slashes + IMO fee");
         vm.assertEq(address(registry).balance, 0, "registry holds no ETH");
@@ -1165,7 +1230,11 @@ contract ProtocolInvariants is StdInvariant {
     /// up to rounding dust (at most one wei per token operation plus one per holder); and Σ claimed + Σ claimable
     /// ≤ Σ released to holders (plus redeem credits).
     /// forge-config: default.invariant.fail-on-revert = true
+    /// forge-config: default.invariant.runs = 40
+    /// forge-config: default.invariant.depth = 250
     /// forge-config: deep.invariant.fail-on-revert = true
+    /// forge-config: deep.invariant.runs = 200
+    /// forge-config: deep.invariant.depth = 500
     function invariant_modelTokenHoldsWhatItOwes() public view {
         address[] memory holders = handler.tokenHolders();
         uint256 claimable;
@@ -1181,7 +1250,11 @@ contract ProtocolInvariants is StdInvariant {
     }
 
     /// forge-config: default.invariant.fail-on-revert = true
+    /// forge-config: default.invariant.runs = 40
+    /// forge-config: default.invariant.depth = 250
     /// forge-config: deep.invariant.fail-on-revert = true
+    /// forge-config: deep.invariant.runs = 200
+    /// forge-config: deep.invariant.depth = 500
     function invariant_depositedEqualsPaidOutPlusHeld() public view {
         uint256 held =
             address(staking).balance +
@@ -1202,7 +1275,11 @@ contract ProtocolInvariants is StdInvariant {
     /// @notice LabelingBounties holds exactly its credits and the escrow of its tasks, and those totals are the sums
     /// of its per-account credits and per-task escrows.
     /// forge-config: default.invariant.fail-on-revert = true
+    /// forge-config: default.invariant.runs = 40
+    /// forge-config: default.invariant.depth = 250
     /// forge-config: deep.invariant.fail-on-revert = true
+    /// forge-config: deep.invariant.runs = 200
+    /// forge-config: deep.invariant.depth = 500
     function invariant_bountiesHoldExactlyCreditsAndEscrow() public view {
         vm.assertEq(
             address(bounties).balance,
@@ -1291,8 +1368,8 @@ contract ProtocolInvariants is StdInvariant {
     function _configure() private {
         bytes32 compute = keccak256("axon.service.compute");
         bytes32 oracleService = keccak256("axon.service.oracle");
-        staking.setService(compute, 2 ether, 7 days, true);
-        staking.setService(oracleService, 1 ether, 7 days, true);
+        staking.setService(compute, 2 ether, 1 hours, true);
+        staking.setService(oracleService, 1 ether, 1 hours, true);
         staking.setModule(compute, address(escrow), true);
         staking.setModule(oracleService, address(oracle), true);
         escrow.grantRole(escrow.ARBITER_ROLE(), ARBITER);
@@ -1307,42 +1384,52 @@ contract ProtocolInvariants is StdInvariant {
         bounties.grantRole(upgraderRole, UPGRADER);
     }
 
+    /// @dev Targets the handler, weighting each action by how many steps its flow needs (a job takes four
+    /// advances, a bounty slot a commit, a reveal and a claim) and time by five warps.
     function _targetHandler() private {
-        bytes4[] memory selectors = new bytes4[](33);
-        selectors[0] = ProtocolHandler.stake.selector;
-        selectors[1] = ProtocolHandler.unbond.selector;
-        selectors[2] = ProtocolHandler.withdrawStake.selector;
-        selectors[3] = ProtocolHandler.withdrawStakingCredit.selector;
-        selectors[4] = ProtocolHandler.postJob.selector;
-        selectors[5] = ProtocolHandler.advanceJob.selector;
-        selectors[6] = ProtocolHandler.advanceJob.selector;
-        selectors[7] = ProtocolHandler.expireJobs.selector;
-        selectors[8] = ProtocolHandler.withdrawEscrowCredit.selector;
-        selectors[9] = ProtocolHandler.sweepEscrowFees.selector;
-        selectors[10] = ProtocolHandler.request.selector;
-        selectors[11] = ProtocolHandler.request.selector;
-        selectors[12] = ProtocolHandler.fulfil.selector;
-        selectors[13] = ProtocolHandler.fulfil.selector;
-        selectors[14] = ProtocolHandler.fulfilBatch.selector;
-        selectors[15] = ProtocolHandler.refund.selector;
-        selectors[16] = ProtocolHandler.withdrawOracleCredit.selector;
-        selectors[17] = ProtocolHandler.sweepOracleFees.selector;
-        selectors[18] = ProtocolHandler.pushTokenRevenue.selector;
-        selectors[19] = ProtocolHandler.transferToken.selector;
-        selectors[20] = ProtocolHandler.claimTokenRevenue.selector;
-        selectors[21] = ProtocolHandler.redeemToken.selector;
-        selectors[22] = ProtocolHandler.claimVested.selector;
-        selectors[23] = ProtocolHandler.withdrawOfferingCredit.selector;
-        selectors[24] = ProtocolHandler.upgrade.selector;
-        selectors[25] = ProtocolHandler.warp.selector;
-        selectors[26] = ProtocolHandler.warp.selector;
-        selectors[27] = ProtocolHandler.createBountyTask.selector;
-        selectors[28] = ProtocolHandler.commitLabel.selector;
-        selectors[29] = ProtocolHandler.revealLabel.selector;
-        selectors[30] = ProtocolHandler.finalizeBountyItem.selector;
-        selectors[31] = ProtocolHandler.claimBountyReward.selector;
-        selectors[32] = ProtocolHandler.withdrawBountyCredit.selector;
+        bytes4[] memory selectors = new bytes4[](42);
+        uint256 n;
+        n = _weigh(selectors, n, ProtocolHandler.stake.selector, 1);
+        n = _weigh(selectors, n, ProtocolHandler.unbond.selector, 1);
+        n = _weigh(selectors, n, ProtocolHandler.withdrawStake.selector, 2);
+        n = _weigh(selectors, n, ProtocolHandler.withdrawStakingCredit.selector, 1);
+        n = _weigh(selectors, n, ProtocolHandler.postJob.selector, 1);
+        n = _weigh(selectors, n, ProtocolHandler.advanceJob.selector, 3);
+        n = _weigh(selectors, n, ProtocolHandler.expireJobs.selector, 1);
+        n = _weigh(selectors, n, ProtocolHandler.withdrawEscrowCredit.selector, 1);
+        n = _weigh(selectors, n, ProtocolHandler.sweepEscrowFees.selector, 1);
+        n = _weigh(selectors, n, ProtocolHandler.request.selector, 2);
+        n = _weigh(selectors, n, ProtocolHandler.fulfil.selector, 2);
+        n = _weigh(selectors, n, ProtocolHandler.fulfilBatch.selector, 1);
+        n = _weigh(selectors, n, ProtocolHandler.refund.selector, 1);
+        n = _weigh(selectors, n, ProtocolHandler.withdrawOracleCredit.selector, 1);
+        n = _weigh(selectors, n, ProtocolHandler.sweepOracleFees.selector, 1);
+        n = _weigh(selectors, n, ProtocolHandler.pushTokenRevenue.selector, 1);
+        n = _weigh(selectors, n, ProtocolHandler.transferToken.selector, 1);
+        n = _weigh(selectors, n, ProtocolHandler.claimTokenRevenue.selector, 1);
+        n = _weigh(selectors, n, ProtocolHandler.redeemToken.selector, 1);
+        n = _weigh(selectors, n, ProtocolHandler.claimVested.selector, 1);
+        n = _weigh(selectors, n, ProtocolHandler.withdrawOfferingCredit.selector, 1);
+        n = _weigh(selectors, n, ProtocolHandler.createBountyTask.selector, 1);
+        n = _weigh(selectors, n, ProtocolHandler.commitLabels.selector, 2);
+        n = _weigh(selectors, n, ProtocolHandler.revealLabels.selector, 2);
+        n = _weigh(selectors, n, ProtocolHandler.finalizeBountyItem.selector, 1);
+        n = _weigh(selectors, n, ProtocolHandler.claimBountyRewards.selector, 2);
+        n = _weigh(selectors, n, ProtocolHandler.withdrawBountyCredit.selector, 1);
+        n = _weigh(selectors, n, ProtocolHandler.warpToNextBountyPhase.selector, 1);
+        n = _weigh(selectors, n, ProtocolHandler.upgrade.selector, 1);
+        n = _weigh(selectors, n, ProtocolHandler.warp.selector, 5);
         targetSelector(FuzzSelector({addr: address(handler), selectors: selectors}));
         targetContract(address(handler));
+    }
+
+    function _weigh(
+        bytes4[] memory selectors,
+        uint256 n,
+        bytes4 selector,
+        uint256 weight
+    ) private pure returns (uint256) {
+        for (uint256 i; i < weight; ++i) selectors[n++] = selector;
+        return n;
     }
 }
