@@ -3,6 +3,7 @@ pragma solidity 0.8.28;
 
 import {ERC1967Proxy} from "@openzeppelin/contracts/proxy/ERC1967/ERC1967Proxy.sol";
 import {UUPSUpgradeable} from "@openzeppelin/contracts-upgradeable/proxy/utils/UUPSUpgradeable.sol";
+import {Hashes} from "@openzeppelin/contracts/utils/cryptography/Hashes.sol";
 import {OperatorStaking} from "../../contracts/staking/OperatorStaking.sol";
 import {IOperatorStaking} from "../../contracts/staking/interfaces/IOperatorStaking.sol";
 import {Treasury} from "../../contracts/common/Treasury.sol";
@@ -20,7 +21,6 @@ import {
     RevertingConsumer,
     GasBurningConsumer
 } from "../../contracts/mocks/oracle/OracleConsumerMocks.sol";
-import {Hashes} from "@openzeppelin/contracts/utils/cryptography/Hashes.sol";
 import {LabelingBounties} from "../../contracts/data/LabelingBounties.sol";
 import {ILabelingBounties} from "../../contracts/data/interfaces/ILabelingBounties.sol";
 import {StdInvariant} from "./StdInvariant.sol";
@@ -78,8 +78,7 @@ contract ProtocolHandler is VmBase {
     uint256 public constant BUYERS = 3;
     uint256 public constant MAX_JOBS = 64;
     uint256 public constant MAX_REQUESTS = 48;
-    uint256 public constant MODEL_PLAIN = 1;
-    uint256 public constant MODEL_QUORUM = 2;
+    /// @notice Models 1 (plain) and 2 (2-of-3 Quorum) pay their owner; model 3's revenue receiver is its ModelToken.
     uint256 public constant MODEL_IMO = 3;
     uint256 public constant PROXIES = 7;
     uint256 public constant LABELLERS = 4;
@@ -160,7 +159,8 @@ contract ProtocolHandler is VmBase {
     uint256 public ghostClaimMismatches;
     uint256 public ghostFailedUpgrades;
     uint256 public ghostBatchSkipMismatches;
-    /// @notice Handler calls in this run, and those that reached the protocol, per action.
+    /// @notice Handler calls in this run, and those that reached the protocol, per action (plus, from the logs,
+    /// "batchSkipped" items and "slashOracle" / "slashCompute" slashes).
     uint256 public ghostHandlerCalls;
     mapping(bytes32 action => uint256) public calls;
 
