@@ -438,10 +438,14 @@ describe("Protocol model: every wei held by an Axon contract is accounted for", 
               case "advanceJob": {
                 // A job that is still live and not past a deadline (those are expireJobs' business).
                 // Every other time, one of the furthest along, so that jobs also run their whole course.
+                // The step's transaction is mined one second after the latest block, so a job whose deadline is
+                // the latest block's timestamp is already past it then (the contract refuses `timestamp > deadline`).
+                const next = (await time.latest()) + 1;
                 const movable: { id: bigint; status: bigint }[] = [];
                 for (const id of jobs) {
-                  const { status } = await escrow.jobOf(id);
-                  if (LIVE_JOB.has(status) && !(await escrow.isDue(id))) movable.push({ id, status });
+                  const { status, deadline } = await escrow.jobOf(id);
+                  const inTime = status === 5n || Number(deadline) >= next;
+                  if (LIVE_JOB.has(status) && inTime && !(await escrow.isDue(id))) movable.push({ id, status });
                 }
                 if (movable.length === 0) return;
                 const furthest = movable.reduce((x, m) => (m.status > x ? m.status : x), 0n);
@@ -863,7 +867,13 @@ describe("Protocol model: every wei held by an Axon contract is accounted for", 
           }
         },
       ),
-      { numRuns: NUM_RUNS, seed: SEED, endOnFailure: true },
+      // FC_PATH replays one reported failure: FC_PATH=164 DEEP=1 npx hardhat test <this file>
+      {
+        numRuns: NUM_RUNS,
+        seed: SEED,
+        endOnFailure: true,
+        ...(process.env.FC_PATH ? { path: process.env.FC_PATH } : {}),
+      },
     );
     const calls = [...executed.values()].reduce((x, y) => x + y, 0);
     console.log(
