@@ -483,6 +483,75 @@ describe("AIOracle", function () {
       expect((await f.oracle.requestState(other.id))[0]).to.equal(STATE_PENDING);
     });
 
+    it("refuses re-entry into every other guarded entry point from the callback", async function () {
+      const f = await loadFixture(deployOracleFixture);
+      const attacker = (await deployMock(
+        "ReentrantConsumer",
+        await f.oracle.getAddress(),
+      )) as unknown as ReentrantConsumer;
+      const attackerAddress = await attacker.getAddress();
+      // resolveChallenge checks the arbiter role before the guard: give it to the attacker so the guard decides.
+      await f.oracle.grantRole(ARBITER_ROLE, attackerAddress);
+      const other = await sendRequest(f, 1);
+      const i = f.oracle.interface;
+      const reentries = [
+        i.encodeFunctionData("request", [1, "0x01", attackerAddress, CALLBACK_GAS, "0x"]),
+        i.encodeFunctionData("fulfilBatch", [[other.id], [other.request], [OUTPUT], [0]]),
+        i.encodeFunctionData("finalize", [other.id, other.request, OUTPUT, 0]),
+        i.encodeFunctionData("challenge", [other.id, other.request]),
+        i.encodeFunctionData("voteChallenge", [other.id, other.request, true]),
+        i.encodeFunctionData("resolveChallenge", [other.id, other.request, true]),
+        i.encodeFunctionData("refund", [other.id, other.request]),
+        i.encodeFunctionData("withdrawCredit"),
+        i.encodeFunctionData("pushCredit", [f.nodeA.address]),
+        i.encodeFunctionData("sweepProtocolFees"),
+      ];
+      for (const call of reentries) {
+        await attacker.setReentryCall(call);
+        const { r, tx } = await deliverTo(f, attackerAddress, 500_000);
+        await expect(tx)
+          .to.emit(f.oracle, "RequestFulfilled")
+          .withArgs(r.id, f.nodeA.address, MODE_NONE, true, true, 0, ethers.keccak256(OUTPUT));
+        expect(await attacker.reentrySucceeded()).to.equal(false);
+        expect(f.oracle.interface.parseError(await attacker.reentryError())!.name).to.equal(
+          "ReentrancyGuardReentrantCall",
+        );
+      }
+      expect((await f.oracle.requestState(other.id))[0]).to.equal(STATE_PENDING);
+      expect(await f.oracle.nextRequestId()).to.equal(BigInt(reentries.length) + 2n);
+    });
+
+    it("refuses a fulfilment that reaches the callback with less gas than the exact-gas reserve itself", async function () {
+      const f = await loadFixture(deployOracleFixture);
+      const r = await sendRequest(f, 1, { gas: 1_000_000 });
+      const fulfil = f.oracle.connect(f.nodeA).fulfil;
+      // The gas left at the check falls one for one with the transaction's limit: walk the limit down until the
+      // check sees less than GAS_FOR_CALL_EXACT_CHECK (5,000).
+      let gasLimit = 600_000n;
+      let gasLeft = 0n;
+      for (let step = 0; step < 8; step++) {
+        try {
+          await fulfil.staticCall(r.id, r.request, OUTPUT, 0, { gasLimit });
+          throw new Error("the fulfilment unexpectedly succeeded");
+        } catch (e) {
+          const data = (e as { data?: string }).data;
+          const parsed = data ? f.oracle.interface.parseError(data) : null;
+          if (parsed?.name !== "AIOracleInsufficientGas") {
+            gasLimit += 1_000n; // ran out of gas before the check
+            continue;
+          }
+          gasLeft = parsed.args[1] as bigint;
+          if (gasLeft < 5_000n) break;
+          gasLimit -= gasLeft - 2_500n;
+        }
+      }
+      expect(gasLeft).to.be.lessThan(5_000n);
+      await expect(fulfil(r.id, r.request, OUTPUT, 0, { gasLimit }))
+        .to.be.revertedWithCustomError(f.oracle, "AIOracleInsufficientGas")
+        .withArgs(r.id, (left: bigint) => left < 5_000n, 1_000_000);
+      expect((await f.oracle.requestState(r.id))[0]).to.equal(STATE_PENDING);
+    });
+
     it("reverts the whole fulfilment when the node leaves too little gas, so it cannot mark the request done", async function () {
       const f = await loadFixture(deployOracleFixture);
       const r = await sendRequest(f, 1, { gas: 1_000_000 });
@@ -530,6 +599,19 @@ describe("AIOracle", function () {
       expect((await f.oracle.requestState(a.id))[0]).to.equal(STATE_FULFILLED);
       expect((await f.oracle.requestState(c.id))[0]).to.equal(STATE_PENDING);
       expect((await f.oracle.requestState(d.id))[0]).to.equal(STATE_PENDING);
+    });
+
+    it("refuses a requests array or an error-code array of a different length", async function () {
+      const f = await loadFixture(deployOracleFixture);
+      const a = await sendRequest(f, 1);
+      const batch = f.oracle.connect(f.nodeA).fulfilBatch;
+      await expect(batch([a.id], [], [OUTPUT], [0]))
+        .to.be.revertedWithCustomError(f.oracle, "AIOracleLengthMismatch")
+        .withArgs(1n, 0n, 1n, 1n);
+      await expect(batch([a.id], [a.request], [OUTPUT], [0, 0]))
+        .to.be.revertedWithCustomError(f.oracle, "AIOracleLengthMismatch")
+        .withArgs(1n, 1n, 1n, 2n);
+      expect((await f.oracle.requestState(a.id))[0]).to.equal(STATE_PENDING);
     });
 
     it("refuses arrays of different lengths", async function () {
@@ -587,6 +669,24 @@ describe("AIOracle", function () {
         .withArgs(await f.treasury.getAddress(), fees);
       expect(await ethers.provider.getBalance(f.treasury)).to.equal(fees);
       expect(await f.oracle.protocolFeesWei()).to.equal(0n);
+    });
+
+    it("settles a free model without a protocol fee: no model-share credit, nothing accrued, the node paid", async function () {
+      const f = await loadFixture(deployOracleFixture);
+      await f.registry.connect(f.modelOwner).setFee(1, 0);
+      await f.oracle.setFeeConfig({ ...FEE_CONFIG, protocolFeeBps: 0 });
+      const r = await sendRequest(f, 1);
+      expect(r.request.modelFeeWei).to.equal(0n);
+      expect(r.request.protocolFeeWei).to.equal(0n);
+      await expect(f.oracle.connect(f.nodeA).fulfil(r.id, r.request, OUTPUT, 0))
+        .to.emit(f.oracle, "RequestFulfilled")
+        .withArgs(r.id, f.nodeA.address, MODE_NONE, true, true, 0, ethers.keccak256(OUTPUT));
+      expect(await f.oracle.creditOf(f.modelOwner.address)).to.equal(0n);
+      expect(await f.oracle.protocolFeesWei()).to.equal(0n);
+      expect(await f.oracle.creditOf(f.nodeA.address)).to.equal(
+        BigInt(r.request.nodeFeeWei) + BigInt(r.request.gasFeeWei),
+      );
+      expect(await ethers.provider.getBalance(f.oracle)).to.equal(r.totalWei);
     });
 
     it("holds exactly the open fees plus the unclaimed credits plus the protocol fees", async function () {

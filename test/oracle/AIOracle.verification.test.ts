@@ -91,6 +91,23 @@ describe("AIOracle verification modes", function () {
       expect(await f.oracle.creditOf(f.nodeB.address)).to.equal(0n);
     });
 
+    it("keeps a dissenter's stake when the dissent slash is configured to zero", async function () {
+      const f = await loadFixture(deployOracleFixture);
+      await f.oracle.setConfig({ ...CONFIG, dissentSlashWei: 0 });
+      const r = await sendRequest(f, 2);
+      const before = await f.staking.stakeOf(f.nodeB.address, ORACLE_SERVICE);
+      await f.oracle.connect(f.nodeB).fulfil(r.id, r.request, WRONG, 0);
+      await f.oracle.connect(f.nodeA).fulfil(r.id, r.request, OUTPUT, 0);
+      await expect(f.oracle.connect(f.nodeC).fulfil(r.id, r.request, OUTPUT, 0))
+        .to.emit(f.oracle, "RequestFulfilled")
+        .withArgs(r.id, f.nodeC.address, MODE_QUORUM, true, true, 0, H)
+        .and.not.to.emit(f.oracle, "NodeSlashed");
+      const after = await f.staking.stakeOf(f.nodeB.address, ORACLE_SERVICE);
+      expect(after.activeWei).to.equal(before.activeWei);
+      expect(await f.oracle.creditOf(f.nodeB.address)).to.equal(0n);
+      expect((await f.oracle.requestState(r.id))[0]).to.equal(STATE_FULFILLED);
+    });
+
     it("never finalises a wrong majority below k, and refunds after the deadline", async function () {
       const f = await loadFixture(deployOracleFixture);
       await f.registry.connect(f.modelOwner).setVerification(2, {
@@ -165,6 +182,16 @@ describe("AIOracle verification modes", function () {
       expect((await f.staking.stakeOf(proposer.address, ORACLE_SERVICE)).lockedWei).to.equal(0n);
       expect(await f.oracle.creditOf(proposer.address)).to.equal(r.request.nodeFeeWei);
       expect(await f.oracle.creditOf(f.stranger.address)).to.equal(r.request.gasFeeWei);
+    });
+
+    it("refuses a second proposal while the first is provisional", async function () {
+      const f = await loadFixture(optimisticFixture);
+      const { r, proposer } = await proposed(f);
+      await expect(f.oracle.connect(proposer).fulfil(r.id, r.request, WRONG, 0))
+        .to.be.revertedWithCustomError(f.oracle, "AIOracleInvalidState")
+        .withArgs(r.id, STATE_PROVISIONAL);
+      expect((await f.oracle.proposalOf(r.id)).node).to.equal(proposer.address);
+      expect((await f.oracle.requestState(r.id))[0]).to.equal(STATE_PROVISIONAL);
     });
 
     it("emits the proposal with its output and refuses a proposal the node cannot bond", async function () {
