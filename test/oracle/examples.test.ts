@@ -97,6 +97,17 @@ describe("example consumers", function () {
     });
   });
 
+  describe("AIOracleConsumer base", function () {
+    it("refuses a zero oracle at construction", async function () {
+      const f = await loadFixture(deployOracleFixture);
+      const factory = await ethers.getContractFactory("DigitClassifierConsumer");
+      await expect(factory.deploy(ethers.ZeroAddress, 1, f.admin.address)).to.be.revertedWithCustomError(
+        factory,
+        "AIOracleConsumerZeroOracle",
+      );
+    });
+  });
+
   describe("AIAgent", function () {
     async function think(f: Awaited<ReturnType<typeof agentFixture>>) {
       return emittedRequest(f.oracle, await f.agent.think(ethers.toUtf8Bytes("pay the invoice?")));
