@@ -89,6 +89,30 @@ describe("ModelOffering", function () {
         .to.be.revertedWithCustomError(offering, "ModelOfferingPriceInvalid")
         .withArgs(1, 0n, 0n);
     });
+
+    it("rejects a zero hard cap, a deadline past the longest sale and vesting past the longest schedule", async function () {
+      const { offering, creator } = await loadFixture(deployOffering);
+      const bad = async (o: Parameters<typeof defaultParams>[0]) =>
+        offering.connect(creator).launch(MODEL_ID, await defaultParams(o));
+      await expect(bad({ hardCapTokens: 0n, softCapTokens: 0n }))
+        .to.be.revertedWithCustomError(offering, "ModelOfferingCapsInvalid")
+        .withArgs(E("1000000"), E("200000"), 0n, 0n);
+      const tooFar = (await time.latest()) + 1 + Number(await offering.MAX_SALE_SECONDS()) + 1;
+      await expect(bad({ deadline: tooFar }))
+        .to.be.revertedWithCustomError(offering, "ModelOfferingDeadlineInvalid")
+        .withArgs(tooFar);
+      const tooLong = (await offering.MAX_VESTING_SECONDS()) + 1n;
+      await expect(bad({ vestingSeconds: tooLong }))
+        .to.be.revertedWithCustomError(offering, "ModelOfferingVestingInvalid")
+        .withArgs(30 * DAY, tooLong);
+      expect(await offering.statusOf(MODEL_ID)).to.equal(Status.None);
+    });
+
+    it("reports an unknown model as None", async function () {
+      const { offering } = await loadFixture(launched);
+      expect(await offering.statusOf(99n)).to.equal(Status.None);
+      expect(await offering.statusOf(MODEL_ID)).to.equal(Status.Active);
+    });
   });
 
   describe("buying", function () {
@@ -208,6 +232,55 @@ describe("ModelOffering", function () {
         offering.connect(alice).buy(MODEL_ID, E("1"), E("1"), { value: E("1") }),
       ).to.be.revertedWithCustomError(offering, "EnforcedPause");
     });
+
+    it("stops launching and finalizing while paused", async function () {
+      const { offering, admin, creator, alice } = await loadFixture(deployOffering);
+      await offering.connect(admin).pause();
+      await expect(offering.connect(creator).launch(MODEL_ID, await defaultParams())).to.be.revertedWithCustomError(
+        offering,
+        "EnforcedPause",
+      );
+      await offering.connect(admin).unpause();
+      await offering.connect(creator).launch(MODEL_ID, await defaultParams());
+      await offering.connect(alice).buy(MODEL_ID, E("100000"), E("100"), { value: E("100") });
+      await offering.connect(admin).pause();
+      await expect(offering.finalize(MODEL_ID)).to.be.revertedWithCustomError(offering, "EnforcedPause");
+      expect(await offering.statusOf(MODEL_ID)).to.equal(Status.Active);
+    });
+
+    it("refuses re-entry into buy, finalize, refund, claimVested and withdraw from a buyer's overpayment refund", async function () {
+      const { offering } = await loadFixture(launched);
+      const buyer = await (await ethers.getContractFactory("ReentrantOfferingBuyer")).deploy();
+      const target = await offering.getAddress();
+      const i = offering.interface;
+      const reentries = [
+        i.encodeFunctionData("buy", [MODEL_ID, E("1"), E("1")]),
+        i.encodeFunctionData("finalize", [MODEL_ID]),
+        i.encodeFunctionData("refund", [MODEL_ID]),
+        i.encodeFunctionData("claimVested", [MODEL_ID]),
+        i.encodeFunctionData("withdraw"),
+      ];
+      const cost = E("0.001"); // 1 token at the fixed 0.001 ETH start price
+      for (const call of reentries) {
+        await buyer.setReentry(target, call);
+        const tx = buyer.exec(target, i.encodeFunctionData("buy", [MODEL_ID, E("1"), 2n * cost]), {
+          value: 2n * cost,
+        });
+        await expect(tx)
+          .to.emit(offering, "TokensBought")
+          .withArgs(MODEL_ID, await buyer.getAddress(), E("1"), cost);
+        // The buyer contract keeps the refunded excess of the value it forwarded; the offering keeps the cost.
+        await expect(tx).to.changeEtherBalances([buyer, offering], [cost, cost]);
+        expect(await buyer.reentered()).to.equal(true);
+        expect(await buyer.reentrySucceeded()).to.equal(false);
+        expect(offering.interface.parseError(await buyer.reentryRevertData())!.name).to.equal(
+          "ReentrancyGuardReentrantCall",
+        );
+      }
+      const n = BigInt(reentries.length);
+      expect(await offering.purchaseOf(MODEL_ID, await buyer.getAddress())).to.deep.equal([n * E("1"), n * cost]);
+      expect((await offering.offeringOf(MODEL_ID)).soldTokens).to.equal(n * E("1"));
+    });
   });
 
   describe("when the hard cap is reached", function () {
@@ -246,6 +319,27 @@ describe("ModelOffering", function () {
       await expect(offering.finalize(MODEL_ID))
         .to.be.revertedWithCustomError(offering, "ModelOfferingNotFinalizable")
         .withArgs(MODEL_ID, Status.Active);
+    });
+
+    it("does not finalize before the deadline while the soft cap is not met", async function () {
+      const { offering, alice } = await loadFixture(launched);
+      await expect(offering.finalize(MODEL_ID))
+        .to.be.revertedWithCustomError(offering, "ModelOfferingNotFinalizable")
+        .withArgs(MODEL_ID, Status.Active);
+      await offering.connect(alice).buy(MODEL_ID, E("39999"), E("40"), { value: E("40") });
+      await expect(offering.finalize(MODEL_ID))
+        .to.be.revertedWithCustomError(offering, "ModelOfferingNotFinalizable")
+        .withArgs(MODEL_ID, Status.Active);
+    });
+
+    it("finalizes with a zero protocol fee: the creator credited in full, nothing sent to the treasury", async function () {
+      const { offering, treasury, admin, creator, alice } = await loadFixture(launched);
+      await offering.connect(admin).setProtocolFeeBps(0);
+      await offering.connect(alice).buy(MODEL_ID, E("100000"), E("100"), { value: E("100") });
+      const tx = offering.finalize(MODEL_ID);
+      await expect(tx).to.emit(offering, "OfferingFinalized").withArgs(MODEL_ID, E("100"), 0n);
+      await expect(tx).to.changeEtherBalances([offering, treasury], [0n, 0n]);
+      expect(await offering.creditOf(creator.address)).to.equal(E("100"));
     });
 
     it("finalizes after the deadline once the soft cap is met", async function () {
@@ -343,6 +437,22 @@ describe("ModelOffering", function () {
     });
   });
 
+  describe("creator vesting without a schedule", function () {
+    it("reports nothing vested before finalization, then vests the whole allocation at once", async function () {
+      const { offering, creator, alice } = await loadFixture(deployOffering);
+      await offering.connect(creator).launch(MODEL_ID, await defaultParams({ cliffSeconds: 0, vestingSeconds: 0 }));
+      await offering.connect(alice).buy(MODEL_ID, E("100000"), E("100"), { value: E("100") });
+      expect(await offering.vestedOf(MODEL_ID)).to.equal(0n);
+      await offering.finalize(MODEL_ID);
+      expect(await offering.vestedOf(MODEL_ID)).to.equal(E("200000"));
+      await expect(offering.claimVested(MODEL_ID))
+        .to.emit(offering, "VestedClaimed")
+        .withArgs(MODEL_ID, creator.address, E("200000"));
+      const token = await ethers.getContractAt("ModelToken", (await offering.offeringOf(MODEL_ID)).token);
+      expect(await token.balanceOf(creator.address)).to.equal(E("200000"));
+    });
+  });
+
   describe("with the real ModelRegistry", function () {
     async function realRegistry() {
       const core = await deployOffering();
@@ -405,6 +515,32 @@ describe("ModelOffering", function () {
       await expect(offering.connect(admin).setTokenImplementation(stranger.address))
         .to.emit(offering, "TokenImplementationSet")
         .withArgs(stranger.address);
+    });
+
+    it("refuses a zero registry or token implementation at initialisation, and a zero implementation later", async function () {
+      const { offering, admin, registry, treasury, implementation } = await loadFixture(deployOffering);
+      const args = [
+        admin.address,
+        ADMIN_DELAY_SECONDS,
+        await registry.getAddress(),
+        await treasury.getAddress(),
+        await implementation.getAddress(),
+        FEE_BPS,
+      ];
+      const factory = await ethers.getContractFactory("ModelOffering");
+      for (const index of [2, 4]) {
+        const bad = [...args];
+        bad[index] = ethers.ZeroAddress;
+        await expect(deployProxy<ModelOffering>("ModelOffering", bad)).to.be.revertedWithCustomError(
+          factory,
+          "ModelOfferingZeroAddress",
+        );
+      }
+      await expect(offering.connect(admin).setTokenImplementation(ethers.ZeroAddress)).to.be.revertedWithCustomError(
+        offering,
+        "ModelOfferingZeroAddress",
+      );
+      expect(await offering.tokenImplementation()).to.equal(await implementation.getAddress());
     });
 
     it("forwards token configuration from the token admin", async function () {
