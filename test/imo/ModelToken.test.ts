@@ -3,7 +3,17 @@ import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { anyValue } from "@nomicfoundation/hardhat-chai-matchers/withArgs";
 import { shouldEnforceAccessMatrix, ANYONE, custom } from "../helpers/accessMatrix";
-import { deployLiveModelToken, deployModelToken, ETH, REDEEM_BPS, SCALE, STREAM_PERIOD } from "./fixtures";
+import {
+  DAY,
+  deployClone,
+  deployLiveModelToken,
+  deployModelToken,
+  ETH,
+  MAX_SUPPLY,
+  REDEEM_BPS,
+  SCALE,
+  STREAM_PERIOD,
+} from "./fixtures";
 
 const E = ethers.parseEther;
 
@@ -18,6 +28,11 @@ function streamed(amount: bigint, elapsed: bigint, balance: bigint, supply: bigi
 describe("ModelToken", function () {
   async function twoHolders() {
     return deployLiveModelToken([E("300"), E("100")]);
+  }
+
+  /** Live, but nobody holds a token yet. */
+  async function noHolders() {
+    return deployLiveModelToken([]);
   }
 
   async function withTokens() {
@@ -126,6 +141,26 @@ describe("ModelToken", function () {
       await expect(
         signers[0].sendTransaction({ to: await token.getAddress(), value: 0n }),
       ).to.be.revertedWithCustomError(token, "ModelTokenZeroAmount");
+    });
+
+    it("keeps the holder share released while nobody holds tokens in the contract", async function () {
+      const { token, offering, signers } = await loadFixture(noHolders);
+      const holder = signers[2];
+      const deposit = E("7");
+      await signers[0].sendTransaction({ to: await token.getAddress(), value: deposit });
+      const depositedAt = BigInt(await time.latest());
+      await time.increase(DAY);
+      expect(await token.totalSupply()).to.equal(0n);
+      expect(await token.claimableOf(ETH, holder.address)).to.equal(0n);
+      expect(await token.previewRedeem(ETH, E("1"))).to.equal(0n);
+      await token.connect(offering).mint(holder.address, E("100"));
+      const mintedAt = BigInt(await time.latest());
+      await time.increase(STREAM_PERIOD);
+      // Only what streamed after the mint reaches the first holder; the share released before it stays unowned.
+      const expected = streamed(deposit, depositedAt + BigInt(STREAM_PERIOD) - mintedAt, E("100"), E("100"));
+      expect(await token.claimableOf(ETH, holder.address)).to.equal(expected);
+      expect(expected).to.be.lessThan(streamed(deposit, BigInt(STREAM_PERIOD), E("100"), E("100")));
+      await expect(token.connect(holder).claim(ETH)).to.changeEtherBalance(holder, expected);
     });
 
     it("releases each deposit linearly: nothing at once, all at the end of the period (T-1, T, T+1)", async function () {
@@ -320,6 +355,34 @@ describe("ModelToken", function () {
       );
     });
 
+    it("reports nothing claimable in an asset that was never listed", async function () {
+      const { token, erc20, holders } = await loadFixture(withTokens);
+      expect(await token.claimableOf(await erc20.getAddress(), holders[0].address)).to.equal(0n);
+    });
+
+    it("refuses an ERC-20 deposit that delivers nothing", async function () {
+      const { token, offering, erc20, depositor } = await loadFixture(withTokens);
+      const a = await erc20.getAddress();
+      await token.connect(offering).setRevenueAsset(a, true);
+      await expect(token.connect(depositor).depositRevenue(a, 0n)).to.be.revertedWithCustomError(
+        token,
+        "ModelTokenZeroAmount",
+      );
+    });
+
+    it("refuses a deposit so large its stream rate would not fit the packed rate", async function () {
+      const { token, offering, erc20, depositor } = await loadFixture(withTokens);
+      const a = await erc20.getAddress();
+      await token.connect(offering).setRevenueAsset(a, true);
+      // (amount - 10% pool) * 1e27 / 7 days > 2^176 - 1 from about 6.4e31 wei.
+      const huge = 10n ** 33n;
+      await erc20.mint(depositor.address, huge);
+      await expect(token.connect(depositor).depositRevenue(a, huge))
+        .to.be.revertedWithCustomError(token, "ModelTokenDepositTooLarge")
+        .withArgs(a, huge);
+      expect(await token.unreleasedOf(a)).to.deep.equal([0n, 0n]);
+    });
+
     it("accounts a fee-on-transfer token by the amount actually received", async function () {
       const { token, offering, fot, depositor } = await loadFixture(withTokens);
       const a = await fot.getAddress();
@@ -398,6 +461,59 @@ describe("ModelToken", function () {
     it("blocks a claim re-entered from the ETH payout", async function () {
       const { token, claimer } = await loadFixture(reentrantHolder);
       await expect(claimer.claim()).to.be.revertedWithCustomError(token, "ReentrancyGuardReentrantCall");
+    });
+
+    it("blocks a deposit re-entered from the revenue token's transfer hook", async function () {
+      const { token, offering, depositor } = await loadFixture(withTokens);
+      const hook = await (await ethers.getContractFactory("ReentrantToken")).deploy();
+      const a = await hook.getAddress();
+      await token.connect(offering).setRevenueAsset(a, true);
+      await hook.mint(depositor.address, E("100"));
+      await hook.connect(depositor).approve(await token.getAddress(), ethers.MaxUint256);
+      await hook.setReentry(await token.getAddress(), token.interface.encodeFunctionData("depositRevenue", [a, 1n]));
+      await expect(token.connect(depositor).depositRevenue(a, E("10")))
+        .to.emit(token, "RevenueDeposited")
+        .withArgs(a, depositor.address, E("10"), E("1"));
+      expect(await hook.reentered()).to.equal(true);
+      expect(await hook.reentrySucceeded()).to.equal(false);
+      expect(token.interface.parseError(await hook.reentryRevertData())!.name).to.equal("ReentrancyGuardReentrantCall");
+      expect(await hook.balanceOf(await token.getAddress())).to.equal(E("10"));
+    });
+
+    /** A live token whose offering is its own revenue asset, so the offering acts from the asset's transfer hook. */
+    async function assetIsOffering() {
+      const [deployer, depositor] = await ethers.getSigners();
+      // The asset is also the token's offering, so the offering's calls run from the asset's transfer hook.
+      const hook = await (await ethers.getContractFactory("ReentrantToken")).deploy();
+      const a = await hook.getAddress();
+      const implementation = await (await ethers.getContractFactory("ModelToken")).deploy();
+      const token = await ethers.getContractAt(
+        "ModelToken",
+        await deployClone(deployer, await implementation.getAddress()),
+      );
+      const t = await token.getAddress();
+      await token.initialize("Axon Model 7", "AXM7", a, 7n, MAX_SUPPLY, STREAM_PERIOD, REDEEM_BPS);
+      await hook.mint(depositor.address, E("100"));
+      await hook.connect(depositor).approve(t, ethers.MaxUint256);
+      const asOffering = async (data: string) => {
+        await hook.setReentry(t, data);
+        await hook.connect(depositor).transfer(depositor.address, 0n);
+        if (!(await hook.reentrySucceeded())) throw new Error("the offering call from the hook failed");
+      };
+      await asOffering(token.interface.encodeFunctionData("mint", [depositor.address, E("1")]));
+      await asOffering(token.interface.encodeFunctionData("activate"));
+      await asOffering(token.interface.encodeFunctionData("setRevenueAsset", [a, true]));
+      return { token, hook, depositor, a, t };
+    }
+
+    it("refuses a deposit whose asset the offering delists while the transfer is in flight", async function () {
+      const { token, hook, depositor, a, t } = await loadFixture(assetIsOffering);
+      await hook.setReentry(t, token.interface.encodeFunctionData("setRevenueAsset", [a, false]));
+      await expect(token.connect(depositor).depositRevenue(a, E("10")))
+        .to.be.revertedWithCustomError(token, "ModelTokenAssetNotListed")
+        .withArgs(a);
+      expect(await token.revenueAssets()).to.deep.equal([ETH, a]);
+      expect(await hook.balanceOf(t)).to.equal(0n);
     });
 
     it("accounts ETH deposited back from inside a claim payout as new revenue", async function () {
