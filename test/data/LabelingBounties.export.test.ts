@@ -247,6 +247,31 @@ describe("LabelingBounties export to the DataMarket", function () {
     ]);
   });
 
+  it("refuses re-entry into the export from the market's listing call", async function () {
+    const { bounties, admin, requester, taskId } = await loadFixture(exportFixture);
+    const market = await (await ethers.getContractFactory("ReentrantDataMarket")).deploy();
+    const exporter = (await (
+      await ethers.getContractFactory("LabelingBountiesExporter")
+    ).deploy(await bounties.getAddress(), await market.getAddress())) as unknown as LabelingBountiesExporter;
+    await bounties.connect(admin).setExporter(await exporter.getAddress());
+    const sink = await exporter.royaltySinkOf(taskId);
+    const params = await listing(exporter, taskId);
+    const enc = await encryptedKey(exporter, requester.address);
+    await market.setReentry(
+      await exporter.getAddress(),
+      exporter.interface.encodeFunctionData("exportToMarket", [taskId, params, enc.handles[0], enc.inputProof]),
+    );
+    await expect(exporter.connect(requester).exportToMarket(taskId, params, enc.handles[0], enc.inputProof))
+      .to.emit(exporter, "TaskExported")
+      .withArgs(taskId, 1n, requester.address, sink);
+    expect(await market.reentered()).to.equal(true);
+    expect(await market.reentrySucceeded()).to.equal(false);
+    expect(exporter.interface.parseError(await market.reentryRevertData())!.name).to.equal(
+      "ReentrancyGuardReentrantCall",
+    );
+    expect(await exporter.datasetOf(taskId)).to.equal(1n);
+  });
+
   it("refuses exports while LabelingBounties is paused", async function () {
     const { bounties, exporter, requester, admin, taskId } = await loadFixture(exportFixture);
     await bounties.connect(admin).pause();
@@ -333,6 +358,34 @@ describe("LabelingBounties export to the DataMarket", function () {
       await expect(sink.collect())
         .to.emit(sink, "RoyaltiesCollected")
         .withArgs(500n, (500n * 10n ** 18n) / 5n);
+    });
+
+    it("refuses re-entry into collect and withdraw from the market's payout", async function () {
+      const { bounties, taskId } = await loadFixture(exportFixture);
+      const market = await (await ethers.getContractFactory("ReentrantDataMarket")).deploy();
+      const sink = (await (
+        await ethers.getContractFactory("LabelingRoyaltySink")
+      ).deploy(await bounties.getAddress(), await market.getAddress(), taskId, 5n)) as unknown as LabelingRoyaltySink;
+      const s = await sink.getAddress();
+      let received = 0n;
+      for (const call of [
+        sink.interface.encodeFunctionData("collect"),
+        sink.interface.encodeFunctionData("withdraw"),
+      ]) {
+        await market.setReentry(s, call);
+        await market.fundCredit(s, { value: ROYALTY });
+        received += ROYALTY;
+        await expect(sink.collect())
+          .to.emit(sink, "RoyaltiesCollected")
+          .withArgs(ROYALTY, (received * 10n ** 18n) / 5n);
+        expect(await market.reentered()).to.equal(true);
+        expect(await market.reentrySucceeded()).to.equal(false);
+        expect(sink.interface.parseError(await market.reentryRevertData())!.name).to.equal(
+          "ReentrancyGuardReentrantCall",
+        );
+      }
+      expect(await sink.receivedWei()).to.equal(2n * ROYALTY);
+      expect(await ethers.provider.getBalance(s)).to.equal(2n * ROYALTY);
     });
 
     it("refuses a collection with nothing new", async function () {
