@@ -601,6 +601,16 @@ describe("AIOracle", function () {
       expect((await f.oracle.requestState(d.id))[0]).to.equal(STATE_PENDING);
     });
 
+    it("is blocked while globally paused", async function () {
+      const f = await loadFixture(deployOracleFixture);
+      const a = await sendRequest(f, 1);
+      await f.oracle.pause();
+      await expect(
+        f.oracle.connect(f.nodeA).fulfilBatch([a.id], [a.request], [OUTPUT], [0]),
+      ).to.be.revertedWithCustomError(f.oracle, "EnforcedPause");
+      expect((await f.oracle.requestState(a.id))[0]).to.equal(STATE_PENDING);
+    });
+
     it("refuses a requests array or an error-code array of a different length", async function () {
       const f = await loadFixture(deployOracleFixture);
       const a = await sendRequest(f, 1);
