@@ -7,7 +7,8 @@ pragma solidity 0.8.28;
 /// merged stream runs until the merged total is out: nothing already streaming is delayed (dust deposits cannot slow
 /// payouts), and capital held for one block captures nothing. Revenue that arrives while nobody holds tokens waits
 /// for the first holders (the holder stream pauses while the supply is zero). A `redeemBps` share of each deposit
-/// streams into a redeem pool that holders can exit into by burning tokens. Every operation is O(1) in the number of holders and deposits.
+/// streams into a redeem pool that holders can exit into by burning tokens. Every operation is O(1) in the number of
+/// holders and deposits.
 /// @dev Revenue asset `address(0)` is ETH. Payouts round down; dust stays in the contract.
 interface IModelToken {
     /// @notice The live stream of one revenue asset.
