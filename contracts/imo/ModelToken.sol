@@ -289,11 +289,14 @@ contract ModelToken is
     ) internal override(ERC20Upgradeable, ERC20VotesUpgradeable) {
         ModelTokenStorage storage $ = _s();
         bool supplyChanges = from == address(0) || to == address(0);
-        if (!supplyChanges && !$.live) revert ModelTokenNotLive();
+        bool live = $.live;
+        if (!supplyChanges && !live) revert ModelTokenNotLive();
+        // Before activation nothing can be deposited, so there is nothing to bring forward on a mint or burn.
+        bool checkpoint = supplyChanges && live;
         uint256 supply = totalSupply();
-        _moveCorrections($, ETH, from, to, value, supply, supplyChanges);
+        _moveCorrections($, ETH, from, to, value, supply, checkpoint);
         uint256 n = $.tokenAssetCount;
-        for (uint256 i; i < n; ++i) _moveCorrections($, $.tokenAssets[i], from, to, value, supply, supplyChanges);
+        for (uint256 i; i < n; ++i) _moveCorrections($, $.tokenAssets[i], from, to, value, supply, checkpoint);
         super._update(from, to, value);
     }
 
@@ -333,6 +336,7 @@ contract ModelToken is
             revert ModelTokenDepositTooLarge(asset, amount);
         }
         a.holderRateScaled = uint176(holderRate);
+        a.lastUpdate = uint40(block.timestamp);
         a.periodFinish = uint40(holderFinish);
         a.poolRateScaled = uint176(poolRate);
         a.poolFinish = uint40(poolFinish);
@@ -382,6 +386,9 @@ contract ModelToken is
         rps = a.rewardPerShareScaled;
         if (block.timestamp <= last) return rps;
         uint256 finish = a.periodFinish;
+        uint256 poolFinish = a.poolFinish;
+        // Both streams ended before the last checkpoint: nothing accrues, and nothing needs writing.
+        if (finish <= last && poolFinish <= last) return rps;
         if (finish > last) {
             if (supply != 0) {
                 rps += ((Math.min(block.timestamp, finish) - last) * a.holderRateScaled) / supply;
@@ -390,7 +397,6 @@ contract ModelToken is
                 a.periodFinish = uint40(finish + block.timestamp - last);
             }
         }
-        uint256 poolFinish = a.poolFinish;
         if (poolFinish > last) a.poolScaled += (Math.min(block.timestamp, poolFinish) - last) * a.poolRateScaled;
         a.lastUpdate = uint40(block.timestamp);
     }
