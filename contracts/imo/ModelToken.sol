@@ -289,10 +289,10 @@ contract ModelToken is
     ) internal override(ERC20Upgradeable, ERC20VotesUpgradeable) {
         ModelTokenStorage storage $ = _s();
         bool supplyChanges = from == address(0) || to == address(0);
-        bool live = $.live;
-        if (!supplyChanges && !live) revert ModelTokenNotLive();
+        bool isLive = $.live;
+        if (!supplyChanges && !isLive) revert ModelTokenNotLive();
         // Before activation nothing can be deposited, so there is nothing to bring forward on a mint or burn.
-        bool checkpoint = supplyChanges && live;
+        bool checkpoint = supplyChanges && isLive;
         uint256 supply = totalSupply();
         _moveCorrections($, ETH, from, to, value, supply, checkpoint);
         uint256 n = $.tokenAssetCount;
