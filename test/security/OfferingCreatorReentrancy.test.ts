@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
+import type { Interface } from "ethers";
 import { defaultParams, deployOffering, E, FEE_BPS, MODEL_ID } from "../imo/offeringFixtures";
 
 /**
@@ -37,7 +38,7 @@ describe("security: a contract creator re-enters on its payout", function () {
         finalize: [MODEL_ID],
         refund: [MODEL_ID],
       };
-      await creatorContract.setReentry(target, i.encodeFunctionData(name, args[name] as never));
+      await creatorContract.setReentry(target, (i as unknown as Interface).encodeFunctionData(name, args[name]));
       const tx = creatorContract.exec(target, i.encodeFunctionData("withdraw"));
       await expect(tx).to.emit(offering, "Withdrawn").withArgs(creatorAddress, credit);
       await expect(tx).to.changeEtherBalances([creatorContract, offering], [credit, -credit]);
