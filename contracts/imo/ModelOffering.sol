@@ -306,7 +306,12 @@ contract ModelOffering is AxonUpgradeable, IModelOffering {
     function _status(Offering storage o) private view returns (Status) {
         if (o.token == address(0)) return Status.None;
         if (o.finalizedAt != 0) return Status.Succeeded;
-        if (block.timestamp > o.deadline && o.soldTokens < o.softCapTokens) return Status.Failed;
+        // An offering that would go live with no buyer and no creator allocation has nobody who could ever hold the
+        // token: finalizing it would lock the model's revenue to an ownerless token, so it fails instead.
+        if (
+            block.timestamp > o.deadline &&
+            (o.soldTokens < o.softCapTokens || (o.soldTokens == 0 && o.creatorAllocation == 0))
+        ) return Status.Failed;
         return Status.Active;
     }
 

@@ -51,6 +51,8 @@ contract ModelToken is
         uint176 poolRateScaled;
         bool listed;
         bool known;
+        // Added in the free tail of the poolRateScaled slot (always zero before): the pool stream's own end.
+        uint40 poolFinish;
         uint256 poolScaled;
     }
 
@@ -211,10 +213,12 @@ contract ModelToken is
     /// @inheritdoc IModelToken
     function unreleasedOf(address asset) external view returns (uint256 toHolders, uint256 toPool) {
         AssetState storage a = _s().assets[asset];
+        // With no holders the holder stream is paused at lastUpdate.
+        uint256 from = totalSupply() == 0 ? a.lastUpdate : block.timestamp;
         uint256 finish = a.periodFinish;
-        if (block.timestamp >= finish) return (0, 0);
-        uint256 remaining = finish - block.timestamp;
-        return ((remaining * a.holderRateScaled) / SCALE, (remaining * a.poolRateScaled) / SCALE);
+        if (from < finish) toHolders = ((finish - from) * a.holderRateScaled) / SCALE;
+        finish = a.poolFinish;
+        if (block.timestamp < finish) toPool = ((finish - block.timestamp) * a.poolRateScaled) / SCALE;
     }
 
     /// @inheritdoc IModelToken
@@ -228,7 +232,8 @@ contract ModelToken is
                 periodFinish: a.periodFinish,
                 rewardPerShareScaled: a.rewardPerShareScaled,
                 poolScaled: a.poolScaled,
-                listed: a.listed
+                listed: a.listed,
+                poolPeriodFinish: a.poolFinish
             });
     }
 
@@ -284,11 +289,14 @@ contract ModelToken is
     ) internal override(ERC20Upgradeable, ERC20VotesUpgradeable) {
         ModelTokenStorage storage $ = _s();
         bool supplyChanges = from == address(0) || to == address(0);
-        if (!supplyChanges && !$.live) revert ModelTokenNotLive();
+        bool isLive = $.live;
+        if (!supplyChanges && !isLive) revert ModelTokenNotLive();
+        // Before activation nothing can be deposited, so there is nothing to bring forward on a mint or burn.
+        bool checkpoint = supplyChanges && isLive;
         uint256 supply = totalSupply();
-        _moveCorrections($, ETH, from, to, value, supply, supplyChanges);
+        _moveCorrections($, ETH, from, to, value, supply, checkpoint);
         uint256 n = $.tokenAssetCount;
-        for (uint256 i; i < n; ++i) _moveCorrections($, $.tokenAssets[i], from, to, value, supply, supplyChanges);
+        for (uint256 i; i < n; ++i) _moveCorrections($, $.tokenAssets[i], from, to, value, supply, checkpoint);
         super._update(from, to, value);
     }
 
@@ -316,27 +324,46 @@ contract ModelToken is
         if (!a.listed) revert ModelTokenAssetNotListed(asset);
         _checkpoint(a, totalSupply());
         uint256 toPool = (amount * $.redeemBps) / BPS;
-        uint256 holderScaled = (amount - toPool) * SCALE;
-        uint256 poolScaled = toPool * SCALE;
-        uint256 finish = a.periodFinish;
-        if (block.timestamp < finish) {
-            // Merge what is still streaming into the new stream: nothing is released early.
-            uint256 remaining = finish - block.timestamp;
-            holderScaled += remaining * a.holderRateScaled;
-            poolScaled += remaining * a.poolRateScaled;
-        }
         uint256 period = $.streamPeriodSeconds;
-        // Rates round down: at most `period` scaled units (< 1 wei) per deposit stay in the contract.
-        uint256 holderRate = holderScaled / period;
-        uint256 poolRate = poolScaled / period;
+        (uint256 holderRate, uint256 holderFinish) = _merge(
+            a.holderRateScaled,
+            a.periodFinish,
+            (amount - toPool) * SCALE,
+            period
+        );
+        (uint256 poolRate, uint256 poolFinish) = _merge(a.poolRateScaled, a.poolFinish, toPool * SCALE, period);
         if (holderRate > type(uint176).max || poolRate > type(uint176).max) {
             revert ModelTokenDepositTooLarge(asset, amount);
         }
         a.holderRateScaled = uint176(holderRate);
         a.lastUpdate = uint40(block.timestamp);
-        a.periodFinish = uint40(block.timestamp + period);
+        a.periodFinish = uint40(holderFinish);
         a.poolRateScaled = uint176(poolRate);
+        a.poolFinish = uint40(poolFinish);
         emit RevenueDeposited(asset, msg.sender, amount, toPool);
+    }
+
+    /// @dev Adds `addedScaled` to a stream (`rate` until `finish`) as a sum of linear streams kept in two words: the
+    /// deposit adds its own rate `addedScaled / period`, and the merged stream runs at the summed rate until the merged
+    /// total is out. Cumulative release never falls behind the two streams kept apart (what was streaming keeps at
+    /// least its rate, so it is out by its own finish), the rate never exceeds the sum of the deposits' own rates (a
+    /// flash holder gains nothing more), and the finish is at most max(finish, now + period): a dust deposit neither
+    /// restarts nor slows anything. The duration rounds down and the rate is `total / duration` rounded down, so the
+    /// rate is at least the summed rate and at most `duration` scaled units (< 1 wei) stay in the contract.
+    function _merge(
+        uint256 rate,
+        uint256 finish,
+        uint256 addedScaled,
+        uint256 period
+    ) private view returns (uint256 newRate, uint256 newFinish) {
+        if (addedScaled == 0) return (rate, finish);
+        uint256 total = addedScaled;
+        if (block.timestamp < finish) total += (finish - block.timestamp) * rate;
+        else rate = 0;
+        // addedScaled >= 1e27 > period, so the added rate is >= 1, and total >= rate + addedScaled: duration >= 1.
+        uint256 duration = total / (rate + addedScaled / period);
+        newRate = total / duration;
+        newFinish = block.timestamp + duration;
     }
 
     function _creditRedeem(ModelTokenStorage storage $, address asset, uint256 amount, uint256 supply) private {
@@ -351,20 +378,27 @@ contract ModelToken is
         emit RedeemCredited(asset, msg.sender, payout);
     }
 
-    /// @dev Brings rewardPerShare and the pool forward to now (or the stream's end) at `supply`.
+    /// @dev Brings rewardPerShare and the pool forward to now at `supply`. With no holders the holder stream pauses
+    /// (its finish moves on by the time elapsed), so what it would have released waits for the first holders and
+    /// streams to them over the time it had left.
     function _checkpoint(AssetState storage a, uint256 supply) private returns (uint256 rps) {
         uint256 last = a.lastUpdate;
-        uint256 t = _streamTime(a);
         rps = a.rewardPerShareScaled;
-        if (t <= last) return rps;
-        uint256 elapsed = t - last;
-        // With no holders the released holder share has no owner and stays in the contract.
-        if (supply != 0) {
-            rps += (elapsed * a.holderRateScaled) / supply;
-            a.rewardPerShareScaled = rps;
+        if (block.timestamp <= last) return rps;
+        uint256 finish = a.periodFinish;
+        uint256 poolFinish = a.poolFinish;
+        // Both streams ended before the last checkpoint: nothing accrues, and nothing needs writing.
+        if (finish <= last && poolFinish <= last) return rps;
+        if (finish > last) {
+            if (supply != 0) {
+                rps += ((Math.min(block.timestamp, finish) - last) * a.holderRateScaled) / supply;
+                a.rewardPerShareScaled = rps;
+            } else {
+                a.periodFinish = uint40(finish + block.timestamp - last);
+            }
         }
-        a.poolScaled += elapsed * a.poolRateScaled;
-        a.lastUpdate = uint40(t);
+        if (poolFinish > last) a.poolScaled += (Math.min(block.timestamp, poolFinish) - last) * a.poolRateScaled;
+        a.lastUpdate = uint40(block.timestamp);
     }
 
     function _initAsset(AssetState storage a) private {
@@ -372,6 +406,7 @@ contract ModelToken is
         a.known = true;
         a.lastUpdate = uint40(block.timestamp);
         a.periodFinish = uint40(block.timestamp);
+        a.poolFinish = uint40(block.timestamp);
         // Non-zero sentinels (worth < 1e-27 wei) keep every later deposit within the oracle's gas-capped push:
         // no slot of the stream is ever written from zero again.
         a.rewardPerShareScaled = 1;
@@ -408,7 +443,7 @@ contract ModelToken is
 
     function _poolNow(AssetState storage a) private view returns (uint256) {
         uint256 last = a.lastUpdate;
-        uint256 t = _streamTime(a);
+        uint256 t = Math.min(block.timestamp, a.poolFinish);
         if (t <= last) return a.poolScaled;
         return a.poolScaled + (t - last) * a.poolRateScaled;
     }

@@ -3,12 +3,15 @@ import { ethers } from "hardhat";
 import fc from "fast-check";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import type { ContractTransactionResponse } from "ethers";
-import { deployLiveModelToken, ETH, STREAM_PERIOD, REDEEM_BPS } from "./fixtures";
+import { deployLiveModelToken, ETH, SCALE, STREAM_PERIOD, REDEEM_BPS } from "./fixtures";
 
 /**
  * Model test: random transfers, mints, redemptions, deposits in three assets (ETH, a plain ERC-20 and a 1%
  * fee-on-transfer ERC-20), claims and time jumps, checked after every step against a reference written with exact
- * rational streaming (fixed point at 1e50, independent of the contract's 1e27 scale and rate rounding).
+ * rational streaming (fixed point at 1e50, independent of the contract's 1e27 scale and rate rounding). The reference
+ * streams each deposit at its own rate (amount / period) added to what is still streaming, run until the merged total
+ * is out (the dust-deposit fix), pauses the holder stream while the supply is zero, and every deposit is checked not
+ * to delay what was already streaming.
  */
 const E = ethers.parseEther;
 const R = 10n ** 50n;
@@ -28,7 +31,8 @@ type Cmd =
 interface AssetModel {
   rateH: bigint; // R-scaled wei per second to holders
   rateP: bigint; // R-scaled wei per second to the pool
-  finish: bigint;
+  finishH: bigint; // end of the holder stream (moves on while the supply is zero)
+  finishP: bigint; // end of the pool stream
   last: bigint;
   pool: bigint; // R-scaled
   accrued: bigint[]; // R-scaled, includes redeem credits
@@ -43,7 +47,8 @@ class Reference {
     this.assets = Array.from({ length: n }, () => ({
       rateH: 0n,
       rateP: 0n,
-      finish: start,
+      finishH: start,
+      finishP: start,
       last: start,
       pool: 0n,
       accrued: Array(HOLDERS).fill(0n),
@@ -57,33 +62,35 @@ class Reference {
   advance(t: bigint) {
     const supply = this.supply();
     for (const a of this.assets) {
-      const end = t < a.finish ? t : a.finish;
-      if (end > a.last) {
-        const dt = end - a.last;
+      if (t <= a.last) continue;
+      if (a.finishH > a.last) {
         if (supply > 0n) {
+          const dt = (t < a.finishH ? t : a.finishH) - a.last;
           for (let h = 0; h < HOLDERS; h++) a.accrued[h] += (a.rateH * dt * this.balances[h]) / supply;
           a.released += a.rateH * dt;
+        } else {
+          // Nobody to release to: the holder stream pauses and ends that much later.
+          a.finishH += t - a.last;
         }
-        a.pool += a.rateP * dt;
-        a.last = end;
       }
-      if (t > a.last) a.last = t;
+      if (a.finishP > a.last) a.pool += a.rateP * ((t < a.finishP ? t : a.finishP) - a.last);
+      a.last = t;
     }
+  }
+  /** Adds `added` (R-scaled) as its own linear stream over the period, kept as one stream at the summed rate. */
+  static merge(rate: bigint, finish: bigint, added: bigint, t: bigint): [bigint, bigint] {
+    if (added === 0n) return [rate, finish];
+    const live = t < finish ? rate : 0n;
+    const total = added + (t < finish ? (finish - t) * rate : 0n);
+    const duration = total / (live + added / BigInt(STREAM_PERIOD));
+    return [total / duration, t + duration];
   }
   deposit(i: number, amount: bigint, t: bigint) {
     this.advance(t);
     const a = this.assets[i];
     const toPool = (amount * BigInt(REDEEM_BPS)) / 10_000n;
-    let h = (amount - toPool) * R;
-    let p = toPool * R;
-    if (t < a.finish) {
-      h += (a.finish - t) * a.rateH;
-      p += (a.finish - t) * a.rateP;
-    }
-    a.rateH = h / BigInt(STREAM_PERIOD);
-    a.rateP = p / BigInt(STREAM_PERIOD);
-    a.finish = t + BigInt(STREAM_PERIOD);
-    a.last = t;
+    [a.rateH, a.finishH] = Reference.merge(a.rateH, a.finishH, (amount - toPool) * R, t);
+    [a.rateP, a.finishP] = Reference.merge(a.rateP, a.finishP, toPool * R, t);
   }
   claimable(i: number, h: number) {
     return (this.assets[i].accrued[h] + SLACK) / R - this.assets[i].claimed[h];
@@ -127,6 +134,12 @@ describe("ModelToken model test", function () {
         const assetContracts = [null, plain, fot];
         const ref = new Reference(start, 3);
         ref.balances = [E("1000"), E("500"), E("250"), 0n];
+        for (let i = 0; i < 3; i++) {
+          // Streams start empty, ended at their listing time (before `start`).
+          const s = await token.streamOf(assetAddrs[i]);
+          ref.assets[i].finishH = s.periodFinish;
+          ref.assets[i].finishP = s.poolPeriodFinish;
+        }
         let now = start;
         const at = async (step: number) => {
           now += BigInt(step);
@@ -182,6 +195,7 @@ describe("ModelToken model test", function () {
             });
             ref.balances[c.who] -= amount;
           } else if (c.kind === "deposit") {
+            const before = await token.streamOf(assetAddrs[c.asset]);
             await at(c.dt);
             let received = c.amount;
             if (c.asset === 0) {
@@ -194,6 +208,17 @@ describe("ModelToken model test", function () {
               else expect(received).to.equal(c.amount);
             }
             ref.deposit(c.asset, received, now);
+            // Nothing already streaming is delayed: the rate only grows (by at least the deposit's own rate), and
+            // the finish is at most a period after the deposit or the old finish, whichever is later.
+            const after = await token.streamOf(assetAddrs[c.asset]);
+            const ownRate = ((received - (received * BigInt(REDEEM_BPS)) / 10_000n) * SCALE) / BigInt(STREAM_PERIOD);
+            const oldRate = before.periodFinish > now ? before.holderRateScaled : 0n;
+            expect(after.holderRateScaled, "holder rate never drops").to.be.gte(oldRate + ownRate);
+            const latest =
+              before.periodFinish > now + BigInt(STREAM_PERIOD) ? before.periodFinish : now + BigInt(STREAM_PERIOD);
+            expect(after.periodFinish, "finish within max(old finish, now + period)").to.be.lte(latest);
+            expect(after.periodFinish).to.equal(ref.assets[c.asset].finishH);
+            expect(after.poolPeriodFinish).to.equal(ref.assets[c.asset].finishP);
           } else if (c.kind === "claim") {
             const before = await token.claimableOf(assetAddrs[c.asset], holders[c.who].address);
             if (before === 0n) continue;

@@ -143,7 +143,7 @@ describe("ModelToken", function () {
       ).to.be.revertedWithCustomError(token, "ModelTokenZeroAmount");
     });
 
-    it("keeps the holder share released while nobody holds tokens in the contract", async function () {
+    it("holds the holder share while nobody holds tokens and streams it to the first holder", async function () {
       const { token, offering, signers } = await loadFixture(noHolders);
       const holder = signers[2];
       const deposit = E("7");
@@ -155,11 +155,14 @@ describe("ModelToken", function () {
       expect(await token.previewRedeem(ETH, E("1"))).to.equal(0n);
       await token.connect(offering).mint(holder.address, E("100"));
       const mintedAt = BigInt(await time.latest());
+      // The holder stream paused while the supply was zero: its finish moved on by the time nobody held tokens.
+      expect((await token.streamOf(ETH)).periodFinish).to.equal(
+        depositedAt + BigInt(STREAM_PERIOD) + mintedAt - depositedAt,
+      );
       await time.increase(STREAM_PERIOD);
-      // Only what streamed after the mint reaches the first holder; the share released before it stays unowned.
-      const expected = streamed(deposit, depositedAt + BigInt(STREAM_PERIOD) - mintedAt, E("100"), E("100"));
+      // The first holder receives the whole holder share (less rounding), streamed from the mint.
+      const expected = streamed(deposit, BigInt(STREAM_PERIOD), E("100"), E("100"));
       expect(await token.claimableOf(ETH, holder.address)).to.equal(expected);
-      expect(expected).to.be.lessThan(streamed(deposit, BigInt(STREAM_PERIOD), E("100"), E("100")));
       await expect(token.connect(holder).claim(ETH)).to.changeEtherBalance(holder, expected);
     });
 
@@ -189,10 +192,15 @@ describe("ModelToken", function () {
       const s = await token.streamOf(ETH);
       const remaining = BigInt(STREAM_PERIOD / 2);
       const firstRate = (E("63") * SCALE) / BigInt(STREAM_PERIOD);
-      expect(s.holderRateScaled).to.equal(
-        (E("7") * 9n * SCALE) / 10n / BigInt(STREAM_PERIOD) + (remaining * firstRate) / BigInt(STREAM_PERIOD),
-      );
-      expect(s.periodFinish).to.equal(BigInt(t0 + STREAM_PERIOD / 2 + STREAM_PERIOD));
+      // The deposit adds its own rate; the merged stream runs at the summed rate until the merged total is out.
+      const added = (E("7") * 9n * SCALE) / 10n;
+      const total = added + remaining * firstRate;
+      const duration = total / (firstRate + added / BigInt(STREAM_PERIOD));
+      expect(s.holderRateScaled).to.equal(total / duration);
+      expect(s.holderRateScaled).to.be.gte(firstRate + added / BigInt(STREAM_PERIOD));
+      expect(s.periodFinish).to.equal(BigInt(t0 + STREAM_PERIOD / 2) + duration);
+      expect(s.periodFinish).to.be.lte(BigInt(t0 + STREAM_PERIOD / 2 + STREAM_PERIOD));
+      expect(s.poolPeriodFinish).to.equal(s.periodFinish);
     });
 
     it("pays a claim, records it, and refuses a second claim with nothing accrued", async function () {

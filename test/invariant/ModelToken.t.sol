@@ -22,6 +22,10 @@ contract ModelTokenHandler is VmBase {
     mapping(address asset => uint256) public ghostClaimed;
     mapping(address asset => uint256) public ghostRedeemCredited;
     uint256 public ghostClaimMismatches;
+    /// @notice Deposits that slowed what was already streaming (rate dropped, or finish past max(old, now + period)).
+    uint256 public ghostDepositDelays;
+    /// @notice Handler calls that may each leave < 1 wei of rounding dust in the contract.
+    uint256 public ghostCalls;
 
     error ModelTokenHandlerDepositFailed();
 
@@ -40,18 +44,67 @@ contract ModelTokenHandler is VmBase {
     }
 
     function depositEth(uint256 amount) external {
-        amount = bound(amount, 1, 100 ether);
-        vm.deal(address(this), amount);
-        (bool ok, ) = address(token).call{value: amount}("");
-        if (!ok) revert ModelTokenHandlerDepositFailed();
-        ghostToHolders[ETH] += amount - (amount * REDEEM_BPS) / 10_000;
+        _depositEth(bound(amount, 1, 100 ether));
+    }
+
+    /// @notice The dust griefer: 1..1000 wei of ETH revenue, which once restarted the whole stream.
+    function depositDust(uint256 amount) external {
+        _depositEth(bound(amount, 1, 1_000));
     }
 
     function depositToken(uint256 amount) external {
         amount = bound(amount, 1, 1e30);
         erc20.mint(address(this), amount);
+        ModelToken.Stream memory before = token.streamOf(address(erc20));
         token.depositRevenue(address(erc20), amount);
-        ghostToHolders[address(erc20)] += amount - (amount * REDEEM_BPS) / 10_000;
+        uint256 toHolders = amount - (amount * REDEEM_BPS) / 10_000;
+        _checkNoDelay(before, token.streamOf(address(erc20)), toHolders);
+        ghostToHolders[address(erc20)] += toHolders;
+        ++ghostCalls;
+    }
+
+    /// @notice The last holders leave: everyone redeems everything, so the supply is zero until the next mint.
+    function redeemAll() external {
+        for (uint256 i; i < HOLDERS; ++i) {
+            uint256 balance = token.balanceOf(holders[i]);
+            if (balance == 0) continue;
+            ghostRedeemCredited[ETH] += token.previewRedeem(ETH, balance);
+            ghostRedeemCredited[address(erc20)] += token.previewRedeem(address(erc20), balance);
+            vm.prank(holders[i]);
+            token.redeem(balance);
+        }
+        ++ghostCalls;
+    }
+
+    function _depositEth(uint256 amount) private {
+        vm.deal(address(this), amount);
+        ModelToken.Stream memory before = token.streamOf(ETH);
+        (bool ok, ) = address(token).call{value: amount}("");
+        if (!ok) revert ModelTokenHandlerDepositFailed();
+        uint256 toHolders = amount - (amount * REDEEM_BPS) / 10_000;
+        _checkNoDelay(before, token.streamOf(ETH), toHolders);
+        ghostToHolders[ETH] += toHolders;
+        ++ghostCalls;
+    }
+
+    /// @dev What was streaming keeps at least its rate, the deposit adds at least its own, and the finish is at most
+    /// a period after the deposit or when what was streaming would have ended (a stream paused at zero supply has
+    /// `finish − lastUpdate` left).
+    function _checkNoDelay(
+        ModelToken.Stream memory before,
+        ModelToken.Stream memory afterDeposit,
+        uint256 added
+    ) private {
+        uint256 period = token.streamPeriodSeconds();
+        uint256 from = token.totalSupply() == 0 ? before.lastUpdate : block.timestamp;
+        bool running = before.periodFinish > from;
+        uint256 oldRate = running ? before.holderRateScaled : 0;
+        uint256 latest = block.timestamp + period;
+        if (running && block.timestamp + before.periodFinish - from > latest) {
+            latest = block.timestamp + before.periodFinish - from;
+        }
+        if (afterDeposit.holderRateScaled < oldRate + (added * token.SCALE()) / period) ++ghostDepositDelays;
+        if (afterDeposit.periodFinish > latest) ++ghostDepositDelays;
     }
 
     function transfer(uint256 fromSeed, uint256 toSeed, uint256 amount) external {
@@ -119,6 +172,17 @@ contract ModelTokenInvariants is StdInvariant {
         _checkBalance(address(handler.erc20()), handler.erc20().balanceOf(address(token)));
     }
 
+    function invariant_depositsNeverDelayWhatIsStreaming() public view {
+        vm.assertEq(handler.ghostDepositDelays(), 0, "no deposit slowed the stream");
+    }
+
+    /// @notice Released holder revenue reaches holders (none is lost at zero supply): only rounding dust, < 1 wei per
+    /// call and per holder, is released without an owner.
+    function invariant_releasedRevenueReachesHolders() public view {
+        _checkReachesHolders(address(0));
+        _checkReachesHolders(address(handler.erc20()));
+    }
+
     function invariant_claimPaysExactlyTheClaimableView() public view {
         vm.assertEq(handler.ghostClaimMismatches(), 0, "claim paid what claimableOf showed");
     }
@@ -127,6 +191,13 @@ contract ModelTokenInvariants is StdInvariant {
         (uint256 unreleasedToHolders, ) = token.unreleasedOf(asset);
         uint256 released = handler.ghostToHolders(asset) - unreleasedToHolders + handler.ghostRedeemCredited(asset);
         vm.assertLe(handler.ghostClaimed(asset) + _sumClaimable(asset), released, "claimed + claimable <= released");
+    }
+
+    function _checkReachesHolders(address asset) private view {
+        (uint256 unreleasedToHolders, ) = token.unreleasedOf(asset);
+        uint256 released = handler.ghostToHolders(asset) - unreleasedToHolders + handler.ghostRedeemCredited(asset);
+        uint256 slack = handler.ghostCalls() + handler.HOLDERS() + 1;
+        vm.assertLe(released, handler.ghostClaimed(asset) + _sumClaimable(asset) + slack, "released reaches holders");
     }
 
     function _checkBalance(address asset, uint256 held) private view {

@@ -14,7 +14,9 @@ interface IModelOffering {
         Linear
     }
 
-    /// @notice Lifecycle of an offering (Failed and Finalizable are derived from time and sales).
+    /// @notice Lifecycle of an offering (Failed and Finalizable are derived from time and sales). Past the deadline an
+    /// offering fails if it missed its soft cap, or if it sold nothing and has no creator allocation (a token nobody
+    /// could ever hold must not take the model's revenue).
     enum Status {
         None,
         Active,

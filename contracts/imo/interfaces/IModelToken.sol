@@ -3,19 +3,23 @@ pragma solidity 0.8.28;
 
 /// @title IModelToken
 /// @notice Per-model ERC-20 (permit, votes) whose holders receive the model's revenue in ETH and in allow-listed
-/// ERC-20s. Each deposit is released linearly over `streamPeriodSeconds` (merged with what is still streaming), so
-/// capital held for one block captures nothing. A `redeemBps` share of each deposit streams into a redeem pool that
-/// holders can exit into by burning tokens. Every operation is O(1) in the number of holders and deposits.
+/// ERC-20s. Each deposit adds its own linear rate (`amount / streamPeriodSeconds`) to what is still streaming, and the
+/// merged stream runs until the merged total is out: nothing already streaming is delayed (dust deposits cannot slow
+/// payouts), and capital held for one block captures nothing. Revenue that arrives while nobody holds tokens waits
+/// for the first holders (the holder stream pauses while the supply is zero). A `redeemBps` share of each deposit
+/// streams into a redeem pool that holders can exit into by burning tokens. Every operation is O(1) in the number of
+/// holders and deposits.
 /// @dev Revenue asset `address(0)` is ETH. Payouts round down; dust stays in the contract.
 interface IModelToken {
     /// @notice The live stream of one revenue asset.
     /// @param holderRateScaled Holder revenue released per second, in wei scaled by 1e27.
     /// @param poolRateScaled Redeem-pool revenue released per second, in wei scaled by 1e27.
     /// @param lastUpdate Last time the accumulators were brought forward.
-    /// @param periodFinish When the current stream ends.
+    /// @param periodFinish When the holder stream ends (paused, and moved on, while the supply is zero).
     /// @param rewardPerShareScaled Accumulated holder revenue per token unit at `lastUpdate`, scaled by 1e27.
     /// @param poolScaled Redeem pool at `lastUpdate`, in wei scaled by 1e27.
     /// @param listed Whether deposits of this asset are accepted.
+    /// @param poolPeriodFinish When the redeem-pool stream ends (it merges deposits on its own, like the holder one).
     struct Stream {
         uint256 holderRateScaled;
         uint256 poolRateScaled;
@@ -24,6 +28,7 @@ interface IModelToken {
         uint256 rewardPerShareScaled;
         uint256 poolScaled;
         bool listed;
+        uint256 poolPeriodFinish;
     }
 
     /// @notice Revenue was pushed in and merged into the asset's stream.
