@@ -126,7 +126,7 @@ interface IComputeEscrow is AutomationCompatibleInterface {
     /// @param protocolFeeBps Share of a paid job's amount accrued for the Treasury.
     /// @param slashBeneficiaryBps Share of a slashed bond credited to the wronged requester (the rest to the Treasury).
     /// @param challengeWindowSeconds Time the requester has to dispute a submitted result.
-    /// @param arbitrationWindowSeconds Time the arbiter has to resolve a dispute before the requester is refunded.
+    /// @param arbitrationWindowSeconds Time the arbiter has to resolve a dispute; unresolved, the provider is paid.
     /// @param minBondWei Smallest bond a job may ask for.
     struct Settings {
         uint16 protocolFeeBps;

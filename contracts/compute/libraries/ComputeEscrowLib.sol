@@ -431,12 +431,11 @@ library ComputeEscrowLib {
             else _resolveMajority($, jobId, job);
         } else if (status == IComputeEscrow.JobStatus.Open) {
             refund($, jobId, job);
-        } else if (status == IComputeEscrow.JobStatus.Submitted) {
+        } else if (status == IComputeEscrow.JobStatus.Submitted || status == IComputeEscrow.JobStatus.Disputed) {
+            // Disputed: the arbiter did not rule in time, so no fault is proven. The requester already holds the
+            // result, so refunding it would let a requester dispute an honest result and get the work for free: the
+            // provider is paid and its bond released (test/security/DisputeHonestResultWithoutArbiter.test.ts).
             pay($, jobId, job);
-        } else if (status == IComputeEscrow.JobStatus.Disputed) {
-            // The arbiter did not rule in time: no fault is proven, so the bond is released and the payment returned.
-            refund($, jobId, job);
-            $.staking.unlock(job.provider, COMPUTE_SERVICE, job.bondWei);
         } else {
             refund($, jobId, job);
             _slash(
