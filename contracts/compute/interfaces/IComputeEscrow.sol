@@ -124,7 +124,8 @@ interface IComputeEscrow is AutomationCompatibleInterface {
 
     /// @notice Protocol parameters set by the admin.
     /// @param protocolFeeBps Share of a paid job's amount accrued for the Treasury.
-    /// @param slashBeneficiaryBps Share of a slashed bond credited to the wronged requester (the rest to the Treasury).
+    /// @param slashBeneficiaryBps Share of a slashed bond credited to the wronged requester (the rest, and all of a
+    /// MinorityResult slash, to the Treasury).
     /// @param challengeWindowSeconds Time the requester has to dispute a submitted result.
     /// @param arbitrationWindowSeconds Time the arbiter has to resolve a dispute; unresolved, the provider is paid.
     /// @param minBondWei Smallest bond a job may ask for.

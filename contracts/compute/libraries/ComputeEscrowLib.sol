@@ -548,7 +548,12 @@ library ComputeEscrowLib {
         IOperatorStaking.Stake memory st = staking.stakeOf(provider, COMPUTE_SERVICE);
         // Unbonding stake is slashable too; a stake already slashed elsewhere may cover less than the bond.
         uint256 slashable = Math.min(bondWei, uint256(st.activeWei) + st.unbondingWei);
-        uint256 share = Math.mulDiv(slashable, $.settings.slashBeneficiaryBps, BPS);
+        // A minority result costs the requester nothing (it is paid the majority's answer), and a requester whose
+        // sybil replicas form the majority must not profit from slashing the honest one: all of it to the Treasury.
+        uint256 share =
+            fault == IComputeEscrow.Fault.MinorityResult
+                ? 0
+                : Math.mulDiv(slashable, $.settings.slashBeneficiaryBps, BPS);
         bytes32 evidence = keccak256(abi.encode(jobId, fault, provider));
         uint256 slashedWei = staking.slash(provider, COMPUTE_SERVICE, slashable, requester, share, evidence);
         emit IComputeEscrow.ProviderSlashed(jobId, provider, fault, slashedWei);
