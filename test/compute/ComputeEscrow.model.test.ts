@@ -279,7 +279,7 @@ async function runScenario(f: ComputeFixture, actions: Action[]) {
       }
       case "resolve": {
         if (!job) break;
-        const ok = job.status === Status.Disputed;
+        const ok = job.status === Status.Disputed && now <= job.deadline;
         if (await send(ok, "resolve", () => f.escrow.connect(f.arbiter).resolveDispute(job.id, a.providerWins))) {
           if (a.providerWins) pay(job);
           else {

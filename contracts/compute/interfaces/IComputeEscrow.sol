@@ -334,7 +334,8 @@ interface IComputeEscrow is AutomationCompatibleInterface {
     /// @param reasonHash Hash of the requester's evidence, published for the arbiter.
     function dispute(uint256 jobId, bytes32 reasonHash) external;
 
-    /// @notice Rules on a dispute: the winner is paid or refunded; a losing provider is slashed. ARBITER_ROLE only.
+    /// @notice Rules on a dispute until its arbitration deadline: the winner is paid or refunded; a losing provider
+    /// is slashed. ARBITER_ROLE only.
     function resolveDispute(uint256 jobId, bool providerWins) external;
 
     /// @notice Settles a job whose phase deadline has passed (or a redundancy job whose replicas all submitted):

@@ -182,6 +182,9 @@ library ComputeEscrowLib {
         if (job.status != IComputeEscrow.JobStatus.Disputed) {
             revert IComputeEscrow.ComputeEscrowWrongStatus(jobId, job.status);
         }
+        // After the deadline only `finalize` settles: a late ruling would race it (LateRulingRacesDisputeExpiry).
+        uint32 deadline = job.deadline;
+        if (block.timestamp > deadline) revert IComputeEscrow.ComputeEscrowDeadlinePassed(jobId, deadline);
         emit IComputeEscrow.DisputeResolved(jobId, providerWins, msg.sender);
         if (providerWins) {
             pay($, jobId, job);
