@@ -1,7 +1,10 @@
 import { expect } from "chai";
 import hre, { ethers, upgrades } from "hardhat";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
+import { rmSync } from "node:fs";
 import { deployAxon } from "../../deploy/axon";
+import { upgradeAxon } from "../../deploy/upgrades";
+import { tmpDeploymentsDir } from "../deploy/helpers";
 import { ADMIN_DELAY_SECONDS, PAUSER_ROLE, UPGRADER_ROLE } from "../helpers/constants";
 
 const HANDED_OVER = ["ARBITER_ROLE", "TREASURER_ROLE", "TOKEN_ADMIN_ROLE", "MODEL_MANAGER_ROLE", "UPGRADER_ROLE"];
@@ -64,6 +67,29 @@ describe("Security: the deployer keeps its roles after the hand-over", function 
     for (const c of proxies) {
       expect(await c.defaultAdmin()).to.equal(owner.address);
       expect(await c.hasRole(ethers.ZeroHash, deployer.address)).to.equal(false);
+    }
+  });
+
+  it("after the hand-over, the upgrade script upgrades nothing as the deployer and gives the owner its calldata", async function () {
+    const [deployer, owner] = await ethers.getSigners();
+    const saved = process.env.AXON_DEPLOYMENTS_DIR;
+    const dir = tmpDeploymentsDir();
+    process.env.AXON_DEPLOYMENTS_DIR = dir;
+    try {
+      const d = await deployAxon(hre, { owner: owner.address });
+      const proxy = await d.treasury.getAddress();
+      const before = await upgrades.erc1967.getImplementationAddress(proxy);
+      const [r] = await upgradeAxon(hre, { only: ["Treasury"], implementations: { Treasury: "TreasuryV2Mock" } });
+      expect(r.changed).to.equal(true);
+      expect(await upgrades.erc1967.getImplementationAddress(proxy)).to.equal(before);
+      expect(await d.treasury.hasRole(UPGRADER_ROLE, deployer.address)).to.equal(false);
+      await owner.sendTransaction({ to: proxy, data: r.ownerCalldata });
+      expect(await upgrades.erc1967.getImplementationAddress(proxy)).to.equal(r.to);
+      expect(await (await ethers.getContractAt("TreasuryV2Mock", proxy)).version()).to.equal(2n);
+    } finally {
+      if (saved === undefined) delete process.env.AXON_DEPLOYMENTS_DIR;
+      else process.env.AXON_DEPLOYMENTS_DIR = saved;
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
