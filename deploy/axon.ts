@@ -64,8 +64,21 @@ export interface DeployOptions {
   imoProtocolFeeBps: number;
   dataProtocolFeeBps: number;
   compute: ComputeParams;
-  /** Holder of ComputeEscrow's ARBITER_ROLE (rules on disputes); default: the deployer (AIOracle grants it itself). */
+  /**
+   * Holder of ComputeEscrow's ARBITER_ROLE (rules on disputes); default: `owner`, else the deployer (AIOracle grants
+   * it to the deployer itself). It must be able to rule within the arbitration window: an unresolved dispute pays.
+   * A re-run with another arbiter grants it and revokes the role from every earlier holder.
+   */
   computeArbiter?: string;
+  /**
+   * Final owner of the protocol, e.g. a TimelockController (AXON_OWNER). When set, every proxy's default admin is
+   * offered to it (`beginDefaultAdminTransfer`; it accepts after `adminDelaySeconds`), and every other role the
+   * deployer holds (UPGRADER, TREASURER, TOKEN_ADMIN, MODEL_MANAGER, ARBITER) moves to it, the deployer renouncing
+   * each. Unset: the deployer keeps every role (local networks; a warning is logged elsewhere).
+   */
+  owner?: string;
+  /** Holder of PAUSER_ROLE once the roles are handed to `owner` (AXON_GUARDIAN): a fast multisig; default `owner`. */
+  guardian?: string;
   /** ETH/USD AggregatorV3 feed; when unset: the Sepolia feed on sepolia, a MockEthUsdAggregator elsewhere. */
   ethUsdFeed?: string;
   /** Write deployments/<network>.json (off for throw-away in-process runs). */
@@ -104,6 +117,8 @@ export const DEFAULT_DEPLOY_OPTIONS: DeployOptions = {
     feedMaxAnswer: 100_000n * 10n ** 8n,
   },
   ethUsdFeed: process.env.ETH_USD_FEED,
+  owner: process.env.AXON_OWNER,
+  guardian: process.env.AXON_GUARDIAN,
   writeManifest: true,
   log: () => {},
 };
@@ -334,12 +349,69 @@ export async function deployAxon(hre: HardhatRuntimeEnvironment, partial: Partia
   );
 
   const arbiterRole = await escrow.ARBITER_ROLE();
-  const arbiter = opts.computeArbiter ?? admin;
+  const arbiter = opts.computeArbiter ?? opts.owner ?? admin;
   await ensure(
     `${arbiter} holds ARBITER_ROLE on ComputeEscrow`,
     () => escrow.hasRole(arbiterRole, arbiter),
     () => escrow.grantRole(arbiterRole, arbiter),
   );
+  // A re-run that names another arbiter must not leave the previous one able to rule (no role enumeration on-chain:
+  // the holders are read back from RoleGranted logs since the escrow's deployment).
+  const granted = await escrow.queryFilter(escrow.filters.RoleGranted(arbiterRole), escrowEntry.blockNumber);
+  for (const holder of new Set(granted.map((e) => e.args.account))) {
+    if (holder === arbiter) continue;
+    await ensure(
+      `${holder} no longer holds ARBITER_ROLE on ComputeEscrow`,
+      async () => !(await escrow.hasRole(arbiterRole, holder)),
+      () => escrow.revokeRole(arbiterRole, holder),
+    );
+  }
+
+  const contracts = { treasury, staking, registry, oracle, offering, market, bounties, escrow, scoring };
+  if (opts.owner) {
+    await handOver(opts.owner, opts.guardian ?? opts.owner);
+  } else if (!LOCAL_NETWORKS.has(network.name)) {
+    opts.log(`  WARNING: ${admin} keeps every role, UPGRADER_ROLE included: set AXON_OWNER (see docs/OPERATING.md)`);
+  }
+
+  /**
+   * Offers the default admin of every proxy to `owner` and moves every other role the deployer holds to `owner`
+   * (PAUSER_ROLE to `guardian`), the deployer renouncing each: after this the deployer can no longer upgrade, pause
+   * or rule, and keeps only the default admin until `owner` accepts it (after the admin delay).
+   */
+  async function handOver(owner: string, guardian: string) {
+    if (owner === admin) return;
+    const extra: Record<string, string[]> = {
+      treasury: ["TREASURER_ROLE"],
+      oracle: ["ARBITER_ROLE"],
+      offering: ["TOKEN_ADMIN_ROLE"],
+      escrow: ["ARBITER_ROLE"],
+      scoring: ["MODEL_MANAGER_ROLE"],
+    };
+    for (const [key, c] of Object.entries(contracts)) {
+      const roles = [...["PAUSER_ROLE", "UPGRADER_ROLE"], ...(extra[key] ?? [])];
+      for (const name of roles) {
+        const role = ethers.id(name);
+        if (!(await c.hasRole(role, admin))) continue;
+        const to = name === "PAUSER_ROLE" ? guardian : owner;
+        await ensure(
+          `${to} holds ${name} on ${key}`,
+          () => c.hasRole(role, to),
+          () => c.grantRole(role, to),
+        );
+        await ensure(
+          `deployer renounced ${name} on ${key}`,
+          async () => !(await c.hasRole(role, admin)),
+          () => c.renounceRole(role, admin),
+        );
+      }
+      await ensure(
+        `default admin of ${key} offered to ${owner}`,
+        async () => (await c.defaultAdmin()) !== admin || (await c.pendingDefaultAdmin()).newAdmin === owner,
+        () => c.beginDefaultAdminTransfer(owner),
+      );
+    }
+  }
 
   save();
   opts.log(`  ${transactions} transaction(s) sent`);

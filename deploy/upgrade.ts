@@ -13,8 +13,10 @@ async function main() {
   await preflight(hre);
   console.log(`Upgrading Axon on ${hre.network.name}${only ? ` (${only.join(", ")})` : ""}`);
   const results = await upgradeAxon(hre, { only, log: console.log });
-  for (const r of results)
+  for (const r of results) {
     console.log(`${r.name.padEnd(18)} ${r.changed ? `${r.from} -> ${r.to}` : `unchanged (${r.to})`}`);
+    if (r.ownerCalldata && r.changed) console.log(`${"".padEnd(18)} owner must send: ${r.ownerCalldata}`);
+  }
   if (hre.network.name === "sepolia" && process.env.ETHERSCAN_API_KEY)
     await verifyAxon(hre, readManifest(hre.config.paths.root, hre.network.name)!);
 }

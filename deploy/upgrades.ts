@@ -15,6 +15,12 @@ export interface UpgradeResult {
   from: string;
   to: string;
   changed: boolean;
+  /**
+   * Set when the signer does not hold UPGRADER_ROLE (the roles were handed to AXON_OWNER): the implementation `to`
+   * is deployed and validated, nothing is upgraded, and the owner (e.g. through its timelock) must call the proxy
+   * with this `upgradeToAndCall(to, "0x")` calldata; the manifest keeps the current implementation until then.
+   */
+  ownerCalldata?: string;
 }
 
 /**
@@ -59,6 +65,20 @@ export async function upgradeAxon(hre: HardhatRuntimeEnvironment, opts: UpgradeO
     const unsafeAllowLinkedLibraries = Object.keys(libraries).length > 0;
     await upgrades.validateUpgrade(entry.address, factory, { kind: "uups", unsafeAllowLinkedLibraries });
     log(`  ${name}: storage layout of ${artifact} is compatible`);
+    const proxy = await ethers.getContractAt("AxonUpgradeable", entry.address);
+    const [signer] = await ethers.getSigners();
+    if (!(await proxy.hasRole(await proxy.UPGRADER_ROLE(), signer.address))) {
+      const prepared = await upgrades.prepareUpgrade(entry.address, factory, {
+        kind: "uups",
+        unsafeAllowLinkedLibraries,
+      });
+      const to = typeof prepared === "string" ? prepared : ((await prepared.wait())?.contractAddress ?? "");
+      const from = entry.implementation ?? "";
+      const ownerCalldata = proxy.interface.encodeFunctionData("upgradeToAndCall", [to, "0x"]);
+      log(`  ${name}: ${signer.address} is not an upgrader; the owner must send ${ownerCalldata} to ${entry.address}`);
+      results.push({ name, from, to, changed: from.toLowerCase() !== to.toLowerCase(), ownerCalldata });
+      continue;
+    }
     const upgraded = await upgrades.upgradeProxy(entry.address, factory, { kind: "uups", unsafeAllowLinkedLibraries });
     await upgraded.waitForDeployment();
     const to = await upgrades.erc1967.getImplementationAddress(entry.address);

@@ -129,11 +129,9 @@ async function runScenario(f: ComputeFixture, actions: Action[]) {
   const isFinal = (j: ModelJob) => j.status === Status.Paid || j.status === Status.Refunded;
   const settleDue = (j: ModelJob) => {
     if (j.status === Status.Open) refund(j);
-    else if (j.status === Status.Submitted) pay(j);
-    else if (j.status === Status.Disputed) {
-      locked[j.provider] -= BOND;
-      refund(j);
-    } else {
+    // An unresolved dispute pays the provider (test/security/DisputeHonestResultWithoutArbiter.test.ts).
+    else if (j.status === Status.Submitted || j.status === Status.Disputed) pay(j);
+    else {
       slashBond(j.provider);
       refund(j);
     }
@@ -281,7 +279,7 @@ async function runScenario(f: ComputeFixture, actions: Action[]) {
       }
       case "resolve": {
         if (!job) break;
-        const ok = job.status === Status.Disputed;
+        const ok = job.status === Status.Disputed && now <= job.deadline;
         if (await send(ok, "resolve", () => f.escrow.connect(f.arbiter).resolveDispute(job.id, a.providerWins))) {
           if (a.providerWins) pay(job);
           else {

@@ -124,9 +124,10 @@ interface IComputeEscrow is AutomationCompatibleInterface {
 
     /// @notice Protocol parameters set by the admin.
     /// @param protocolFeeBps Share of a paid job's amount accrued for the Treasury.
-    /// @param slashBeneficiaryBps Share of a slashed bond credited to the wronged requester (the rest to the Treasury).
+    /// @param slashBeneficiaryBps Share of a slashed bond credited to the wronged requester (the rest, and all of a
+    /// MinorityResult slash, to the Treasury).
     /// @param challengeWindowSeconds Time the requester has to dispute a submitted result.
-    /// @param arbitrationWindowSeconds Time the arbiter has to resolve a dispute before the requester is refunded.
+    /// @param arbitrationWindowSeconds Time the arbiter has to resolve a dispute; unresolved, the provider is paid.
     /// @param minBondWei Smallest bond a job may ask for.
     struct Settings {
         uint16 protocolFeeBps;
@@ -333,7 +334,8 @@ interface IComputeEscrow is AutomationCompatibleInterface {
     /// @param reasonHash Hash of the requester's evidence, published for the arbiter.
     function dispute(uint256 jobId, bytes32 reasonHash) external;
 
-    /// @notice Rules on a dispute: the winner is paid or refunded; a losing provider is slashed. ARBITER_ROLE only.
+    /// @notice Rules on a dispute until its arbitration deadline: the winner is paid or refunded; a losing provider
+    /// is slashed. ARBITER_ROLE only.
     function resolveDispute(uint256 jobId, bool providerWins) external;
 
     /// @notice Settles a job whose phase deadline has passed (or a redundancy job whose replicas all submitted):

@@ -182,6 +182,9 @@ library ComputeEscrowLib {
         if (job.status != IComputeEscrow.JobStatus.Disputed) {
             revert IComputeEscrow.ComputeEscrowWrongStatus(jobId, job.status);
         }
+        // After the deadline only `finalize` settles: a late ruling would race it (LateRulingRacesDisputeExpiry).
+        uint32 deadline = job.deadline;
+        if (block.timestamp > deadline) revert IComputeEscrow.ComputeEscrowDeadlinePassed(jobId, deadline);
         emit IComputeEscrow.DisputeResolved(jobId, providerWins, msg.sender);
         if (providerWins) {
             pay($, jobId, job);
@@ -431,12 +434,11 @@ library ComputeEscrowLib {
             else _resolveMajority($, jobId, job);
         } else if (status == IComputeEscrow.JobStatus.Open) {
             refund($, jobId, job);
-        } else if (status == IComputeEscrow.JobStatus.Submitted) {
+        } else if (status == IComputeEscrow.JobStatus.Submitted || status == IComputeEscrow.JobStatus.Disputed) {
+            // Disputed: the arbiter did not rule in time, so no fault is proven. The requester already holds the
+            // result, so refunding it would let a requester dispute an honest result and get the work for free: the
+            // provider is paid and its bond released (test/security/DisputeHonestResultWithoutArbiter.test.ts).
             pay($, jobId, job);
-        } else if (status == IComputeEscrow.JobStatus.Disputed) {
-            // The arbiter did not rule in time: no fault is proven, so the bond is released and the payment returned.
-            refund($, jobId, job);
-            $.staking.unlock(job.provider, COMPUTE_SERVICE, job.bondWei);
         } else {
             refund($, jobId, job);
             _slash(
@@ -549,7 +551,12 @@ library ComputeEscrowLib {
         IOperatorStaking.Stake memory st = staking.stakeOf(provider, COMPUTE_SERVICE);
         // Unbonding stake is slashable too; a stake already slashed elsewhere may cover less than the bond.
         uint256 slashable = Math.min(bondWei, uint256(st.activeWei) + st.unbondingWei);
-        uint256 share = Math.mulDiv(slashable, $.settings.slashBeneficiaryBps, BPS);
+        // A minority result costs the requester nothing (it is paid the majority's answer), and a requester whose
+        // sybil replicas form the majority must not profit from slashing the honest one: all of it to the Treasury.
+        uint256 share =
+            fault == IComputeEscrow.Fault.MinorityResult
+                ? 0
+                : Math.mulDiv(slashable, $.settings.slashBeneficiaryBps, BPS);
         bytes32 evidence = keccak256(abi.encode(jobId, fault, provider));
         uint256 slashedWei = staking.slash(provider, COMPUTE_SERVICE, slashable, requester, share, evidence);
         emit IComputeEscrow.ProviderSlashed(jobId, provider, fault, slashedWei);
