@@ -16,7 +16,7 @@ async function main() {
   for (const r of results)
     console.log(`${r.name.padEnd(18)} ${r.changed ? `${r.from} -> ${r.to}` : `unchanged (${r.to})`}`);
   if (hre.network.name === "sepolia" && process.env.ETHERSCAN_API_KEY)
-    await verifyAxon(hre, readManifest(hre.config.paths.root, hre.network.name)!);
+    await verifyAxon(hre, readManifest(hre.config.paths.root, hre.network.name, hre.network.config.chainId)!);
 }
 
 main().catch((err) => {
