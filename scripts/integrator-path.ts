@@ -90,12 +90,21 @@ async function main() {
   let code = 1;
   try {
     code = await new Promise<number>((resolve) => {
+      // Its own process group, so that anything a block left running (the runner) is stopped with it.
       const child = spawn("bash", ["integrator-path.sh"], {
         cwd: clone,
         stdio: "inherit",
+        detached: true,
         env: { ...process.env, ANVIL_RPC_URL: anvil.url, AXON_DEPLOYMENTS_DIR: "", TS_NODE_TRANSPILE_ONLY: "1" },
       });
-      child.on("exit", (c) => resolve(c ?? 1));
+      child.on("exit", (c) => {
+        try {
+          process.kill(-child.pid!, "SIGTERM");
+        } catch {
+          // the group is already gone
+        }
+        resolve(c ?? 1);
+      });
     });
     if (code !== 0 && existsSync(path.join(clone, "runner.log"))) {
       console.error("--- runner.log ---");

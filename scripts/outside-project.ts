@@ -78,7 +78,7 @@ module.exports = { solidity: { version: "0.8.28", settings: { optimizer: { enabl
   const res = spawnSync(process.execPath, [path.join(MODULES, "hardhat", "internal", "cli", "cli.js"), "compile"], {
     cwd: dir,
     encoding: "utf8",
-    env: { ...process.env, HARDHAT_NETWORK: "" },
+    env: Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("HARDHAT_"))),
   });
   return { dir, code: res.status ?? -1, output: `${res.stdout}${res.stderr}${res.error?.message ?? ""}` };
 }

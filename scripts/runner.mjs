@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm run runner -- <args>`: starts the runner CLI (offchain/dist/cli.js), compiling the TypeScript first only when
 // dist/ is missing or older than a source or build setting, so a start costs no `tsc` run when nothing changed.
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync, readdirSync, statSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -38,5 +38,8 @@ if (isStale()) {
   const build = spawnSync("npm", ["run", "--silent", "build", "--workspace", "offchain"], { stdio: "inherit" });
   if (build.status !== 0) process.exit(build.status ?? 1);
 }
-const run = spawnSync(process.execPath, [entry, ...process.argv.slice(2)], { stdio: "inherit" });
-process.exit(run.status ?? 1);
+// The CLI runs as a child; SIGINT/SIGTERM sent to this process (npm, a service manager, `kill`) reach it, so `start`
+// drains and exits as it does when run directly.
+const child = spawn(process.execPath, [entry, ...process.argv.slice(2)], { stdio: "inherit" });
+for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => child.kill(signal));
+child.on("exit", (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
