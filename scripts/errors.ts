@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { ErrorFragment, Interface } from "ethers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
@@ -39,7 +39,10 @@ export async function collectErrors(hre: HardhatRuntimeEnvironment): Promise<Axo
     const errors = new Interface(artifact.abi).fragments.filter((f): f is ErrorFragment => f.type === "error");
     if (!errors.length) continue;
     // A build-info file holds many contracts and is large: read each once.
-    const infoPath = await hre.artifacts.getBuildInfoPath(fqn);
+    const dbg = hre.artifacts.formArtifactPathFromFullyQualifiedName(fqn).replace(/\.json$/, ".dbg.json");
+    const infoPath = existsSync(dbg)
+      ? (JSON.parse(readFileSync(dbg, "utf8")) as { buildInfo: string }).buildInfo
+      : undefined;
     if (infoPath && !buildInfos.has(infoPath)) buildInfos.set(infoPath, await hre.artifacts.getBuildInfo(fqn));
     const info = infoPath ? buildInfos.get(infoPath) : undefined;
     const out = (info?.output.contracts[source] as Record<string, { metadata?: string }> | undefined)?.[name];
