@@ -81,7 +81,7 @@ export interface DeployOptions {
   guardian?: string;
   /** ETH/USD AggregatorV3 feed; when unset: the Sepolia feed on sepolia, a MockEthUsdAggregator elsewhere. */
   ethUsdFeed?: string;
-  /** Write deployments/<network>.json (off for throw-away in-process runs). */
+  /** Write deployments/<chainId>.json (+ alias <network>.json) (off for throw-away in-process runs). */
   writeManifest: boolean;
   log: (line: string) => void;
 }
@@ -135,7 +135,7 @@ export async function deployAxon(hre: HardhatRuntimeEnvironment, partial: Partia
   const { ethers, upgrades, network } = hre;
   const [deployer] = await ethers.getSigners();
   const chainId = Number((await ethers.provider.getNetwork()).chainId);
-  const previous = opts.writeManifest ? readManifest(hre.config.paths.root, network.name) : undefined;
+  const previous = opts.writeManifest ? readManifest(hre.config.paths.root, network.name, chainId) : undefined;
   const manifest: DeploymentManifest = {
     network: network.name,
     chainId,

@@ -18,7 +18,7 @@ async function main() {
     if (r.ownerCalldata && r.changed) console.log(`${"".padEnd(18)} owner must send: ${r.ownerCalldata}`);
   }
   if (hre.network.name === "sepolia" && process.env.ETHERSCAN_API_KEY)
-    await verifyAxon(hre, readManifest(hre.config.paths.root, hre.network.name)!);
+    await verifyAxon(hre, readManifest(hre.config.paths.root, hre.network.name, hre.network.config.chainId)!);
 }
 
 main().catch((err) => {

@@ -32,13 +32,15 @@ export async function upgradeAxon(hre: HardhatRuntimeEnvironment, opts: UpgradeO
   const { ethers, upgrades, network } = hre;
   const log = opts.log ?? (() => {});
   const root = hre.config.paths.root;
-  const manifest = readManifest(root, network.name);
-  if (!manifest) throw new Error(`no deployments/${network.name}.json: deploy first (deploy/index.ts)`);
+  const chainId = Number((await ethers.provider.getNetwork()).chainId);
+  const manifest = readManifest(root, network.name, chainId);
+  if (!manifest)
+    throw new Error(`no deployments/${chainId}.json (or ${network.name}.json): deploy first (deploy/index.ts)`);
   const names = opts.only ?? PROXIES.filter((n) => manifest.contracts[n]);
   for (const n of names) {
     if (!(PROXIES as readonly string[]).includes(n))
       throw new Error(`${n} is not an Axon proxy (${PROXIES.join(", ")})`);
-    if (!manifest.contracts[n]) throw new Error(`${n} is not in deployments/${network.name}.json`);
+    if (!manifest.contracts[n]) throw new Error(`${n} is not in the manifest of chain ${chainId}`);
   }
   const results: UpgradeResult[] = [];
   for (const name of names) {

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm test`: lint, Hardhat tests, type checks, runner tests and Foundry invariants in order; stops at the first failing stage and
+// `npm test`: lint, Hardhat tests, type checks, runner tests, Foundry invariants and the docs' integrator path in order; stops at the first failing stage and
 // ends with one summary line counting every test of every stage.
 import { spawn } from "node:child_process";
 
@@ -10,6 +10,12 @@ const stages = [
   { name: "types", cmd: "npm", args: ["run", "--silent", "typecheck"] },
   { name: "runner", cmd: "npm", args: ["test", "--silent", "--workspace", "offchain"] },
   { name: "forge", cmd: "node", args: ["scripts/forge.mjs", "test"] },
+  // docs/INTEGRATING.md's integrator path, run as written on a fresh clone against anvil (issue #20)
+  {
+    name: "integrator",
+    cmd: "node",
+    args: ["--require", "ts-node/register/transpile-only", "scripts/integrator-path.ts"],
+  },
 ];
 
 // Each runner's own closing lines: mocha, node:test, forge.

@@ -7,3 +7,5 @@ import "./imo";
 import "./data";
 import "./bounty";
 import "./compute";
+import "./fhevm-prepare";
+import "./errors";

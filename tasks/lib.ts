@@ -1,5 +1,5 @@
 import { HardhatPluginError } from "hardhat/plugins";
-import { AbiCoder, type BaseContract, type Interface } from "ethers";
+import { AbiCoder, type BaseContract, Interface as EthersInterface, type Interface } from "ethers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { readManifest } from "../deploy/manifest";
 
@@ -40,15 +40,16 @@ export function serviceId(hre: HardhatRuntimeEnvironment, name: string): string 
   return hre.ethers.id(`axon.service.${name}`);
 }
 
-/** A deployed Axon contract from deployments/<network>.json, connected to the chosen signer. */
+/** A deployed Axon contract from deployments/<chainId>.json (or its alias <network>.json), connected to the chosen signer. */
 export async function axonContract(hre: HardhatRuntimeEnvironment, name: string, from?: string) {
-  const manifest = readManifest(hre.config.paths.root, hre.network.name);
+  const manifest = readManifest(hre.config.paths.root, hre.network.name, hre.network.config.chainId);
   const entry = manifest?.contracts[name];
   if (!entry) {
     fail(
       `${name} is not deployed on "${hre.network.name}": run npx hardhat run deploy/index.ts --network ${hre.network.name}`,
     );
   }
+  await loadAxonErrors(hre);
   const signer = from
     ? await hre.ethers.getSigner(parseAddressParam(hre, "from", from))
     : (await hre.ethers.getSigners())[0];
@@ -57,6 +58,24 @@ export async function axonContract(hre: HardhatRuntimeEnvironment, name: string,
 
 /** Interfaces of the contracts this process has talked to, used to name the custom error of a revert. */
 const knownInterfaces = new Set<Interface>();
+let axonErrorsLoaded = false;
+
+/**
+ * Registers every custom error of every Axon contract (the ABIs of contracts/, the table of docs/reference/errors.md)
+ * so that a revert from any contract a transaction touched, even one this process never called directly (a library,
+ * a module called by the contract), is named with its arguments.
+ */
+export async function loadAxonErrors(hre: HardhatRuntimeEnvironment): Promise<void> {
+  if (axonErrorsLoaded) return;
+  axonErrorsLoaded = true;
+  const fragments = new Map<string, unknown>();
+  for (const fqn of await hre.artifacts.getAllFullyQualifiedNames()) {
+    if (!fqn.startsWith("contracts/") || fqn.startsWith("contracts/mocks/")) continue;
+    for (const f of (await hre.artifacts.readArtifact(fqn)).abi as { type: string; name: string; inputs: unknown[] }[])
+      if (f.type === "error") fragments.set(`${f.name}/${JSON.stringify(f.inputs)}`, f);
+  }
+  knownInterfaces.add(new EthersInterface([...fragments.values()] as never[]));
+}
 
 /** Registers a contract's interface so that `describeError` can decode its custom errors; returns the contract. */
 export function knownContract<T extends BaseContract>(contract: T): T {
@@ -121,7 +140,7 @@ export async function signerOf(contract: { runner: unknown }): Promise<string> {
 
 /** The address of a deployed Axon contract from the manifest. */
 export function axonAddress(hre: HardhatRuntimeEnvironment, name: string): string {
-  const entry = readManifest(hre.config.paths.root, hre.network.name)?.contracts[name];
+  const entry = readManifest(hre.config.paths.root, hre.network.name, hre.network.config.chainId)?.contracts[name];
   if (!entry) fail(`${name} is not deployed on "${hre.network.name}"`);
   return entry.address;
 }

@@ -82,14 +82,26 @@ task("oracle:request", "Request an inference from a registered model, paying the
     });
   });
 
+/** A value in the syntax `cast send` takes for a tuple argument: `(a,b,[c,d])`, bytes and addresses as 0x hex. */
+export function castTuple(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(castTuple).join(",")}]`;
+  return String(v);
+}
+
 task("oracle:status", "Show a request's state, deadline, assigned nodes and result (if any)")
   .addParam("request", "Request id")
   .addFlag("json", "Print JSON")
+  .addFlag("tuple", "Print only the request struct as a cast tuple, for `cast send ... fulfil/refund`")
   .setAction(async (args, hre) => {
     const requestId = parseIdParam("request", args.request);
     const oracle = await axonContract(hre, "AIOracle");
     const [state, deadline] = await oracle.requestState(requestId);
-    const { decoded } = await findRequest(hre, oracle, requestId);
+    const { decoded, request } = await findRequest(hre, oracle, requestId);
+    if (args.tuple) {
+      // The struct is a tuple, not an array: its outer brackets are parentheses.
+      console.log(`(${(request as unknown[]).map(castTuple).join(",")})`);
+      return;
+    }
     const r = decoded as { modelId: bigint; requester: string; nodes: string[] };
     const fulfilled = await oracle.queryFilter(oracle.filters.RequestFulfilled(requestId), 0);
     const last = fulfilled.at(-1) as unknown as

@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { Wallet } from "ethers";
 import { z } from "zod";
@@ -42,8 +42,11 @@ export const configSchema = z.object({
   /** JSON-RPC endpoints tried in order; the next one takes over when one fails. */
   rpcUrls: z.array(z.string().url()).min(1),
   chainId: z.number().int().positive(),
-  /** Path of the deployment manifest (`deployments/<network>.json`), relative to the config file. */
-  deployment: z.string().min(1),
+  /**
+   * The deployment manifest, relative to the config file: a file (`deployments/31337.json`, or a network-name alias
+   * such as `deployments/anvil.json`) or a folder holding `<chainId>.json`. Default: `deployments/<chainId>.json`.
+   */
+  deployment: z.string().min(1).optional(),
   keystore: z
     .object({ path: z.string().min(1), passwordEnv: z.string().min(1).default("AXON_KEYSTORE_PASSWORD") })
     .optional(),
@@ -158,6 +161,21 @@ export async function loadNodeKey(parsed: ParsedConfig, env: NodeJS.ProcessEnv, 
   }
 }
 
+/**
+ * The manifest file for `chainId`: `deployment` (relative to `baseDir`) when it names a file, `<deployment>/<chainId>.json`
+ * when it names a folder, and `deployments/<chainId>.json` (the deploy script's output) when it is not set.
+ */
+export function deploymentFile(deployment: string | undefined, chainId: number, baseDir: string): string {
+  const target = path.resolve(baseDir, deployment ?? "deployments");
+  let isDir = deployment === undefined;
+  try {
+    isDir = statSync(target).isDirectory();
+  } catch {
+    // missing: loadDeployment reports it by name
+  }
+  return isDir ? path.join(target, `${chainId}.json`) : target;
+}
+
 export function loadDeployment(file: string, chainId: number): Deployment {
   let raw: unknown;
   try {
@@ -186,7 +204,7 @@ export async function resolveConfig(
   if (env.AXON_DB_PATH) withEnv.dbPath = env.AXON_DB_PATH;
   if (env.AXON_METRICS_PORT) withEnv.metricsPort = Number(env.AXON_METRICS_PORT);
   const parsed = parseConfig(withEnv, source);
-  const deploymentPath = path.resolve(baseDir, parsed.deployment);
+  const deploymentPath = deploymentFile(parsed.deployment, parsed.chainId, baseDir);
   const deployment = loadDeployment(deploymentPath, parsed.chainId);
   const nodeKey = await loadNodeKey(parsed, env, baseDir);
   const oracle = deployment.contracts.AIOracle;

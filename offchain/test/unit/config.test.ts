@@ -57,6 +57,23 @@ describe("config", () => {
     assert.equal(cfg.nodeKey, KEY);
   });
 
+  it("finds deployments/<chainId>.json when the manifest is not named, or in a named folder, and names a missing one", async () => {
+    const { mkdirSync, readFileSync } = await import("node:fs");
+    const dir = path.join(tmp.dir, "by-chain");
+    mkdirSync(path.join(dir, "deployments"), { recursive: true });
+    writeFileSync(path.join(dir, "deployments", "31337.json"), readFileSync(deployment));
+    const { deployment: _omit, ...rest } = base();
+    const byDefault = await resolveConfig(rest, { AXON_NODE_KEY: KEY }, dir);
+    assert.equal(byDefault.deploymentPath, path.join(dir, "deployments", "31337.json"));
+    assert.equal(byDefault.oracleAddress, ORACLE);
+    const byFolder = await resolveConfig({ ...rest, deployment: "deployments" }, { AXON_NODE_KEY: KEY }, dir);
+    assert.equal(byFolder.deploymentPath, path.join(dir, "deployments", "31337.json"));
+    await assert.rejects(
+      resolveConfig({ ...rest, chainId: 5 }, { AXON_NODE_KEY: KEY }, dir),
+      (e: unknown) => e instanceof ConfigError && e.message.includes(path.join(dir, "deployments", "5.json")),
+    );
+  });
+
   for (const [field, value, needle] of [
     ["rpcUrls", ["not a url"], "rpcUrls.0"],
     ["rpcUrls", [], "rpcUrls"],
