@@ -60,6 +60,17 @@ describe("tasks: full user flows on the Hardhat network", function () {
           }),
         );
     expect(commits.map((c) => c.slot)).to.deep.equal([0, 0, 1, 1, 2, 2]);
+    expect(commits.every((c) => c.bondWei === "10000000000000000")).to.equal(true);
+    expect(
+      await taskError("bounty:commit", {
+        task: taskId,
+        items,
+        item: "0",
+        slot: "1",
+        label: "7",
+        from: labellers[0].address,
+      }),
+    ).to.match(/already hold a slot of item 0/);
     expect(await taskError("bounty:reveal", { ...revealArgs(commits[0]), from: labellers[0].address })).to.match(
       /reveals open after the commit deadline/,
     );
@@ -68,9 +79,16 @@ describe("tasks: full user flows on the Hardhat network", function () {
       await runTaskJson("bounty:reveal", { ...revealArgs(c), from: labellers[Math.floor(n / 2)].address });
     await time.increase(3601);
     const finalized = await runTaskJson("bounty:finalize", { task: taskId });
-    expect(finalized).to.include({ finalizedNow: 2, settledNow: 6, acceptedLabels: "5", finished: true });
-    expect(await d.bounties.creditOf(labellers[0].address)).to.equal(ethers.parseEther("0.02"));
-    expect(await d.bounties.creditOf(labellers[2].address)).to.equal(ethers.parseEther("0.01"));
+    // The rejected label's bond (0.01 ETH, the default: one reward) is forfeited; agreeing labels get reward + bond.
+    expect(finalized).to.include({
+      finalizedNow: 2,
+      settledNow: 6,
+      acceptedLabels: "5",
+      forfeitedBondsWei: "10000000000000000",
+      finished: true,
+    });
+    expect(await d.bounties.creditOf(labellers[0].address)).to.equal(ethers.parseEther("0.04"));
+    expect(await d.bounties.creditOf(labellers[2].address)).to.equal(ethers.parseEther("0.02"));
 
     await fheCatchUp();
     const exported = await runTaskJson("bounty:export", {

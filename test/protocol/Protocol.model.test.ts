@@ -73,6 +73,9 @@ const action = fc.oneof(
   { weight: 3, arbitrary: fc.record({ kind: fc.constant("finalizeItem" as const), n: fc.nat(15) }) },
   { weight: 4, arbitrary: fc.record({ kind: fc.constant("settleLabel" as const), n: fc.nat(15) }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant("bountyWithdraw" as const), n: fc.nat(9) }) },
+  // Issue 12 item 4: a labeller that already holds a slot of an item tries to take another one (slot squatting).
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant("squatSlot" as const), n: fc.nat(15) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant("sweepBonds" as const) }) },
   {
     weight: 2,
     arbitrary: fc.record({
@@ -155,6 +158,7 @@ interface Bounty {
   id: bigint;
   tree: ItemTree;
   rewardWei: bigint;
+  bondWei: bigint;
   commitDeadline: bigint;
   revealDeadline: bigint;
   slots: LabelSlot[][];
@@ -205,6 +209,8 @@ const KINDS: Record<Action["kind"], true> = {
   finalizeItem: true,
   settleLabel: true,
   bountyWithdraw: true,
+  squatSlot: true,
+  sweepBonds: true,
   listDataset: true,
   purchase: true,
   setPrice: true,
@@ -297,6 +303,9 @@ describe("Protocol model: every wei held by an Axon contract is accounted for", 
           const tasks: Bounty[] = [];
           const bountyCredits = new Map<string, bigint>();
           let bountyEscrowWei = 0n;
+          let bountyForfeitedWei = 0n;
+          // Rewards (bonds aside) paid to each labeller, read from LabelSettled events.
+          const rewardsPaid = new Map<string, bigint>();
           const addCredit = (credits: Map<string, bigint>, account: string, amountWei: bigint) =>
             credits.set(account, (credits.get(account) ?? 0n) + amountWei);
           const labelSlots = (keep: (t: Bounty, s: LabelSlot, item: number) => boolean) =>
@@ -498,6 +507,8 @@ describe("Protocol model: every wei held by an Axon contract is accounted for", 
                   commitDeadline: now + COMMIT_WINDOW,
                   revealDeadline: now + COMMIT_WINDOW + REVEAL_WINDOW,
                   rewardWei,
+                  bondWei: rewardWei,
+                  goldRoot: ethers.ZeroHash,
                 };
                 const funded = BigInt(params.itemCount) * BigInt(LABELS_PER_ITEM) * rewardWei;
                 await send(bounties.connect(f.requester).createTask(params, { value: funded }), funded);
@@ -505,6 +516,7 @@ describe("Protocol model: every wei held by an Axon contract is accounted for", 
                   id: await bounties.lastTaskId(),
                   tree,
                   rewardWei,
+                  bondWei: rewardWei,
                   commitDeadline: BigInt(params.commitDeadline),
                   revealDeadline: BigInt(params.revealDeadline),
                   slots: tree.itemHashes.map(() => []),
@@ -525,14 +537,23 @@ describe("Protocol model: every wei held by an Axon contract is accounted for", 
                 if (open.length === 0) return;
                 const { t, item } = open[(a.n * 8 + a.item) % open.length];
                 const slot = t.slots[item].length;
-                const labeller = labellers[a.labeller];
+                // One slot per labeller per item: the first labeller from a.labeller without a slot of this item.
+                const free = [0, 1, 2, 3]
+                  .map((k) => labellers[(a.labeller + k) % labellers.length])
+                  .find((l) => !t.slots[item].some((x) => x.labeller === l));
+                if (!free) return;
+                const labeller = free;
                 const salt = saltOf(labeller.address, item, slot);
                 const commitment = commitmentOf(t.id, item, labeller.address, a.label, salt);
                 await send(
                   bounties
                     .connect(labeller)
-                    .commit(t.id, item, slot, t.tree.itemHashes[item], t.tree.proof(item), commitment),
+                    .commit(t.id, item, slot, t.tree.itemHashes[item], t.tree.proof(item), commitment, {
+                      value: t.bondWei,
+                    }),
+                  t.bondWei,
                 );
+                bountyEscrowWei += t.bondWei;
                 t.slots[item].push({ labeller, label: a.label, salt, revealed: false, settled: false });
                 break;
               }
@@ -553,10 +574,10 @@ describe("Protocol model: every wei held by an Axon contract is accounted for", 
                   now >= t.revealDeadline ? t.outcomes.flatMap((o, item) => (o ? [] : [{ t, item }])) : [],
                 );
                 if (due.length === 0) return;
-                // Every other time, an item someone revealed a label for (if any), so settlements have work to do.
+                // Two times in three, an item someone revealed a label for (if any), so settlements have work to do.
                 const withLabels = due.filter(({ t, item }) => t.slots[item].some((x) => x.revealed));
-                const pool = a.n % 2 === 0 && withLabels.length > 0 ? withLabels : due;
-                const { t, item } = pool[(a.n >> 1) % pool.length];
+                const pool = a.n % 3 !== 0 && withLabels.length > 0 ? withLabels : due;
+                const { t, item } = pool[Math.floor(a.n / 3) % pool.length];
                 // The reference tally: a label wins with a strict plurality of at least THRESHOLD_BPS of the reveals.
                 const counts = [0n, 0n];
                 for (const s of t.slots[item]) if (s.revealed) counts[s.label]++;
@@ -565,11 +586,14 @@ describe("Protocol model: every wei held by an Axon contract is accounted for", 
                 const resolved = counts[0] !== counts[1] && top * BPS >= THRESHOLD_BPS * revealed;
                 const majority = resolved && counts[1] > counts[0] ? 1 : 0;
                 const refundWei = (BigInt(LABELS_PER_ITEM) - (resolved ? top : 0n)) * t.rewardWei;
+                // Bonds of unrevealed and rejected labels are forfeited (every revealed one returns if unresolved).
+                const forfeitWei = (BigInt(t.slots[item].length) - (resolved ? top : revealed)) * t.bondWei;
                 await send(bounties.connect(f.stranger).finalizeItem(t.id, item));
                 const [status, majorityLabel] = await bounties.itemState(t.id, item);
                 expect([status, majorityLabel], "item outcome").to.deep.equal([resolved ? 1n : 2n, BigInt(majority)]);
                 t.outcomes[item] = { resolved, majority };
-                bountyEscrowWei -= refundWei;
+                bountyEscrowWei -= refundWei + forfeitWei;
+                bountyForfeitedWei += forfeitWei;
                 addCredit(bountyCredits, f.requester.address, refundWei);
                 break;
               }
@@ -577,13 +601,56 @@ describe("Protocol model: every wei held by an Axon contract is accounted for", 
                 const ready = labelSlots((t, s, item) => t.outcomes[item] !== undefined && s.revealed && !s.settled);
                 if (ready.length === 0) return;
                 const { t, item, slot, s } = ready[a.n % ready.length];
-                await send(bounties.connect(f.stranger).claim(t.id, item, slot, s.labeller.address, s.label, s.salt));
+                const receipt = await send(
+                  bounties.connect(f.stranger).claim(t.id, item, slot, s.labeller.address, s.label, s.salt),
+                );
+                for (const log of receipt.logs) {
+                  const parsed =
+                    log.address.toLowerCase() === addrOf.bounties.toLowerCase()
+                      ? bounties.interface.parseLog(log)
+                      : null;
+                  if (parsed?.name === "LabelSettled")
+                    addCredit(rewardsPaid, parsed.args.labeller, parsed.args.rewardWei);
+                }
                 s.settled = true;
                 const outcome = t.outcomes[item]!;
                 if (outcome.resolved && outcome.majority === s.label) {
-                  bountyEscrowWei -= t.rewardWei;
-                  addCredit(bountyCredits, s.labeller.address, t.rewardWei);
+                  bountyEscrowWei -= t.rewardWei + t.bondWei;
+                  addCredit(bountyCredits, s.labeller.address, t.rewardWei + t.bondWei);
+                } else if (!outcome.resolved) {
+                  bountyEscrowWei -= t.bondWei;
+                  addCredit(bountyCredits, s.labeller.address, t.bondWei);
                 }
+                break;
+              }
+              case "squatSlot": {
+                // A labeller holding a slot of an item that still has a free slot tries to take a second one.
+                const now = BigInt(await time.latest());
+                const held = labelSlots(
+                  (t, _s, item) => now + 10n <= t.commitDeadline && t.slots[item].length < LABELS_PER_ITEM,
+                );
+                if (held.length === 0) return;
+                const { t, item, s } = held[a.n % held.length];
+                const slot = t.slots[item].length;
+                const c = commitmentOf(t.id, item, s.labeller.address, s.label, saltOf(s.labeller.address, item, slot));
+                // A call, not a transaction: a refused commit must not cost the model unaccounted gas.
+                await expect(
+                  bounties
+                    .connect(s.labeller)
+                    .commit.staticCall(t.id, item, slot, t.tree.itemHashes[item], t.tree.proof(item), c, {
+                      value: t.bondWei,
+                    }),
+                )
+                  .to.be.revertedWithCustomError(bounties, "LabelingBountiesSlotHeld")
+                  .withArgs(t.id, item, s.labeller.address);
+                count();
+                break;
+              }
+              case "sweepBonds": {
+                if (bountyForfeitedWei === 0n) return;
+                await send(bounties.connect(f.stranger).sweepForfeitedBonds());
+                treasuryFunds += bountyForfeitedWei;
+                bountyForfeitedWei = 0n;
                 break;
               }
               case "bountyWithdraw": {
@@ -802,6 +869,27 @@ describe("Protocol model: every wei held by an Axon contract is accounted for", 
             const bountyCreditsWei = [...bountyCredits.values()].reduce((x, y) => x + y, 0n);
             expect(await bounties.totalCredits(), "LabelingBounties total credits").to.equal(bountyCreditsWei);
             expect(await bounties.totalEscrowed(), "LabelingBounties unspent funding").to.equal(bountyEscrowWei);
+            expect(await bounties.forfeitedBonds(), "LabelingBounties forfeited bonds").to.equal(bountyForfeitedWei);
+            // Issue 12 item 4 (slot squatting): no labeller holds two slots of one item, on-chain and in the model.
+            for (const t of tasks) {
+              for (const [item, slots] of t.slots.entries()) {
+                const holders = new Set(slots.map((x) => x.labeller.address));
+                expect(holders.size, `task ${t.id} item ${item}: one slot per labeller`).to.equal(slots.length);
+                for (const h of holders) expect(await bounties.holdsSlot(t.id, item, h)).to.equal(true);
+              }
+            }
+            // Σ rewards paid to one labeller <= its revealed agreeing slots x reward.
+            for (const l of labellers) {
+              let cap = 0n;
+              for (const t of tasks) {
+                for (const [item, slots] of t.slots.entries()) {
+                  const o = t.outcomes[item];
+                  for (const x of slots)
+                    if (x.labeller === l && x.revealed && o?.resolved && o.majority === x.label) cap += t.rewardWei;
+                }
+              }
+              expect(rewardsPaid.get(l.address) ?? 0n, `rewards of ${l.address}`).to.be.lte(cap);
+            }
             // ModelToken: the unreleased stream and the redeem pool are escrow, holders' claimable revenue is credit.
             const [toHolders, toPool] = await token.unreleasedOf(ETH);
             let tokenCredits = 0n;
@@ -823,7 +911,7 @@ describe("Protocol model: every wei held by an Axon contract is accounted for", 
               oracle: owes({ openEscrow: openRequests, credits: oracleCredits, treasury: oracleFees }),
               escrow: owes({ openEscrow: liveJobs, credits: escrowCredits, treasury: escrowFees }),
               staking: owes({ stakes: staked, credits: stakingCredits }),
-              bounties: owes({ openEscrow: bountyEscrowWei, credits: bountyCreditsWei }),
+              bounties: owes({ openEscrow: bountyEscrowWei, credits: bountyCreditsWei, treasury: bountyForfeitedWei }),
               token: owes({ openEscrow: tokenEscrow, credits: tokenCredits, roundingDust: tokenDust }),
               offering: owes({ credits: offeringCredits }),
               treasury: owes({ treasury: treasuryFunds }),
