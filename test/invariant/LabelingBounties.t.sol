@@ -299,16 +299,32 @@ contract LabelingBountiesHandler is VmBase {
     /// @dev Claims a revealed slot and books the reward it paid (bonds aside) against the labeller's agreeing cap.
     function _claimSlot(uint256 taskId, uint256 rewardWei, uint256 bondWei, uint256 item, uint256 slot) private {
         Vote storage v = votes[taskId][item][slot];
-        (ILabelingBounties.ItemStatus status, uint8 majority, ) = bounties.itemState(taskId, item);
-        bool agreeing = status == ILabelingBounties.ItemStatus.Resolved && v.label == majority;
-        uint256 bondBack = agreeing || status == ILabelingBounties.ItemStatus.Unresolved ? bondWei : 0;
-        uint256 before = bounties.creditOf(v.labeller);
-        bounties.claim(taskId, item, slot, v.labeller, v.label, _salt(taskId, item, slot));
-        uint256 paid = bounties.creditOf(v.labeller) - before;
+        (bool agreeing, uint256 bondBack) = _expectedOutcome(taskId, item, v.label, bondWei);
+        uint256 paid = _claimAndMeasure(taskId, item, slot, v);
         if (paid < bondBack) ++ghostClaimMismatches;
         else ghostRewardOf[v.labeller] += paid - bondBack;
         if (agreeing) ghostAgreeingCapOf[v.labeller] += rewardWei;
         v.settled = true;
+    }
+
+    /// @dev Whether `label` agrees with the finalised item, and the bond its claim must return.
+    function _expectedOutcome(
+        uint256 taskId,
+        uint256 item,
+        uint8 label,
+        uint256 bondWei
+    ) private view returns (bool agreeing, uint256 bondBack) {
+        (ILabelingBounties.ItemStatus status, uint8 majority, ) = bounties.itemState(taskId, item);
+        agreeing = status == ILabelingBounties.ItemStatus.Resolved && label == majority;
+        bondBack = agreeing || status == ILabelingBounties.ItemStatus.Unresolved ? bondWei : 0;
+    }
+
+    /// @dev Claims the slot and returns what it credited the labeller.
+    function _claimAndMeasure(uint256 taskId, uint256 item, uint256 slot, Vote storage v) private returns (uint256) {
+        address labeller = v.labeller;
+        uint256 before = bounties.creditOf(labeller);
+        bounties.claim(taskId, item, slot, labeller, v.label, _salt(taskId, item, slot));
+        return bounties.creditOf(labeller) - before;
     }
 
     function _salt(uint256 taskId, uint256 item, uint256 slot) private pure returns (bytes32) {
