@@ -622,11 +622,7 @@ contract ProtocolHandler is VmBase {
             (bool found, uint256 item, uint256 slot) = _pickSlot(taskId, t, pickSeed, SlotPick.Empty);
             if (!found) break;
             // One slot per labeller per item: the first labeller from the seed without a slot of this item.
-            address labeller;
-            for (uint256 k; k < LABELLERS && labeller == address(0); ++k) {
-                address candidate = labellers[((labellerSeed % LABELLERS) + j + k) % LABELLERS];
-                if (!bounties.holdsSlot(taskId, item, candidate)) labeller = candidate;
-            }
+            address labeller = _freeLabeller(taskId, item, (labellerSeed % LABELLERS) + j);
             if (labeller == address(0)) break;
             uint8 label = uint8((labelSeed >> (8 * j)) % t.optionCount);
             _commitAs(taskId, t, item, slot, labeller, label);
@@ -995,6 +991,15 @@ contract ProtocolHandler is VmBase {
         }
     }
 
+    /// @dev The first labeller from `start` (cyclically) that holds no slot of the item, or zero.
+    function _freeLabeller(uint256 taskId, uint256 item, uint256 start) private view returns (address) {
+        for (uint256 k; k < LABELLERS; ++k) {
+            address candidate = labellers[(start + k) % LABELLERS];
+            if (!bounties.holdsSlot(taskId, item, candidate)) return candidate;
+        }
+        return address(0);
+    }
+
     /// @dev Commits `label` for `labeller` into a free slot, posting the task's bond.
     function _commitAs(
         uint256 taskId,
@@ -1101,16 +1106,32 @@ contract ProtocolHandler is VmBase {
     /// @dev Claims a revealed slot and books the reward it paid (bonds aside) against the labeller's agreeing cap.
     function _claimSlot(uint256 taskId, uint256 rewardWei, uint256 bondWei, uint256 item, uint256 slot) private {
         Vote storage v = _votes[taskId][item][slot];
-        (ILabelingBounties.ItemStatus status, uint8 majority, ) = bounties.itemState(taskId, item);
-        bool agreeing = status == ILabelingBounties.ItemStatus.Resolved && v.label == majority;
-        uint256 bondBack = agreeing || status == ILabelingBounties.ItemStatus.Unresolved ? bondWei : 0;
-        uint256 before = bounties.creditOf(v.labeller);
-        bounties.claim(taskId, item, slot, v.labeller, v.label, _salt(taskId, item, slot));
-        uint256 paid = bounties.creditOf(v.labeller) - before;
+        (bool agreeing, uint256 bondBack) = _expectedOutcome(taskId, item, v.label, bondWei);
+        uint256 paid = _claimAndMeasure(taskId, item, slot, v);
         if (paid < bondBack) ++ghostClaimMismatches;
         else ghostRewardOf[v.labeller] += paid - bondBack;
         if (agreeing) ghostAgreeingCapOf[v.labeller] += rewardWei;
         v.settled = true;
+    }
+
+    /// @dev Whether `label` agrees with the finalised item, and the bond its claim must return.
+    function _expectedOutcome(
+        uint256 taskId,
+        uint256 item,
+        uint8 label,
+        uint256 bondWei
+    ) private view returns (bool agreeing, uint256 bondBack) {
+        (ILabelingBounties.ItemStatus status, uint8 majority, ) = bounties.itemState(taskId, item);
+        agreeing = status == ILabelingBounties.ItemStatus.Resolved && label == majority;
+        bondBack = agreeing || status == ILabelingBounties.ItemStatus.Unresolved ? bondWei : 0;
+    }
+
+    /// @dev Claims the slot and returns what it credited the labeller.
+    function _claimAndMeasure(uint256 taskId, uint256 item, uint256 slot, Vote storage v) private returns (uint256) {
+        address labeller = v.labeller;
+        uint256 before = bounties.creditOf(labeller);
+        bounties.claim(taskId, item, slot, labeller, v.label, _salt(taskId, item, slot));
+        return bounties.creditOf(labeller) - before;
     }
 
     function _salt(uint256 taskId, uint256 item, uint256 slot) private pure returns (bytes32) {
