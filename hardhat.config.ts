@@ -19,6 +19,8 @@ export const REDUCED_OPTIMIZER_RUNS: Record<string, number> = {
   "contracts/mocks/oracle/UpgradeMocks.sol": 1_000,
   "contracts/compute/ComputeEscrow.sol": 200,
   "contracts/mocks/ComputeEscrowV2Mock.sol": 200,
+  "contracts/data/LabelingBounties.sol": 1_000,
+  "contracts/mocks/data/LabelingBountiesV2Mock.sol": 1_000,
 };
 
 // Hardhat's compiler download is unreachable offline: serve solc-js (wasm) from the pinned npm `solc` package.

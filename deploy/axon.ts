@@ -335,6 +335,11 @@ export async function deployAxon(hre: HardhatRuntimeEnvironment, partial: Partia
     () => bounties.setExporter(exporterEntry.address),
   );
   await ensure(
+    "LabelingBounties sweeps forfeited labeller bonds to the Treasury",
+    async () => (await bounties.treasury()) === treasuryEntry.address,
+    () => bounties.setTreasury(treasuryEntry.address),
+  );
+  await ensure(
     "ComputeEscrow prices USD jobs with the ETH/USD feed",
     async () => {
       const f = await escrow.feedConfig();

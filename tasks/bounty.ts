@@ -1,5 +1,5 @@
 import { task } from "hardhat/config";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { ensureFhevm } from "./fhe";
@@ -16,7 +16,7 @@ import {
   sendTx,
   signerOf,
 } from "./lib";
-import { ItemTree, labelCommitment } from "./merkle";
+import { GoldTree, ItemTree, labelCommitment, type GoldEntry } from "./merkle";
 
 /**
  * Reads an items file: a JSON array whose entries are 32-byte content hashes, or strings hashed with keccak256
@@ -39,6 +39,35 @@ export function readItems(hre: HardhatRuntimeEnvironment, file: string): ItemTre
   );
 }
 
+/**
+ * Reads a reference-items file: a JSON array of { item, label, salt? }. Entries without a salt get a random one;
+ * `bounty:create --gold` writes the salted entries back to the file, since `bounty:finalize --gold` needs them.
+ */
+export function readGold(hre: HardhatRuntimeEnvironment, file: string, itemCount: number, options: number): GoldTree {
+  if (!existsSync(file)) fail(`--gold ${file} does not exist`);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(file, "utf8"));
+  } catch {
+    return fail(`--gold ${file} is not JSON (expected an array of { item, label, salt? })`);
+  }
+  if (!Array.isArray(raw) || raw.length === 0) fail(`--gold ${file} must be a non-empty JSON array`);
+  const seen = new Set<number>();
+  const entries: GoldEntry[] = raw.map((e: { item?: unknown; label?: unknown; salt?: unknown }, i) => {
+    const item = Number(e?.item);
+    const label = Number(e?.label);
+    if (!Number.isInteger(item) || item < 0 || item >= itemCount || seen.has(item))
+      fail(`--gold ${file}: entry ${i} has no valid, unique item index below ${itemCount}`);
+    if (!Number.isInteger(label) || label < 0 || label >= options)
+      fail(`--gold ${file}: entry ${i} has no label below ${options}`);
+    if (e.salt !== undefined && !hre.ethers.isHexString(e.salt, 32))
+      fail(`--gold ${file}: entry ${i}'s salt is not 32 bytes`);
+    seen.add(item);
+    return { item, label, salt: (e.salt as string | undefined) ?? hre.ethers.hexlify(randomBytes(32)) };
+  });
+  return new GoldTree(entries);
+}
+
 interface RevealedArgs {
   itemIndex: bigint;
   labeller: string;
@@ -55,6 +84,8 @@ async function taskOf(hre: HardhatRuntimeEnvironment, bounties: Awaited<ReturnTy
 task("bounty:create", "Create and fund a labelling task over a set of items (commit-reveal, majority agreement)")
   .addParam("items", "JSON file: array of item content hashes (or strings, hashed)")
   .addParam("reward", "Reward in ETH per accepted label")
+  .addOptionalParam("bond", "Bond in ETH each commit posts, at least the reward (default: the reward)")
+  .addOptionalParam("gold", "JSON file of reference items [{ item, label }]; salts are added and written back")
   .addOptionalParam("labelsPerItem", "Labels collected per item", "3")
   .addOptionalParam("options", "Number of label options (e.g. 10 for digits)", "10")
   .addOptionalParam("thresholdBps", "Majority share needed to accept an item's label (basis points)", "5001")
@@ -67,25 +98,35 @@ task("bounty:create", "Create and fund a labelling task over a set of items (com
     const reward = parseEthParam(hre, "reward", args.reward);
     if (reward === 0n) fail("--reward must be above 0");
     const labelsPerItem = parseRangeParam("labels-per-item", args.labelsPerItem, 1, 65_535);
+    const bond = args.bond !== undefined ? parseEthParam(hre, "bond", args.bond) : reward;
+    if (bond < reward) fail(`--bond must be at least the reward (${args.reward} ETH)`);
+    const optionCount = parseRangeParam("options", args.options, 2, 255);
+    const gold = args.gold ? readGold(hre, args.gold, tree.itemHashes.length, optionCount) : undefined;
     const now = (await hre.ethers.provider.getBlock("latest"))!.timestamp;
     const commitDeadline = now + parseRangeParam("commit-hours", args.commitHours, 1, 24 * 365) * 3600;
     const params = {
       merkleRoot: tree.root,
       itemCount: tree.itemHashes.length,
       labelsPerItem,
-      optionCount: parseRangeParam("options", args.options, 2, 255),
+      optionCount,
       thresholdBps: parseRangeParam("threshold-bps", args.thresholdBps, 1, 10_000),
       commitDeadline,
       revealDeadline: commitDeadline + parseRangeParam("reveal-hours", args.revealHours, 1, 24 * 365) * 3600,
       rewardWei: reward,
+      bondWei: bond,
+      goldRoot: gold?.root ?? hre.ethers.ZeroHash,
     };
     const funding = BigInt(params.itemCount) * BigInt(labelsPerItem) * reward;
     const bounties = await axonContract(hre, "LabelingBounties", args.from);
     const sent = await sendTx(bounties.createTask(params, { value: funding }));
     const ev = await eventOf(hre, bounties, sent.tx, "TaskCreated");
+    // Keep the salts: they open the reference items at finalisation and must stay secret until then.
+    if (gold) writeFileSync(args.gold, JSON.stringify(gold.entries, null, 2));
     printResult(args.json, {
       taskId: ev.taskId,
       merkleRoot: tree.root,
+      goldRoot: params.goldRoot,
+      bondWei: bond,
       items: params.itemCount,
       fundedWei: funding,
       commitDeadline: params.commitDeadline,
@@ -94,7 +135,7 @@ task("bounty:create", "Create and fund a labelling task over a set of items (com
     });
   });
 
-task("bounty:commit", "Commit a hidden label for an item (keep the printed salt to reveal)")
+task("bounty:commit", "Commit a hidden label for an item, posting the task's bond (keep the printed salt to reveal)")
   .addParam("task", "Task id")
   .addParam("items", "The task's items file (for the Merkle proof)")
   .addParam("item", "Item index")
@@ -115,11 +156,15 @@ task("bounty:commit", "Commit a hidden label for an item (keep the printed salt 
     for (let s = 0; slot < 0 && s < Number(t.labelsPerItem); s++)
       if (Number(await bounties.slotState(taskId, item, s)) === 0) slot = s;
     if (slot < 0) fail(`item ${item} of task ${taskId} has no empty slot left`);
+    if (await bounties.holdsSlot(taskId, item, await signerOf(bounties)))
+      fail(`you already hold a slot of item ${item} of task ${taskId} (one slot per labeller per item)`);
     const salt = args.salt ? parseBytes32Param(hre, "salt", args.salt) : hre.ethers.hexlify(randomBytes(32));
     const labeller = await signerOf(bounties);
     const commitment = labelCommitment(taskId, item, labeller, label, salt);
-    const sent = await sendTx(bounties.commit(taskId, item, slot, tree.itemHashes[item], tree.proof(item), commitment));
-    printResult(args.json, { taskId, item, slot, labeller, label, salt, ...sent });
+    const sent = await sendTx(
+      bounties.commit(taskId, item, slot, tree.itemHashes[item], tree.proof(item), commitment, { value: t.bondWei }),
+    );
+    printResult(args.json, { taskId, item, slot, labeller, label, salt, bondWei: t.bondWei, ...sent });
   });
 
 task("bounty:reveal", "Reveal your committed label after the commit deadline")
@@ -147,6 +192,7 @@ task("bounty:reveal", "Reveal your committed label after the commit deadline")
 
 task("bounty:finalize", "Finalize a task's items after the reveal deadline and settle every revealed label (anyone)")
   .addParam("task", "Task id")
+  .addOptionalParam("gold", "The requester's reference-items file written by bounty:create --gold")
   .addOptionalParam("from", "Signer address (default: first account)")
   .addFlag("json", "Print JSON")
   .setAction(async (args, hre) => {
@@ -156,11 +202,19 @@ task("bounty:finalize", "Finalize a task's items after the reveal deadline and s
     const now = (await hre.ethers.provider.getBlock("latest"))!.timestamp;
     if (BigInt(now) <= t.revealDeadline)
       fail(`items finalize after the reveal deadline ${t.revealDeadline} (now ${now})`);
+    const gold = args.gold ? readGold(hre, args.gold, Number(t.itemCount), Number(t.optionCount)) : undefined;
+    if (gold && gold.root !== t.goldRoot) fail(`--gold ${args.gold} does not match task ${taskId}'s gold root`);
     let finalized = 0;
     for (let item = 0; item < Number(t.itemCount); item++) {
       const [status] = await bounties.itemState(taskId, item);
       if (Number(status) !== 0) continue;
-      await sendTx(bounties.finalizeItem(taskId, item));
+      const g = gold ? gold.entries.findIndex((e) => e.item === item) : -1;
+      if (gold && g >= 0) {
+        const e = gold.entries[g];
+        await sendTx(bounties.finalizeGoldItem(taskId, item, e.label, e.salt, gold.proof(g)));
+      } else {
+        await sendTx(bounties.finalizeItem(taskId, item));
+      }
       finalized++;
     }
     let settled = 0;
@@ -182,6 +236,7 @@ task("bounty:finalize", "Finalize a task's items after the reveal deadline and s
       settledNow: settled,
       finalizedItems: after.finalizedItems,
       acceptedLabels: after.acceptedLabels,
+      forfeitedBondsWei: await bounties.forfeitedBonds(),
       finished: await bounties.isTaskFinished(taskId),
     });
   });

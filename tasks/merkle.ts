@@ -48,3 +48,47 @@ export function labelCommitment(taskId: bigint, itemIndex: number, labeller: str
     coder.encode(["uint256", "uint256", "address", "uint8", "bytes32"], [taskId, itemIndex, labeller, label, salt]),
   );
 }
+
+/** The leaf of a reference (gold) item: keccak256(keccak256(abi.encode(itemIndex, goldLabel, salt))). */
+export function goldLeaf(itemIndex: number, goldLabel: number, salt: string): string {
+  return keccak256(keccak256(coder.encode(["uint256", "uint8", "bytes32"], [itemIndex, goldLabel, salt])));
+}
+
+/** One reference item: its index, known answer and the salt that hides it in the gold root. */
+export interface GoldEntry {
+  item: number;
+  label: number;
+  salt: string;
+}
+
+/** The Merkle tree of a task's reference items (same pairing rules as ItemTree). */
+export class GoldTree {
+  private readonly layers: string[][];
+
+  constructor(readonly entries: GoldEntry[]) {
+    const layers = [entries.map((e) => goldLeaf(e.item, e.label, e.salt))];
+    while (layers[layers.length - 1].length > 1) {
+      const prev = layers[layers.length - 1];
+      const next: string[] = [];
+      for (let i = 0; i < prev.length; i += 2)
+        next.push(i + 1 < prev.length ? hashPair(prev[i], prev[i + 1]) : prev[i]);
+      layers.push(next);
+    }
+    this.layers = layers;
+  }
+
+  get root(): string {
+    return this.layers[this.layers.length - 1][0];
+  }
+
+  /** Proof of the `index`-th entry. */
+  proof(index: number): string[] {
+    const out: string[] = [];
+    let i = index;
+    for (const layer of this.layers.slice(0, -1)) {
+      if ((i ^ 1) < layer.length) out.push(layer[i ^ 1]);
+      i >>= 1;
+    }
+    return out;
+  }
+}

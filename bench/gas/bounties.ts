@@ -44,6 +44,7 @@ export default async function bounties(gas: GasRecorder) {
         tree.itemHashes[item],
         tree.proof(item),
         commitmentOf(taskId, item, w.address, label, saltOf(w.address, item, slot)),
+        { value: p.bondWei },
       );
   const reveal = (w: Wallet, item: number, slot: number, label: number) =>
     bounties.connect(w).reveal(taskId, item, slot, label, saltOf(w.address, item, slot));
@@ -112,7 +113,9 @@ async function exportBench(
     for (let slot = 0; slot < 2; slot++) {
       const w = labellers[slot];
       const c = commitmentOf(taskId, item, w.address, 1, saltOf(w.address, item, slot));
-      await bounties.connect(w).commit(taskId, item, slot, tree.itemHashes[item], tree.proof(item), c);
+      await bounties
+        .connect(w)
+        .commit(taskId, item, slot, tree.itemHashes[item], tree.proof(item), c, { value: p.bondWei });
     }
   }
   await time.increaseTo(p.commitDeadline + 1);

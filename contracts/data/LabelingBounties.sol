@@ -5,12 +5,15 @@ import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProo
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {Address} from "@openzeppelin/contracts/utils/Address.sol";
 import {AxonUpgradeable} from "../common/AxonUpgradeable.sol";
+import {ITreasury} from "../common/interfaces/ITreasury.sol";
 import {ILabelingBounties} from "./interfaces/ILabelingBounties.sol";
 
 /// @title LabelingBounties
 /// @notice Commit-reveal labelling bounties paid in ETH for labels that agree with each item's majority.
 /// @dev Commit and reveal are deliberately not pausable: a pause cannot move their deadlines, so pausing them would
 /// make honest labellers forfeit their rewards. Pausing stops new tasks only; settlement and withdrawals never stop.
+/// Each labeller holds at most one slot of an item and posts the task's bond (ETH) with each commit: it is returned
+/// with an agreeing label (or any revealed label of an unresolved item) and forfeited to the Treasury otherwise.
 contract LabelingBounties is AxonUpgradeable, ILabelingBounties {
     using SafeCast for uint256;
 
@@ -18,6 +21,9 @@ contract LabelingBounties is AxonUpgradeable, ILabelingBounties {
     uint256 private constant MAX_OPTIONS = 15;
     uint256 private constant MAX_LABELS_PER_ITEM = 64;
     uint256 private constant MAX_WINDOW_SECONDS = 365 days;
+    /// @dev After the reveal deadline of a task with reference items, only its requester may finalise (and open the
+    /// reference answers) for this long; then anyone may finalise, without reference answers.
+    uint256 private constant GOLD_WINDOW_SECONDS = 1 days;
 
     // A slot word: 0 = empty, else the commitment's low 248 bits; the top byte becomes SETTLED_TAG when settled.
     // Whether a slot is revealed lives in its item word, so a reveal writes one word only.
@@ -26,13 +32,18 @@ contract LabelingBounties is AxonUpgradeable, ILabelingBounties {
     uint256 private constant COMMITMENT_MASK = SETTLED_TAG - 1;
 
     // An item word: bits 0..63 flag the revealed slots; 8-bit lanes from bit 64 tally revealed labels per option
-    // (at most 64 each); bits 240..247 hold the ItemStatus and bits 248..255 the majority label once finalised.
+    // (at most 64 each); bits 184..191 count the commits, bit 192 flags a reference (gold) item once finalised,
+    // bits 240..247 hold the ItemStatus and bits 248..255 the majority (or reference) label once finalised.
     uint256 private constant TALLY_SHIFT = 64;
     uint256 private constant LANE_BITS = 8;
     uint256 private constant LANE_MASK = 0xff;
     uint256 private constant STATUS_SHIFT = 240;
     uint256 private constant MAJORITY_SHIFT = 248;
     uint256 private constant INDEX_BITS = 64;
+    uint256 private constant COMMITS_SHIFT = 184;
+    uint256 private constant GOLD_FLAG = uint256(1) << 192;
+    /// @dev The `goldLabel` of an item finalised without a reference answer (labels are below 16).
+    uint256 private constant NO_GOLD = type(uint256).max;
 
     /// @custom:storage-location erc7201:axon.storage.LabelingBounties
     struct LabelingBountiesStorage {
@@ -46,6 +57,9 @@ contract LabelingBounties is AxonUpgradeable, ILabelingBounties {
         mapping(address labeller => Reputation) reputations;
         mapping(address account => uint256) credits;
         address exporter;
+        address treasury;
+        uint256 forfeitedBondsWei;
+        mapping(uint256 taskId => mapping(uint256 itemIndex => mapping(address labeller => bool))) holdsSlot;
     }
 
     // keccak256(abi.encode(uint256(keccak256("axon.storage.LabelingBounties")) - 1)) & ~bytes32(uint256(0xff))
@@ -78,7 +92,9 @@ contract LabelingBounties is AxonUpgradeable, ILabelingBounties {
             escrowedWei: fundedWei.toUint128(),
             finalizedItems: 0,
             acceptedLabels: 0,
-            exported: false
+            exported: false,
+            bondWei: p.bondWei,
+            goldRoot: p.goldRoot
         });
         $.totalEscrowedWei += fundedWei;
         emit TaskCreated(taskId, msg.sender, p, fundedWei);
@@ -92,10 +108,11 @@ contract LabelingBounties is AxonUpgradeable, ILabelingBounties {
         bytes32 itemHash,
         bytes32[] calldata proof,
         bytes32 commitment
-    ) external {
+    ) external payable {
         LabelingBountiesStorage storage $ = _s();
         Task storage t = $.tasks[taskId];
         _checkCommitWindow(t, taskId, itemIndex, slot);
+        if (msg.value != t.bondWei) revert LabelingBountiesWrongBond(taskId, t.bondWei, msg.value);
         uint256 word = uint256(commitment) & COMMITMENT_MASK;
         if (word == 0) revert LabelingBountiesZeroCommitment();
         bytes32 leaf = keccak256(bytes.concat(keccak256(abi.encode(itemIndex, itemHash))));
@@ -105,7 +122,14 @@ contract LabelingBounties is AxonUpgradeable, ILabelingBounties {
         uint256 key = _slotKey(itemIndex, slot);
         uint256 current = $.slots[taskId][key];
         if (current != 0) revert LabelingBountiesWrongSlotState(taskId, itemIndex, slot, SlotState.Committed);
+        if ($.holdsSlot[taskId][itemIndex][msg.sender]) revert LabelingBountiesSlotHeld(taskId, itemIndex, msg.sender);
+        $.holdsSlot[taskId][itemIndex][msg.sender] = true;
         $.slots[taskId][key] = word;
+        // At most labelsPerItem <= 64 commits per item: the count stays inside its 8-bit lane.
+        $.items[taskId][itemIndex] += uint256(1) << COMMITS_SHIFT;
+        // The bond joins the task's escrow until the slot is settled or forfeited.
+        t.escrowedWei += uint128(msg.value);
+        $.totalEscrowedWei += msg.value;
         emit LabelCommitted(taskId, itemIndex, msg.sender, slot);
     }
 
@@ -137,23 +161,29 @@ contract LabelingBounties is AxonUpgradeable, ILabelingBounties {
 
     /// @inheritdoc ILabelingBounties
     function finalizeItem(uint256 taskId, uint256 itemIndex) external {
-        LabelingBountiesStorage storage $ = _s();
         Task storage t = _settlingTask(taskId);
-        if (itemIndex >= t.itemCount) revert LabelingBountiesItemOutOfRange(taskId, itemIndex, t.itemCount);
-        uint256 item = $.items[taskId][itemIndex];
-        if (item >> STATUS_SHIFT != 0) revert LabelingBountiesItemFinalized(taskId, itemIndex);
-        (uint256 majority, uint256 top, uint256 revealed, bool tie) = _tally(item, t.optionCount);
-        bool resolved = !tie && top * BPS >= uint256(t.thresholdBps) * revealed;
-        if (!resolved) (majority, top) = (0, 0);
-        ItemStatus status = resolved ? ItemStatus.Resolved : ItemStatus.Unresolved;
-        $.items[taskId][itemIndex] = item | (uint256(status) << STATUS_SHIFT) | (majority << MAJORITY_SHIFT);
-        // top <= labelsPerItem (one reveal per slot), so the refund is at most this item's share of the escrow.
-        uint256 refundWei = (uint256(t.labelsPerItem) - top) * t.rewardWei;
-        ++t.finalizedItems;
-        t.acceptedLabels += uint64(top);
-        _release(t, refundWei);
-        _credit(t.requester, refundWei);
-        emit ItemFinalized(taskId, itemIndex, status, uint8(majority), top, refundWei);
+        if (t.goldRoot != bytes32(0) && msg.sender != t.requester) {
+            uint256 openAt = uint256(t.revealDeadline) + GOLD_WINDOW_SECONDS;
+            if (block.timestamp <= openAt) revert LabelingBountiesGoldWindowOpen(taskId, openAt);
+        }
+        _finalize(t, taskId, itemIndex, NO_GOLD);
+    }
+
+    /// @inheritdoc ILabelingBounties
+    function finalizeGoldItem(
+        uint256 taskId,
+        uint256 itemIndex,
+        uint8 goldLabel,
+        bytes32 salt,
+        bytes32[] calldata proof
+    ) external {
+        Task storage t = _settlingTask(taskId);
+        if (goldLabel >= t.optionCount) revert LabelingBountiesInvalidLabel(taskId, goldLabel, t.optionCount);
+        bytes32 leaf = keccak256(bytes.concat(keccak256(abi.encode(itemIndex, goldLabel, salt))));
+        if (!MerkleProof.verifyCalldata(proof, t.goldRoot, leaf)) {
+            revert LabelingBountiesInvalidGoldProof(taskId, itemIndex, goldLabel);
+        }
+        _finalize(t, taskId, itemIndex, goldLabel);
     }
 
     /// @inheritdoc ILabelingBounties
@@ -168,8 +198,14 @@ contract LabelingBounties is AxonUpgradeable, ILabelingBounties {
         uint256 item = _settleSlot(taskId, itemIndex, slot, labeller, label, salt);
         bool resolved = ItemStatus((item >> STATUS_SHIFT) & 0xff) == ItemStatus.Resolved;
         bool accepted = resolved && label == item >> MAJORITY_SHIFT;
-        uint256 rewardWei = _recordOutcome(taskId, labeller, resolved, accepted);
-        emit LabelSettled(taskId, itemIndex, labeller, slot, accepted, rewardWei);
+        (uint256 rewardWei, uint256 bondWei) = _recordOutcome(
+            taskId,
+            labeller,
+            resolved,
+            accepted,
+            item & GOLD_FLAG != 0
+        );
+        emit LabelSettled(taskId, itemIndex, labeller, slot, accepted, rewardWei, bondWei);
     }
 
     /// @inheritdoc ILabelingBounties
@@ -181,6 +217,25 @@ contract LabelingBounties is AxonUpgradeable, ILabelingBounties {
         $.totalCreditsWei -= amountWei;
         emit CreditWithdrawn(msg.sender, amountWei);
         Address.sendValue(payable(msg.sender), amountWei);
+    }
+
+    /// @inheritdoc ILabelingBounties
+    function sweepForfeitedBonds() external nonReentrant {
+        LabelingBountiesStorage storage $ = _s();
+        address treasury_ = $.treasury;
+        if (treasury_ == address(0)) revert LabelingBountiesZeroAddress("treasury");
+        uint256 amountWei = $.forfeitedBondsWei;
+        if (amountWei == 0) revert LabelingBountiesNothingToWithdraw(treasury_);
+        $.forfeitedBondsWei = 0;
+        emit ForfeitedBondsSwept(treasury_, amountWei);
+        ITreasury(treasury_).depositETH{value: amountWei}();
+    }
+
+    /// @inheritdoc ILabelingBounties
+    function setTreasury(address treasury_) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        if (treasury_ == address(0)) revert LabelingBountiesZeroAddress("treasury");
+        _s().treasury = treasury_;
+        emit TreasurySet(treasury_);
     }
 
     /// @inheritdoc ILabelingBounties
@@ -209,6 +264,21 @@ contract LabelingBounties is AxonUpgradeable, ILabelingBounties {
     /// @inheritdoc ILabelingBounties
     function exporter() external view returns (address) {
         return _s().exporter;
+    }
+
+    /// @inheritdoc ILabelingBounties
+    function treasury() external view returns (address) {
+        return _s().treasury;
+    }
+
+    /// @inheritdoc ILabelingBounties
+    function forfeitedBonds() external view returns (uint256) {
+        return _s().forfeitedBondsWei;
+    }
+
+    /// @inheritdoc ILabelingBounties
+    function holdsSlot(uint256 taskId, uint256 itemIndex, address labeller) external view returns (bool) {
+        return _s().holdsSlot[taskId][itemIndex][labeller];
     }
 
     /// @inheritdoc ILabelingBounties
@@ -311,25 +381,96 @@ contract LabelingBounties is AxonUpgradeable, ILabelingBounties {
         $.slots[taskId][key] = word | SETTLED_TAG;
     }
 
-    /// @dev Pays an accepted label and records the outcome in the labeller's reputation; returns the reward paid.
+    /// @dev Fixes an item's outcome (`goldLabel` for a reference item, else the thresholded majority), credits the
+    /// requester the rewards that will not be paid and forfeits the bonds that will not be returned.
+    function _finalize(Task storage t, uint256 taskId, uint256 itemIndex, uint256 goldLabel) private {
+        LabelingBountiesStorage storage $ = _s();
+        if (itemIndex >= t.itemCount) revert LabelingBountiesItemOutOfRange(taskId, itemIndex, t.itemCount);
+        uint256 item = $.items[taskId][itemIndex];
+        if (item >> STATUS_SHIFT != 0) revert LabelingBountiesItemFinalized(taskId, itemIndex);
+        (uint256 word, uint256 top, uint256 kept, uint256 returned) = _outcome(
+            item,
+            t.optionCount,
+            t.thresholdBps,
+            goldLabel
+        );
+        $.items[taskId][itemIndex] = word;
+        // kept <= labelsPerItem (one reveal per slot), so the refund is at most this item's share of the escrow.
+        uint256 refundWei = (uint256(t.labelsPerItem) - kept) * t.rewardWei;
+        // Bonds come back to agreeing labels (every revealed label if unresolved); the rest are forfeited, with the
+        // rewards of a reference item's revealed misses.
+        uint256 forfeitWei =
+            (((item >> COMMITS_SHIFT) & LANE_MASK) - returned) * t.bondWei + (kept - top) * t.rewardWei;
+        ++t.finalizedItems;
+        t.acceptedLabels += uint64(top);
+        _release(t, refundWei + forfeitWei);
+        _credit(t.requester, refundWei);
+        $.forfeitedBondsWei += forfeitWei;
+        emit ItemFinalized(
+            taskId,
+            itemIndex,
+            ItemStatus((word >> STATUS_SHIFT) & 0xff),
+            uint8(word >> MAJORITY_SHIFT),
+            top,
+            refundWei
+        );
+        if (forfeitWei != 0) emit BondsForfeited(taskId, itemIndex, forfeitWei);
+    }
+
+    /// @dev An item's outcome: its finalised word, its accepted labels (`top`), the slots whose reward the requester
+    /// does not get back (`kept`: accepted ones, or every revealed one of a reference item, whose misses' rewards are
+    /// forfeited) and the bonds to return (`returned`: accepted labels, or every revealed one if unresolved).
+    function _outcome(
+        uint256 item,
+        uint256 options,
+        uint256 thresholdBps,
+        uint256 goldLabel
+    ) private pure returns (uint256 word, uint256 top, uint256 kept, uint256 returned) {
+        uint256 majority;
+        uint256 revealed;
+        bool tie;
+        (majority, top, revealed, tie) = _tally(item, options);
+        bool gold = goldLabel != NO_GOLD;
+        bool resolved = gold || (!tie && top * BPS >= thresholdBps * revealed);
+        if (gold) {
+            (majority, top) = (goldLabel, (item >> (TALLY_SHIFT + goldLabel * LANE_BITS)) & LANE_MASK);
+            item |= GOLD_FLAG;
+        } else if (!resolved) {
+            (majority, top) = (0, 0);
+        }
+        word =
+            item |
+            (uint256(resolved ? ItemStatus.Resolved : ItemStatus.Unresolved) << STATUS_SHIFT) |
+            (majority << MAJORITY_SHIFT);
+        kept = gold ? revealed : top;
+        returned = resolved ? top : revealed;
+    }
+
+    /// @dev Pays an accepted label its reward and bond, returns the bond of a label of an unresolved item, and
+    /// records the outcome in the labeller's reputation (a missed reference item also counts as a gold miss).
     function _recordOutcome(
         uint256 taskId,
         address labeller,
         bool resolved,
-        bool accepted
-    ) private returns (uint256 rewardWei) {
+        bool accepted,
+        bool gold
+    ) private returns (uint256 rewardWei, uint256 bondWei) {
         LabelingBountiesStorage storage $ = _s();
         Reputation storage rep = $.reputations[labeller];
+        Task storage t = $.tasks[taskId];
         if (accepted) {
-            Task storage t = $.tasks[taskId];
             rewardWei = t.rewardWei;
+            bondWei = t.bondWei;
             ++rep.accepted;
             ++$.acceptedOf[taskId][labeller];
-            _release(t, rewardWei);
-            _credit(labeller, rewardWei);
         } else if (resolved) {
             ++rep.rejected;
+            if (gold) ++rep.goldMisses;
+        } else {
+            bondWei = t.bondWei;
         }
+        _release(t, rewardWei + bondWei);
+        _credit(labeller, rewardWei + bondWei);
     }
 
     function _checkParams(TaskParams calldata p) private view {
@@ -340,6 +481,8 @@ contract LabelingBounties is AxonUpgradeable, ILabelingBounties {
         if (p.optionCount < 2 || p.optionCount > MAX_OPTIONS) revert LabelingBountiesInvalidParam("optionCount");
         if (p.thresholdBps == 0 || p.thresholdBps > BPS) revert LabelingBountiesInvalidParam("thresholdBps");
         if (p.rewardWei == 0) revert LabelingBountiesInvalidParam("rewardWei");
+        // A bond of at least the reward makes a squatted slot cost its squatter more than the escrow it blocks.
+        if (p.bondWei < p.rewardWei) revert LabelingBountiesInvalidParam("bondWei");
         if (p.commitDeadline <= block.timestamp || p.commitDeadline > block.timestamp + MAX_WINDOW_SECONDS) {
             revert LabelingBountiesInvalidParam("commitDeadline");
         }

@@ -20,6 +20,8 @@ export const bountySteps: DemoPart = {
     const digits = heldOutDigits(short ? 4 : 10);
     const tree = new ItemTree(digits.map((d) => keccak256(d.pixels)));
     const rewardWei = parseEther("0.01");
+    // Each commit posts a bond (at least the reward): returned with an agreeing label, lost to the Treasury otherwise.
+    const bondWei = parseEther("0.01");
     let taskId = 0n;
 
     await narrator.step("A labelling bounty turns raw digit images into a labelled dataset", async () => {
@@ -33,6 +35,8 @@ export const bountySteps: DemoPart = {
         commitDeadline: now + 3600,
         revealDeadline: now + 7200,
         rewardWei,
+        bondWei,
+        goldRoot: ethers.ZeroHash,
       };
       const funding = BigInt(digits.length * labellers.length) * rewardWei;
       await narrator.tx(
@@ -51,11 +55,14 @@ export const bountySteps: DemoPart = {
           const commitment = labelCommitment(taskId, item, l.address, labelOf(item, who), salt(item, who));
           const tx = await bounties
             .connect(l)
-            .commit(taskId, item, who, tree.itemHashes[item], tree.proof(item), commitment);
+            .commit(taskId, item, who, tree.itemHashes[item], tree.proof(item), commitment, { value: bondWei });
           gas += (await narrator.tx(`labeller ${who + 1} commits item ${item}`, tx, { quiet: true })).gasUsed;
         }
       }
-      narrator.say(`${digits.length * labellers.length} hidden labels committed (gas ${gas.toLocaleString("en-US")})`);
+      narrator.say(
+        `${digits.length * labellers.length} hidden labels committed, one slot per labeller per item, ` +
+          `each with a ${formatEther(bondWei)} ETH bond (gas ${gas.toLocaleString("en-US")})`,
+      );
       await advance(hre, 3601);
       gas = 0n;
       for (let item = 0; item < digits.length; item++) {
@@ -81,7 +88,8 @@ export const bountySteps: DemoPart = {
       const task = await bounties.getTask(taskId);
       narrator.say(
         `items finalised by majority and labels settled (gas ${gas.toLocaleString("en-US")}): ` +
-          `${task.acceptedLabels} labels accepted, 1 rejected`,
+          `${task.acceptedLabels} labels accepted, 1 rejected (its ${formatEther(await bounties.forfeitedBonds())} ETH ` +
+          "bond is forfeited to the Treasury)",
       );
       for (const [i, l] of labellers.entries()) {
         const rep = await bounties.reputationOf(l.address);

@@ -5,7 +5,7 @@ import { ANYONE, custom, role, shouldEnforceAccessMatrix, AXON_UPGRADEABLE_GUARD
 import { DEFAULT_ADMIN_ROLE, PAUSER_ROLE, UPGRADER_ROLE } from "../helpers/constants";
 import { ItemTree, commitLabel, createTask, deployBounties, saltOf, taskParams } from "./helpers/labeling";
 
-const TASK_PARAMS = "(bytes32,uint32,uint16,uint8,uint16,uint64,uint64,uint96)";
+const TASK_PARAMS = "(bytes32,uint32,uint16,uint8,uint16,uint64,uint64,uint96,uint96,bytes32)";
 
 async function accessFixture() {
   const base = await deployBounties();
@@ -35,6 +35,9 @@ shouldEnforceAccessMatrix("LabelingBounties", async () => {
       "commit(uint256,uint256,uint256,bytes32,bytes32[],bytes32)": ANYONE,
       "reveal(uint256,uint256,uint256,uint8,bytes32)": ANYONE,
       "finalizeItem(uint256,uint256)": ANYONE,
+      "finalizeGoldItem(uint256,uint256,uint8,bytes32,bytes32[])": ANYONE,
+      "sweepForfeitedBonds()": ANYONE,
+      "setTreasury(address)": role(DEFAULT_ADMIN_ROLE),
       "claim(uint256,uint256,uint256,address,uint8,bytes32)": ANYONE,
       "withdraw()": ANYONE,
     },
@@ -44,6 +47,7 @@ shouldEnforceAccessMatrix("LabelingBounties", async () => {
       "renounceRole(bytes32,address)": [PAUSER_ROLE, f.admin.address],
       "upgradeToAndCall(address,bytes)": [implementation, "0x"],
       "setExporter(address)": [f.stranger.address],
+      "setTreasury(address)": [f.stranger.address],
     },
   };
 });
@@ -76,7 +80,7 @@ describe("LabelingBounties upgrades", function () {
     await upgraded.finalizeItem(taskId, 1);
     const l = labellers[0];
     await upgraded.claim(taskId, 1, 0, l.address, 2, saltOf(l.address, 1, 0));
-    expect(await upgraded.creditOf(l.address)).to.equal(p.rewardWei);
+    expect(await upgraded.creditOf(l.address)).to.equal(p.rewardWei + p.bondWei);
     expect(await upgraded.creditOf(requester.address)).to.equal(2n * p.rewardWei);
   });
 

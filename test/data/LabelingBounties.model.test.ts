@@ -22,6 +22,7 @@ interface Scenario {
   optionCount: number;
   thresholdBps: number;
   rewardWei: bigint;
+  bondWei: bigint;
   votes: Vote[];
   settleOrder: number[];
   withdrawEvery: number;
@@ -34,6 +35,7 @@ const scenarioArb: fc.Arbitrary<Scenario> = fc
     optionCount: fc.integer({ min: 2, max: 4 }),
     thresholdBps: fc.oneof(fc.constant(5001), fc.integer({ min: 1, max: 10_000 })),
     rewardWei: fc.bigInt({ min: 1n, max: 10n ** 16n }),
+    extraBondWei: fc.bigInt({ min: 0n, max: 10n ** 16n }),
     withdrawEvery: fc.integer({ min: 1, max: 4 }),
     seed: fc.array(
       fc.record({
@@ -46,17 +48,19 @@ const scenarioArb: fc.Arbitrary<Scenario> = fc
     ),
     order: fc.array(fc.nat(1000), { minLength: 4, maxLength: 4 }),
   })
-  .map(({ seed, order, ...p }) => {
+  .map(({ seed, order, extraBondWei, ...p }) => {
     const votes: Vote[] = [];
     for (let item = 0; item < p.itemCount; item++) {
       for (let slot = 0; slot < p.labelsPerItem; slot++) {
         const s = seed[item * 4 + slot];
-        if (s.fill)
+        // One slot per labeller per item: a second commit by the same labeller is refused (tested elsewhere).
+        const holds = votes.some((v) => v.item === item && v.labeller === s.labeller);
+        if (s.fill && !holds)
           votes.push({ item, slot, labeller: s.labeller, label: s.label % p.optionCount, reveals: s.reveals });
       }
     }
     const settleOrder = Array.from({ length: p.itemCount }, (_, i) => i).sort((a, b) => order[a] - order[b] || a - b);
-    return { ...p, votes, settleOrder };
+    return { ...p, bondWei: p.rewardWei + extraBondWei, votes, settleOrder };
   });
 
 /** The expected outcome of an item: majority label and accepted count, or unresolved. */
@@ -78,8 +82,8 @@ describe("LabelingBounties escrow model (fast-check)", function () {
 
   async function assertBalanced(bounties: LabelingBounties) {
     const balance = await ethers.provider.getBalance(await bounties.getAddress());
-    expect(balance, "balance = credits + escrow").to.equal(
-      (await bounties.totalCredits()) + (await bounties.totalEscrowed()),
+    expect(balance, "balance = credits + escrow + forfeited bonds").to.equal(
+      (await bounties.totalCredits()) + (await bounties.totalEscrowed()) + (await bounties.forfeitedBonds()),
     );
   }
 
@@ -93,6 +97,7 @@ describe("LabelingBounties escrow model (fast-check)", function () {
           optionCount: s.optionCount,
           thresholdBps: s.thresholdBps,
           rewardWei: s.rewardWei,
+          bondWei: s.bondWei,
         });
         const funded = fundingOf(p);
         await bounties.connect(requester).createTask(p, { value: funded });
@@ -101,6 +106,7 @@ describe("LabelingBounties escrow model (fast-check)", function () {
 
         for (const v of s.votes)
           await commitLabel(bounties, tree, taskId, labellers[v.labeller], v.item, v.slot, v.label);
+        const bonds = BigInt(s.votes.length) * s.bondWei;
         await time.increaseTo(p.commitDeadline + 1);
         for (const v of s.votes.filter((x) => x.reveals)) {
           const l = labellers[v.labeller];
@@ -111,7 +117,8 @@ describe("LabelingBounties escrow model (fast-check)", function () {
         const credits = new Map<string, bigint>();
         const paidOut = new Map<string, bigint>();
         const add = (m: Map<string, bigint>, a: string, x: bigint) => m.set(a, (m.get(a) ?? 0n) + x);
-        let escrow = funded;
+        let escrow = funded + bonds;
+        let forfeited = 0n;
         let steps = 0;
         const maybeWithdraw = async (who: (typeof labellers)[number]) => {
           if (++steps % s.withdrawEvery !== 0 || (credits.get(who.address) ?? 0n) === 0n) return;
@@ -125,7 +132,12 @@ describe("LabelingBounties escrow model (fast-check)", function () {
           await bounties.finalizeItem(taskId, item);
           const refund = BigInt(s.labelsPerItem - o.accepted) * s.rewardWei;
           add(credits, requester.address, refund);
-          escrow -= refund;
+          const committed = s.votes.filter((x) => x.item === item).length;
+          const revealed = s.votes.filter((x) => x.item === item && x.reveals).length;
+          const forfeit = BigInt(committed - (o.resolved ? o.accepted : revealed)) * s.bondWei;
+          forfeited += forfeit;
+          escrow -= refund + forfeit;
+          expect(await bounties.forfeitedBonds(), "unrevealed and rejected bonds are forfeited").to.equal(forfeited);
           const [status, majority] = await bounties.itemState(taskId, item);
           expect(status).to.equal(o.resolved ? 1n : 2n);
           expect(majority).to.equal(BigInt(o.majority));
@@ -135,8 +147,11 @@ describe("LabelingBounties escrow model (fast-check)", function () {
             const l = labellers[v.labeller];
             await bounties.claim(taskId, item, v.slot, l.address, v.label, saltOf(l.address, item, v.slot));
             if (o.resolved && v.label === o.majority) {
-              add(credits, l.address, s.rewardWei);
-              escrow -= s.rewardWei;
+              add(credits, l.address, s.rewardWei + s.bondWei);
+              escrow -= s.rewardWei + s.bondWei;
+            } else if (!o.resolved) {
+              add(credits, l.address, s.bondWei);
+              escrow -= s.bondWei;
             }
             expect(await bounties.totalEscrowed()).to.equal(escrow);
             await assertBalanced(bounties);
@@ -152,7 +167,16 @@ describe("LabelingBounties escrow model (fast-check)", function () {
           expect(await bounties.creditOf(a.address), "credit of " + a.address).to.equal(credits.get(a.address) ?? 0n);
           total += (credits.get(a.address) ?? 0n) + (paidOut.get(a.address) ?? 0n);
         }
-        expect(total, "paid + owed = funded").to.equal(funded);
+        expect(total + forfeited, "paid + owed + forfeited = funded + bonds").to.equal(funded + bonds);
+        for (let i = 0; i < LABELLERS; i++) {
+          // Σ rewards of one labeller <= its revealed agreeing slots x reward (bonds aside).
+          const agreeing = s.votes.filter((v) => {
+            const o = outcome(s, v.item);
+            return v.labeller === i && v.reveals && o.resolved && v.label === o.majority;
+          }).length;
+          const accepted = await bounties.acceptedLabelsOf(taskId, labellers[i].address);
+          expect(accepted * s.rewardWei, "rewards of labeller " + i).to.be.lte(BigInt(agreeing) * s.rewardWei);
+        }
         const accepted = s.settleOrder.reduce((n, i) => n + outcome(s, i).accepted, 0);
         expect((await bounties.getTask(taskId)).acceptedLabels).to.equal(BigInt(accepted));
       }),

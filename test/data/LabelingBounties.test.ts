@@ -4,6 +4,7 @@ import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import type { LabelingBounties, LabelingBountiesActor } from "../../typechain-types";
 import {
   ItemTree,
+  BOND_WEI,
   REWARD_WEI,
   commitLabel,
   commitmentOf,
@@ -175,7 +176,7 @@ describe("LabelingBounties", function () {
       const { bounties, tree, taskId, labellers } = await loadFixture(taskFixture);
       const [l] = labellers;
       const c = commitmentOf(taskId, 3, l.address, 2, saltOf(l.address, 3, 1));
-      await expect(bounties.connect(l).commit(taskId, 3, 1, tree.itemHashes[3], tree.proof(3), c))
+      await expect(bounties.connect(l).commit(taskId, 3, 1, tree.itemHashes[3], tree.proof(3), c, { value: BOND_WEI }))
         .to.emit(bounties, "LabelCommitted")
         .withArgs(taskId, 3n, l.address, 1n);
       expect(await bounties.slotState(taskId, 3, 1)).to.equal(COMMITTED);
@@ -213,7 +214,9 @@ describe("LabelingBounties", function () {
       const { bounties, tree, taskId, labellers } = await loadFixture(taskFixture);
       for (const c of [ethers.ZeroHash, "0xff" + "00".repeat(31)]) {
         await expect(
-          bounties.connect(labellers[0]).commit(taskId, 0, 0, tree.itemHashes[0], tree.proof(0), c),
+          bounties
+            .connect(labellers[0])
+            .commit(taskId, 0, 0, tree.itemHashes[0], tree.proof(0), c, { value: BOND_WEI }),
         ).to.be.revertedWithCustomError(bounties, "LabelingBountiesZeroCommitment");
       }
     });
@@ -222,10 +225,18 @@ describe("LabelingBounties", function () {
       it("refuses a proof for another item index or another item hash", async function () {
         const { bounties, tree, taskId, labellers } = await loadFixture(taskFixture);
         const c = ethers.id("c");
-        await expect(bounties.connect(labellers[0]).commit(taskId, 2, 0, tree.itemHashes[3], tree.proof(3), c))
+        await expect(
+          bounties
+            .connect(labellers[0])
+            .commit(taskId, 2, 0, tree.itemHashes[3], tree.proof(3), c, { value: BOND_WEI }),
+        )
           .to.be.revertedWithCustomError(bounties, "LabelingBountiesInvalidProof")
           .withArgs(taskId, 2n, tree.itemHashes[3]);
-        await expect(bounties.connect(labellers[0]).commit(taskId, 3, 0, ethers.id("forged"), tree.proof(3), c))
+        await expect(
+          bounties
+            .connect(labellers[0])
+            .commit(taskId, 3, 0, ethers.id("forged"), tree.proof(3), c, { value: BOND_WEI }),
+        )
           .to.be.revertedWithCustomError(bounties, "LabelingBountiesInvalidProof")
           .withArgs(taskId, 3n, ethers.id("forged"));
       });
@@ -235,11 +246,17 @@ describe("LabelingBounties", function () {
         const other = ItemTree.random(8, "other task");
         const otherId = await createTask(bounties, requester, await taskParams(other));
         const c = ethers.id("c");
-        await expect(bounties.connect(labellers[0]).commit(taskId, 4, 0, other.itemHashes[4], other.proof(4), c))
+        await expect(
+          bounties
+            .connect(labellers[0])
+            .commit(taskId, 4, 0, other.itemHashes[4], other.proof(4), c, { value: BOND_WEI }),
+        )
           .to.be.revertedWithCustomError(bounties, "LabelingBountiesInvalidProof")
           .withArgs(taskId, 4n, other.itemHashes[4]);
         await expect(
-          bounties.connect(labellers[0]).commit(otherId, 4, 0, other.itemHashes[4], other.proof(4), c),
+          bounties
+            .connect(labellers[0])
+            .commit(otherId, 4, 0, other.itemHashes[4], other.proof(4), c, { value: BOND_WEI }),
         ).to.emit(bounties, "LabelCommitted");
       });
 
@@ -249,7 +266,7 @@ describe("LabelingBounties", function () {
         const proof = tree.proof(0);
         const c = ethers.id("c");
         await expect(
-          bounties.connect(labellers[0]).commit(taskId, 0, 0, proof[0], proof.slice(1), c),
+          bounties.connect(labellers[0]).commit(taskId, 0, 0, proof[0], proof.slice(1), c, { value: BOND_WEI }),
         ).to.be.revertedWithCustomError(bounties, "LabelingBountiesInvalidProof");
       });
 
@@ -330,7 +347,9 @@ describe("LabelingBounties", function () {
       const [honest, copier] = labellers;
       const { salt } = await commitLabel(bounties, tree, taskId, honest, 0, 0, 2);
       const copied = commitmentOf(taskId, 0, honest.address, 2, salt);
-      await bounties.connect(copier).commit(taskId, 0, 1, tree.itemHashes[0], tree.proof(0), copied);
+      await bounties
+        .connect(copier)
+        .commit(taskId, 0, 1, tree.itemHashes[0], tree.proof(0), copied, { value: BOND_WEI });
       await time.increaseTo(params.commitDeadline + 1);
       await bounties.connect(honest).reveal(taskId, 0, 0, 2, salt);
       await expect(bounties.connect(copier).reveal(taskId, 0, 1, 2, salt))
@@ -532,9 +551,9 @@ describe("LabelingBounties", function () {
       const [a] = labellers;
       await expect(claimOf(bounties, taskId, 0, 0, a, 1))
         .to.emit(bounties, "LabelSettled")
-        .withArgs(taskId, 0n, a.address, 0n, true, REWARD_WEI);
-      expect(await bounties.creditOf(a.address)).to.equal(REWARD_WEI);
-      expect(await bounties.reputationOf(a.address)).to.deep.equal([1n, 0n]);
+        .withArgs(taskId, 0n, a.address, 0n, true, REWARD_WEI, BOND_WEI);
+      expect(await bounties.creditOf(a.address)).to.equal(REWARD_WEI + BOND_WEI);
+      expect(await bounties.reputationOf(a.address)).to.deep.equal([1n, 0n, 0n]);
       expect(await bounties.acceptedLabelsOf(taskId, a.address)).to.equal(1n);
       expect(await bounties.slotState(taskId, 0, 0)).to.equal(SETTLED);
     });
@@ -544,18 +563,19 @@ describe("LabelingBounties", function () {
       const c = labellers[2];
       await expect(claimOf(bounties, taskId, 0, 2, c, 2))
         .to.emit(bounties, "LabelSettled")
-        .withArgs(taskId, 0n, c.address, 2n, false, 0n);
+        .withArgs(taskId, 0n, c.address, 2n, false, 0n, 0n);
       expect(await bounties.creditOf(c.address)).to.equal(0n);
-      expect(await bounties.reputationOf(c.address)).to.deep.equal([0n, 1n]);
+      expect(await bounties.reputationOf(c.address)).to.deep.equal([0n, 1n, 0n]);
     });
 
-    it("settles a label of an unresolved item without payment or reputation change", async function () {
+    it("settles a label of an unresolved item with its bond back, no reward and no reputation change", async function () {
       const { bounties, taskId, labellers } = await loadFixture(finalizedFixture);
       const a = labellers[0];
       await expect(claimOf(bounties, taskId, 1, 0, a, 0))
         .to.emit(bounties, "LabelSettled")
-        .withArgs(taskId, 1n, a.address, 0n, false, 0n);
-      expect(await bounties.reputationOf(a.address)).to.deep.equal([0n, 0n]);
+        .withArgs(taskId, 1n, a.address, 0n, false, 0n, BOND_WEI);
+      expect(await bounties.creditOf(a.address)).to.equal(BOND_WEI);
+      expect(await bounties.reputationOf(a.address)).to.deep.equal([0n, 0n, 0n]);
     });
 
     it("can be called by anyone on the labeller's behalf", async function () {
@@ -563,8 +583,8 @@ describe("LabelingBounties", function () {
       const b = labellers[1];
       await expect(bounties.connect(requester).claim(taskId, 0, 1, b.address, 1, saltOf(b.address, 0, 1)))
         .to.emit(bounties, "LabelSettled")
-        .withArgs(taskId, 0n, b.address, 1n, true, REWARD_WEI);
-      expect(await bounties.creditOf(b.address)).to.equal(REWARD_WEI);
+        .withArgs(taskId, 0n, b.address, 1n, true, REWARD_WEI, BOND_WEI);
+      expect(await bounties.creditOf(b.address)).to.equal(REWARD_WEI + BOND_WEI);
     });
 
     it("refuses a second claim of the same slot", async function () {
@@ -669,11 +689,20 @@ describe("LabelingBounties", function () {
       await bounties.claim(taskId, 0, 0, labellers[0].address, 1, saltOf(labellers[0].address, 0, 0));
       await bounties.claim(taskId, 0, 1, labellers[1].address, 1, saltOf(labellers[1].address, 0, 1));
       await bounties.claim(taskId, 0, 2, labellers[2].address, 2, saltOf(labellers[2].address, 0, 2));
+      // Item 1 tied: both revealed labels get their bonds back.
+      await bounties.claim(taskId, 1, 0, labellers[0].address, 0, saltOf(labellers[0].address, 1, 0));
+      await bounties.claim(taskId, 1, 1, labellers[1].address, 3, saltOf(labellers[1].address, 1, 1));
       const funded = 8n * 3n * REWARD_WEI;
       expect(await bounties.creditOf(requester.address)).to.equal(funded - 2n * REWARD_WEI);
+      expect(await bounties.creditOf(labellers[0].address)).to.equal(REWARD_WEI + 2n * BOND_WEI);
+      expect(await bounties.creditOf(labellers[2].address)).to.equal(0n);
+      // The minority label of item 0 forfeited its bond.
+      expect(await bounties.forfeitedBonds()).to.equal(BOND_WEI);
       expect(await bounties.totalEscrowed()).to.equal(0n);
       expect((await bounties.getTask(taskId)).escrowedWei).to.equal(0n);
-      expect(await ethers.provider.getBalance(await bounties.getAddress())).to.equal(await bounties.totalCredits());
+      expect(await ethers.provider.getBalance(await bounties.getAddress())).to.equal(
+        (await bounties.totalCredits()) + BOND_WEI,
+      );
     });
   });
 
@@ -689,7 +718,8 @@ describe("LabelingBounties", function () {
     // where only the committer's own opening matches.
     const table: Record<Action, Record<Phase, string | ((c: Caller) => string)>> = {
       commit: {
-        Commit: "ok",
+        // labellers[0] already holds slot 0 of item 0: one slot per labeller per item.
+        Commit: (c) => (c === "labeller" ? "LabelingBountiesSlotHeld" : "ok"),
         Reveal: "LabelingBountiesCommitClosed",
         Settle: "LabelingBountiesCommitClosed",
         Finalized: "LabelingBountiesCommitClosed",

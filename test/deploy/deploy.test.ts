@@ -70,6 +70,7 @@ describe("deployAxon on the Hardhat network", function () {
     expect(await registry.hasRole(await registry.REVENUE_MANAGER_ROLE(), await addr(offering))).to.equal(true);
     expect(await market.hasRole(await market.LISTER_ROLE(), await addr(exporter))).to.equal(true);
     expect(await bounties.exporter()).to.equal(await addr(exporter));
+    expect(await bounties.treasury()).to.equal(await addr(treasury));
     expect(await exporter.bounties()).to.equal(await addr(bounties));
     expect(await exporter.market()).to.equal(await addr(market));
     expect((await escrow.feedConfig()).feed).to.equal(d.feed);

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { rmSync, writeFileSync } from "node:fs";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import hre, { ethers } from "hardhat";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
@@ -60,6 +60,17 @@ describe("tasks: full user flows on the Hardhat network", function () {
           }),
         );
     expect(commits.map((c) => c.slot)).to.deep.equal([0, 0, 1, 1, 2, 2]);
+    expect(commits.every((c) => c.bondWei === "10000000000000000")).to.equal(true);
+    expect(
+      await taskError("bounty:commit", {
+        task: taskId,
+        items,
+        item: "0",
+        slot: "1",
+        label: "7",
+        from: labellers[0].address,
+      }),
+    ).to.match(/already hold a slot of item 0/);
     expect(await taskError("bounty:reveal", { ...revealArgs(commits[0]), from: labellers[0].address })).to.match(
       /reveals open after the commit deadline/,
     );
@@ -68,9 +79,16 @@ describe("tasks: full user flows on the Hardhat network", function () {
       await runTaskJson("bounty:reveal", { ...revealArgs(c), from: labellers[Math.floor(n / 2)].address });
     await time.increase(3601);
     const finalized = await runTaskJson("bounty:finalize", { task: taskId });
-    expect(finalized).to.include({ finalizedNow: 2, settledNow: 6, acceptedLabels: "5", finished: true });
-    expect(await d.bounties.creditOf(labellers[0].address)).to.equal(ethers.parseEther("0.02"));
-    expect(await d.bounties.creditOf(labellers[2].address)).to.equal(ethers.parseEther("0.01"));
+    // The rejected label's bond (0.01 ETH, the default: one reward) is forfeited; agreeing labels get reward + bond.
+    expect(finalized).to.include({
+      finalizedNow: 2,
+      settledNow: 6,
+      acceptedLabels: "5",
+      forfeitedBondsWei: "10000000000000000",
+      finished: true,
+    });
+    expect(await d.bounties.creditOf(labellers[0].address)).to.equal(ethers.parseEther("0.04"));
+    expect(await d.bounties.creditOf(labellers[2].address)).to.equal(ethers.parseEther("0.02"));
 
     await fheCatchUp();
     const exported = await runTaskJson("bounty:export", {
@@ -83,6 +101,57 @@ describe("tasks: full user flows on the Hardhat network", function () {
     expect(await taskError("bounty:export", { task: taskId, content: ethers.id("x"), uri: "u", price: "1" })).to.match(
       /already exported/,
     );
+  });
+
+  it("bounty: a reference item set with --gold and a --bond, opened by bounty:finalize --gold", async function () {
+    const s = await ethers.getSigners();
+    const labellers = [s[5], s[6], s[7]];
+    const items = path.join(dir, "gold-items.json");
+    const gold = path.join(dir, "gold.json");
+    writeFileSync(items, JSON.stringify(["g-0.png", "g-1.png"]));
+    writeFileSync(gold, JSON.stringify([{ item: 1, label: 3 }]));
+    expect(
+      await taskError("bounty:create", { items, reward: "0.01", bond: "0.005", commitHours: "1", revealHours: "1" }),
+    ).to.match(/--bond must be at least the reward/);
+    const created = await runTaskJson("bounty:create", {
+      items,
+      gold,
+      reward: "0.01",
+      bond: "0.02",
+      commitHours: "1",
+      revealHours: "1",
+    });
+    const taskId = String(created.taskId);
+    expect(created.bondWei).to.equal("20000000000000000");
+    // The salts were written back to the file; the root on chain commits to them.
+    const entries = JSON.parse(readFileSync(gold, "utf8"));
+    expect(entries).to.have.length(1);
+    expect(ethers.isHexString(entries[0].salt, 32)).to.equal(true);
+    expect((await d.bounties.getTask(taskId)).goldRoot).to.equal(created.goldRoot);
+    const commits = [];
+    // Labellers 0 and 1 give the reference answer 3 to item 1, labeller 2 gives 7.
+    for (const [i, l] of labellers.entries())
+      commits.push(
+        await runTaskJson("bounty:commit", {
+          task: taskId,
+          items,
+          item: "1",
+          label: String(i === 2 ? 7 : 3),
+          from: l.address,
+        }),
+      );
+    await time.increase(3601);
+    for (const [n, c] of commits.entries())
+      await runTaskJson("bounty:reveal", { ...revealArgs(c), from: labellers[n].address });
+    await time.increase(3601);
+    const before = await d.bounties.forfeitedBonds();
+    const finalized = await runTaskJson("bounty:finalize", { task: taskId, gold });
+    expect(finalized).to.include({ finalizedNow: 2, settledNow: 3, acceptedLabels: "2", finished: true });
+    const [status, majority] = await d.bounties.itemState(taskId, 1);
+    expect([status, majority]).to.deep.equal([1n, 3n]);
+    // The miss loses its bond and its reward to the Treasury; the agreeing labels get reward + bond.
+    expect((await d.bounties.forfeitedBonds()) - before).to.equal(ethers.parseEther("0.03"));
+    expect((await d.bounties.reputationOf(labellers[2].address)).goldMisses).to.equal(1n);
   });
 
   function revealArgs(c: Record<string, unknown>) {

@@ -139,6 +139,11 @@ contract ProtocolHandler is VmBase {
     mapping(uint256 taskId => mapping(uint256 item => mapping(uint256 slot => Vote))) internal _votes;
     mapping(uint256 taskId => mapping(uint256 item => bool)) internal _finalized;
     mapping(uint256 taskId => uint256) public ghostFundedOf;
+    /// @notice Issue 12 item 4 (slot squatting): second slots a labeller obtained on one item (must stay zero), and
+    /// per labeller the rewards paid (bonds aside) against its revealed agreeing slots x reward.
+    uint256 public ghostSquattedSlots;
+    mapping(address labeller => uint256) public ghostRewardOf;
+    mapping(address labeller => uint256) public ghostAgreeingCapOf;
 
     address[PROXIES] public proxies;
     address[PROXIES] public implA;
@@ -584,8 +589,11 @@ contract ProtocolHandler is VmBase {
             thresholdBps: uint16(bound(thresholdSeed, 1, 10_000)),
             commitDeadline: uint64(block.timestamp + BOUNTY_WINDOW),
             revealDeadline: uint64(block.timestamp + 2 * BOUNTY_WINDOW),
-            rewardWei: uint96(bound(reward, 1, 1e15))
+            rewardWei: uint96(bound(reward, 1, 1e15)),
+            bondWei: 0,
+            goldRoot: bytes32(0)
         });
+        p.bondWei = p.rewardWei;
         uint256 funded = ITEMS * p.labelsPerItem * p.rewardWei;
         vm.deal(requester, funded);
         vm.prank(requester);
@@ -613,16 +621,50 @@ contract ProtocolHandler is VmBase {
         for (uint256 j; j < count; ++j) {
             (bool found, uint256 item, uint256 slot) = _pickSlot(taskId, t, pickSeed, SlotPick.Empty);
             if (!found) break;
-            address labeller = labellers[((labellerSeed % LABELLERS) + j) % LABELLERS];
+            // One slot per labeller per item: the first labeller from the seed without a slot of this item.
+            address labeller = _freeLabeller(taskId, item, (labellerSeed % LABELLERS) + j);
+            if (labeller == address(0)) break;
             uint8 label = uint8((labelSeed >> (8 * j)) % t.optionCount);
-            bytes32[] memory proof = new bytes32[](1);
-            proof[0] = _leaf(1 - item);
-            bytes32 commitment = keccak256(abi.encode(taskId, item, labeller, label, _salt(taskId, item, slot)));
-            vm.prank(labeller);
-            bounties.commit(taskId, item, slot, _itemHashes[item], proof, commitment);
-            _votes[taskId][item][slot] = Vote({labeller: labeller, label: label, revealed: false, settled: false});
+            _commitAs(taskId, t, item, slot, labeller, label);
         }
         ++calls["bountyCommit"];
+    }
+
+    /// @notice Slot squatting (issue 12 item 4): a labeller already holding a slot of an item tries to take another
+    /// free slot of it; the contract must refuse, and a success is recorded as an anomaly.
+    function squatSlot(uint256 taskSeed, uint256 pickSeed) external recorded {
+        (bool ok, uint256 taskId, ILabelingBounties.Task memory t) = _taskWith(
+            taskSeed,
+            BountyPhase.Commit,
+            SlotPick.Empty
+        );
+        if (!ok) return;
+        (bool found, uint256 item, uint256 slot) = _pickSlot(taskId, t, pickSeed, SlotPick.Empty);
+        if (!found) return;
+        address squatter;
+        for (uint256 s; s < t.labelsPerItem && squatter == address(0); ++s) squatter = _votes[taskId][item][s].labeller;
+        if (squatter == address(0)) return;
+        bytes32[] memory proof = new bytes32[](1);
+        proof[0] = _leaf(1 - item);
+        bytes32 commitment = keccak256(abi.encode(taskId, item, squatter, uint8(0), _salt(taskId, item, slot)));
+        vm.deal(squatter, t.bondWei);
+        vm.prank(squatter);
+        try bounties.commit{value: t.bondWei}(taskId, item, slot, _itemHashes[item], proof, commitment) {
+            ++ghostSquattedSlots;
+            ghostDepositedWei += t.bondWei;
+            ghostFundedOf[taskId] += t.bondWei;
+            _votes[taskId][item][slot] = Vote({labeller: squatter, label: 0, revealed: false, settled: false});
+        } catch {
+            ++calls["bountySquatRefused"];
+        }
+        ++calls["bountySquat"];
+    }
+
+    /// @notice Anyone sweeps the forfeited labeller bonds to the Treasury.
+    function sweepBountyBonds() external recorded {
+        if (bounties.forfeitedBonds() == 0) return;
+        bounties.sweepForfeitedBonds();
+        ++calls["bountySweep"];
     }
 
     /// @notice One up to all committed labels of a task are revealed in its reveal window (the others never are).
@@ -673,9 +715,7 @@ contract ProtocolHandler is VmBase {
         for (;;) {
             (bool found, uint256 item, uint256 slot) = _pickSlot(taskId, t, 0, SlotPick.Claimable);
             if (!found) break;
-            Vote storage v = _votes[taskId][item][slot];
-            bounties.claim(taskId, item, slot, v.labeller, v.label, _salt(taskId, item, slot));
-            v.settled = true;
+            _claimSlot(taskId, t.rewardWei, t.bondWei, item, slot);
         }
         ++calls["bountyClaim"];
     }
@@ -780,6 +820,22 @@ contract ProtocolHandler is VmBase {
         return taskIds.length;
     }
 
+    /// @notice How many (task, item) pairs have a labeller in two slots (must be zero).
+    function duplicateSlotHolders() external view returns (uint256 duplicates) {
+        for (uint256 i; i < taskIds.length; ++i) {
+            uint256 taskId = taskIds[i];
+            uint256 slots = bounties.getTask(taskId).labelsPerItem;
+            for (uint256 item; item < ITEMS; ++item) {
+                for (uint256 a; a < slots; ++a) {
+                    address holder = _votes[taskId][item][a].labeller;
+                    for (uint256 b = a + 1; holder != address(0) && b < slots; ++b) {
+                        if (_votes[taskId][item][b].labeller == holder) ++duplicates;
+                    }
+                }
+            }
+        }
+    }
+
     /// @notice Every account LabelingBounties may owe a credit to (requesters' refunds, labellers' rewards).
     function bountyCreditors() external view returns (address[] memory list) {
         list = new address[](REQUESTERS + LABELLERS);
@@ -820,7 +876,9 @@ contract ProtocolHandler is VmBase {
             calls["bountyReveal"] +
             calls["bountyFinalize"] +
             calls["bountyClaim"] +
-            calls["bountyWithdraw"];
+            calls["bountyWithdraw"] +
+            calls["bountySquat"] +
+            calls["bountySweep"];
     }
 
     // ---------------------------------------------------------------------------------------------------------------
@@ -933,6 +991,35 @@ contract ProtocolHandler is VmBase {
         }
     }
 
+    /// @dev The first labeller from `start` (cyclically) that holds no slot of the item, or zero.
+    function _freeLabeller(uint256 taskId, uint256 item, uint256 start) private view returns (address) {
+        for (uint256 k; k < LABELLERS; ++k) {
+            address candidate = labellers[(start + k) % LABELLERS];
+            if (!bounties.holdsSlot(taskId, item, candidate)) return candidate;
+        }
+        return address(0);
+    }
+
+    /// @dev Commits `label` for `labeller` into a free slot, posting the task's bond.
+    function _commitAs(
+        uint256 taskId,
+        ILabelingBounties.Task memory t,
+        uint256 item,
+        uint256 slot,
+        address labeller,
+        uint8 label
+    ) private {
+        bytes32[] memory proof = new bytes32[](1);
+        proof[0] = _leaf(1 - item);
+        bytes32 commitment = keccak256(abi.encode(taskId, item, labeller, label, _salt(taskId, item, slot)));
+        vm.deal(labeller, t.bondWei);
+        vm.prank(labeller);
+        bounties.commit{value: t.bondWei}(taskId, item, slot, _itemHashes[item], proof, commitment);
+        ghostDepositedWei += t.bondWei;
+        ghostFundedOf[taskId] += t.bondWei;
+        _votes[taskId][item][slot] = Vote({labeller: labeller, label: label, revealed: false, settled: false});
+    }
+
     /// @dev Books the recorded logs: new oracle requests, skipped batch items, and every wei paid to the Treasury
     /// (staking slashes net of the beneficiary's share, oracle and escrow fee sweeps, the offering's fee).
     function _scanLogs() private {
@@ -960,6 +1047,8 @@ contract ProtocolHandler is VmBase {
                 ++calls[e.topics[2] == ORACLE ? bytes32("slashOracle") : bytes32("slashCompute")];
             } else if (e.emitter == address(escrow) && topic == IComputeEscrow.FeesSwept.selector) {
                 if (e.topics[1] == bytes32(0)) ghostTreasuryInWei += abi.decode(e.data, (uint256));
+            } else if (e.emitter == address(bounties) && topic == ILabelingBounties.ForfeitedBondsSwept.selector) {
+                ghostTreasuryInWei += abi.decode(e.data, (uint256));
             } else if (e.emitter == address(offering) && topic == IModelOffering.OfferingFinalized.selector) {
                 (, uint256 feeWei) = abi.decode(e.data, (uint256, uint256));
                 ghostTreasuryInWei += feeWei;
@@ -1012,6 +1101,37 @@ contract ProtocolHandler is VmBase {
 
     function _leaf(uint256 item) private view returns (bytes32) {
         return keccak256(bytes.concat(keccak256(abi.encode(item, _itemHashes[item]))));
+    }
+
+    /// @dev Claims a revealed slot and books the reward it paid (bonds aside) against the labeller's agreeing cap.
+    function _claimSlot(uint256 taskId, uint256 rewardWei, uint256 bondWei, uint256 item, uint256 slot) private {
+        Vote storage v = _votes[taskId][item][slot];
+        (bool agreeing, uint256 bondBack) = _expectedOutcome(taskId, item, v.label, bondWei);
+        uint256 paid = _claimAndMeasure(taskId, item, slot, v);
+        if (paid < bondBack) ++ghostClaimMismatches;
+        else ghostRewardOf[v.labeller] += paid - bondBack;
+        if (agreeing) ghostAgreeingCapOf[v.labeller] += rewardWei;
+        v.settled = true;
+    }
+
+    /// @dev Whether `label` agrees with the finalised item, and the bond its claim must return.
+    function _expectedOutcome(
+        uint256 taskId,
+        uint256 item,
+        uint8 label,
+        uint256 bondWei
+    ) private view returns (bool agreeing, uint256 bondBack) {
+        (ILabelingBounties.ItemStatus status, uint8 majority, ) = bounties.itemState(taskId, item);
+        agreeing = status == ILabelingBounties.ItemStatus.Resolved && label == majority;
+        bondBack = agreeing || status == ILabelingBounties.ItemStatus.Unresolved ? bondWei : 0;
+    }
+
+    /// @dev Claims the slot and returns what it credited the labeller.
+    function _claimAndMeasure(uint256 taskId, uint256 item, uint256 slot, Vote storage v) private returns (uint256) {
+        address labeller = v.labeller;
+        uint256 before = bounties.creditOf(labeller);
+        bounties.claim(taskId, item, slot, labeller, v.label, _salt(taskId, item, slot));
+        return bounties.creditOf(labeller) - before;
     }
 
     function _salt(uint256 taskId, uint256 item, uint256 slot) private pure returns (bytes32) {
@@ -1283,8 +1403,8 @@ contract ProtocolInvariants is StdInvariant {
     function invariant_bountiesHoldExactlyCreditsAndEscrow() public view {
         vm.assertEq(
             address(bounties).balance,
-            bounties.totalCredits() + bounties.totalEscrowed(),
-            "bounties balance = totalCredits + totalEscrowed"
+            bounties.totalCredits() + bounties.totalEscrowed() + bounties.forfeitedBonds(),
+            "bounties balance = totalCredits + totalEscrowed + forfeitedBonds"
         );
         uint256 escrowed;
         for (uint256 i; i < handler.taskCount(); ++i) {
@@ -1298,6 +1418,23 @@ contract ProtocolInvariants is StdInvariant {
         uint256 credits;
         for (uint256 i; i < creditors.length; ++i) credits += bounties.creditOf(creditors[i]);
         vm.assertEq(credits, bounties.totalCredits(), "totalCredits = sum of credits");
+    }
+
+    /// @notice Issue 12 item 4: no labeller holds two slots of one item, and the rewards paid to each labeller never
+    /// exceed its revealed agreeing slots x reward (a single address can no longer take every reward of an item).
+    /// forge-config: default.invariant.fail-on-revert = true
+    /// forge-config: default.invariant.runs = 40
+    /// forge-config: default.invariant.depth = 250
+    /// forge-config: deep.invariant.fail-on-revert = true
+    /// forge-config: deep.invariant.runs = 200
+    /// forge-config: deep.invariant.depth = 500
+    function invariant_oneSlotPerLabellerAndRewardsWithinAgreeingSlots() public view {
+        vm.assertEq(handler.ghostSquattedSlots(), 0, "no second slot of an item for one labeller");
+        vm.assertEq(handler.duplicateSlotHolders(), 0, "no labeller holds two slots of one item");
+        for (uint256 i; i < handler.LABELLERS(); ++i) {
+            address l = handler.labellers(i);
+            vm.assertLe(handler.ghostRewardOf(l), handler.ghostAgreeingCapOf(l), "rewards <= agreeing slots x reward");
+        }
     }
 
     /// @notice After each run: the handler reached every part of the protocol, and most of its calls did.
@@ -1382,12 +1519,13 @@ contract ProtocolInvariants is StdInvariant {
         treasury.grantRole(upgraderRole, UPGRADER);
         offering.grantRole(upgraderRole, UPGRADER);
         bounties.grantRole(upgraderRole, UPGRADER);
+        bounties.setTreasury(address(treasury));
     }
 
     /// @dev Targets the handler, weighting each action by how many steps its flow needs (a job takes four
     /// advances, a bounty slot a commit, a reveal and a claim) and time by five warps.
     function _targetHandler() private {
-        bytes4[] memory selectors = new bytes4[](42);
+        bytes4[] memory selectors = new bytes4[](44);
         uint256 n;
         n = _weigh(selectors, n, ProtocolHandler.stake.selector, 1);
         n = _weigh(selectors, n, ProtocolHandler.unbond.selector, 1);
@@ -1416,6 +1554,8 @@ contract ProtocolInvariants is StdInvariant {
         n = _weigh(selectors, n, ProtocolHandler.finalizeBountyItem.selector, 1);
         n = _weigh(selectors, n, ProtocolHandler.claimBountyRewards.selector, 2);
         n = _weigh(selectors, n, ProtocolHandler.withdrawBountyCredit.selector, 1);
+        n = _weigh(selectors, n, ProtocolHandler.squatSlot.selector, 1);
+        n = _weigh(selectors, n, ProtocolHandler.sweepBountyBonds.selector, 1);
         n = _weigh(selectors, n, ProtocolHandler.warpToNextBountyPhase.selector, 1);
         n = _weigh(selectors, n, ProtocolHandler.upgrade.selector, 1);
         n = _weigh(selectors, n, ProtocolHandler.warp.selector, 5);

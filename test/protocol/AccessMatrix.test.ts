@@ -246,6 +246,7 @@ describe("Protocol access matrix", function () {
       {
         ...(await upgradeArgs(f, "LabelingBounties")),
         "setExporter(address)": [f.stranger.address],
+        "setTreasury(address)": [f.stranger.address],
       },
     );
   });

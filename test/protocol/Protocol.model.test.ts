@@ -155,6 +155,7 @@ interface Bounty {
   id: bigint;
   tree: ItemTree;
   rewardWei: bigint;
+  bondWei: bigint;
   commitDeadline: bigint;
   revealDeadline: bigint;
   slots: LabelSlot[][];
@@ -258,6 +259,9 @@ describe("Protocol model: every wei held by an Axon contract is accounted for", 
     const upgraded = new Map<string, number>();
     let current = "";
     const count = () => executed.set(current, (executed.get(current) ?? 0) + 1);
+    // Issue 12 item 4: refused second-slot commits (slot squatting) and sweeps of forfeited bonds, over all runs.
+    let squatAttempts = 0;
+    let bondSweeps = 0;
     await fc.assert(
       fc.asyncProperty(
         fc.array(action, { minLength: MAX_ACTIONS / 2, maxLength: MAX_ACTIONS, size: "max" }),
@@ -297,6 +301,9 @@ describe("Protocol model: every wei held by an Axon contract is accounted for", 
           const tasks: Bounty[] = [];
           const bountyCredits = new Map<string, bigint>();
           let bountyEscrowWei = 0n;
+          let bountyForfeitedWei = 0n;
+          // Rewards (bonds aside) paid to each labeller, read from LabelSettled events.
+          const rewardsPaid = new Map<string, bigint>();
           const addCredit = (credits: Map<string, bigint>, account: string, amountWei: bigint) =>
             credits.set(account, (credits.get(account) ?? 0n) + amountWei);
           const labelSlots = (keep: (t: Bounty, s: LabelSlot, item: number) => boolean) =>
@@ -498,6 +505,8 @@ describe("Protocol model: every wei held by an Axon contract is accounted for", 
                   commitDeadline: now + COMMIT_WINDOW,
                   revealDeadline: now + COMMIT_WINDOW + REVEAL_WINDOW,
                   rewardWei,
+                  bondWei: rewardWei,
+                  goldRoot: ethers.ZeroHash,
                 };
                 const funded = BigInt(params.itemCount) * BigInt(LABELS_PER_ITEM) * rewardWei;
                 await send(bounties.connect(f.requester).createTask(params, { value: funded }), funded);
@@ -505,6 +514,7 @@ describe("Protocol model: every wei held by an Axon contract is accounted for", 
                   id: await bounties.lastTaskId(),
                   tree,
                   rewardWei,
+                  bondWei: rewardWei,
                   commitDeadline: BigInt(params.commitDeadline),
                   revealDeadline: BigInt(params.revealDeadline),
                   slots: tree.itemHashes.map(() => []),
@@ -526,12 +536,36 @@ describe("Protocol model: every wei held by an Axon contract is accounted for", 
                 const { t, item } = open[(a.n * 8 + a.item) % open.length];
                 const slot = t.slots[item].length;
                 const labeller = labellers[a.labeller];
+                if (t.slots[item].some((x) => x.labeller === labeller)) {
+                  // Slot squatting (issue 12 item 4): the drawn labeller already holds a slot of this item, so this
+                  // commit is an attempt at a second one, which must be refused. A call, not a transaction: a refused
+                  // commit must not cost the model unaccounted gas.
+                  const c = commitmentOf(t.id, item, labeller.address, a.label, saltOf(labeller.address, item, slot));
+                  await expect(
+                    bounties
+                      .connect(labeller)
+                      .commit.staticCall(t.id, item, slot, t.tree.itemHashes[item], t.tree.proof(item), c, {
+                        value: t.bondWei,
+                      }),
+                  )
+                    .to.be.revertedWithCustomError(bounties, "LabelingBountiesSlotHeld")
+                    .withArgs(t.id, item, labeller.address);
+                  ++squatAttempts;
+                  return;
+                }
                 const salt = saltOf(labeller.address, item, slot);
                 const commitment = commitmentOf(t.id, item, labeller.address, a.label, salt);
                 await send(
                   bounties
                     .connect(labeller)
-                    .commit(t.id, item, slot, t.tree.itemHashes[item], t.tree.proof(item), commitment),
+                    .commit(t.id, item, slot, t.tree.itemHashes[item], t.tree.proof(item), commitment, {
+                      value: t.bondWei,
+                    }),
+                  t.bondWei,
+                );
+                bountyEscrowWei += t.bondWei;
+                expect(await bounties.holdsSlot(t.id, item, labeller.address), "the commit holds a slot").to.equal(
+                  true,
                 );
                 t.slots[item].push({ labeller, label: a.label, salt, revealed: false, settled: false });
                 break;
@@ -565,11 +599,14 @@ describe("Protocol model: every wei held by an Axon contract is accounted for", 
                 const resolved = counts[0] !== counts[1] && top * BPS >= THRESHOLD_BPS * revealed;
                 const majority = resolved && counts[1] > counts[0] ? 1 : 0;
                 const refundWei = (BigInt(LABELS_PER_ITEM) - (resolved ? top : 0n)) * t.rewardWei;
+                // Bonds of unrevealed and rejected labels are forfeited (every revealed one returns if unresolved).
+                const forfeitWei = (BigInt(t.slots[item].length) - (resolved ? top : revealed)) * t.bondWei;
                 await send(bounties.connect(f.stranger).finalizeItem(t.id, item));
                 const [status, majorityLabel] = await bounties.itemState(t.id, item);
                 expect([status, majorityLabel], "item outcome").to.deep.equal([resolved ? 1n : 2n, BigInt(majority)]);
                 t.outcomes[item] = { resolved, majority };
-                bountyEscrowWei -= refundWei;
+                bountyEscrowWei -= refundWei + forfeitWei;
+                bountyForfeitedWei += forfeitWei;
                 addCredit(bountyCredits, f.requester.address, refundWei);
                 break;
               }
@@ -577,16 +614,37 @@ describe("Protocol model: every wei held by an Axon contract is accounted for", 
                 const ready = labelSlots((t, s, item) => t.outcomes[item] !== undefined && s.revealed && !s.settled);
                 if (ready.length === 0) return;
                 const { t, item, slot, s } = ready[a.n % ready.length];
-                await send(bounties.connect(f.stranger).claim(t.id, item, slot, s.labeller.address, s.label, s.salt));
+                const receipt = await send(
+                  bounties.connect(f.stranger).claim(t.id, item, slot, s.labeller.address, s.label, s.salt),
+                );
+                for (const log of receipt.logs) {
+                  const parsed =
+                    log.address.toLowerCase() === addrOf.bounties.toLowerCase()
+                      ? bounties.interface.parseLog(log)
+                      : null;
+                  if (parsed?.name === "LabelSettled")
+                    addCredit(rewardsPaid, parsed.args.labeller, parsed.args.rewardWei);
+                }
                 s.settled = true;
                 const outcome = t.outcomes[item]!;
                 if (outcome.resolved && outcome.majority === s.label) {
-                  bountyEscrowWei -= t.rewardWei;
-                  addCredit(bountyCredits, s.labeller.address, t.rewardWei);
+                  bountyEscrowWei -= t.rewardWei + t.bondWei;
+                  addCredit(bountyCredits, s.labeller.address, t.rewardWei + t.bondWei);
+                } else if (!outcome.resolved) {
+                  bountyEscrowWei -= t.bondWei;
+                  addCredit(bountyCredits, s.labeller.address, t.bondWei);
                 }
                 break;
               }
               case "bountyWithdraw": {
+                // Every third time, if bonds were forfeited, anyone sweeps them to the Treasury instead.
+                if (a.n % 3 === 0 && bountyForfeitedWei > 0n) {
+                  await send(bounties.connect(f.stranger).sweepForfeitedBonds());
+                  treasuryFunds += bountyForfeitedWei;
+                  bountyForfeitedWei = 0n;
+                  ++bondSweeps;
+                  break;
+                }
                 const who = await firstWith(a.n, (acc) => bounties.creditOf(acc));
                 if (!who) return;
                 await send(bounties.connect(who).withdraw());
@@ -802,6 +860,27 @@ describe("Protocol model: every wei held by an Axon contract is accounted for", 
             const bountyCreditsWei = [...bountyCredits.values()].reduce((x, y) => x + y, 0n);
             expect(await bounties.totalCredits(), "LabelingBounties total credits").to.equal(bountyCreditsWei);
             expect(await bounties.totalEscrowed(), "LabelingBounties unspent funding").to.equal(bountyEscrowWei);
+            expect(await bounties.forfeitedBonds(), "LabelingBounties forfeited bonds").to.equal(bountyForfeitedWei);
+            // Issue 12 item 4 (slot squatting): no labeller holds two slots of one item (the contract's own record is
+            // checked at each commit, and a second commit is refused in commitLabel's squatting branch).
+            for (const t of tasks) {
+              for (const [item, slots] of t.slots.entries()) {
+                const holders = new Set(slots.map((x) => x.labeller.address));
+                expect(holders.size, `task ${t.id} item ${item}: one slot per labeller`).to.equal(slots.length);
+              }
+            }
+            // Σ rewards paid to one labeller <= its revealed agreeing slots x reward.
+            for (const l of labellers) {
+              let cap = 0n;
+              for (const t of tasks) {
+                for (const [item, slots] of t.slots.entries()) {
+                  const o = t.outcomes[item];
+                  for (const x of slots)
+                    if (x.labeller === l && x.revealed && o?.resolved && o.majority === x.label) cap += t.rewardWei;
+                }
+              }
+              expect(rewardsPaid.get(l.address) ?? 0n, `rewards of ${l.address}`).to.be.lte(cap);
+            }
             // ModelToken: the unreleased stream and the redeem pool are escrow, holders' claimable revenue is credit.
             const [toHolders, toPool] = await token.unreleasedOf(ETH);
             let tokenCredits = 0n;
@@ -823,7 +902,7 @@ describe("Protocol model: every wei held by an Axon contract is accounted for", 
               oracle: owes({ openEscrow: openRequests, credits: oracleCredits, treasury: oracleFees }),
               escrow: owes({ openEscrow: liveJobs, credits: escrowCredits, treasury: escrowFees }),
               staking: owes({ stakes: staked, credits: stakingCredits }),
-              bounties: owes({ openEscrow: bountyEscrowWei, credits: bountyCreditsWei }),
+              bounties: owes({ openEscrow: bountyEscrowWei, credits: bountyCreditsWei, treasury: bountyForfeitedWei }),
               token: owes({ openEscrow: tokenEscrow, credits: tokenCredits, roundingDust: tokenDust }),
               offering: owes({ credits: offeringCredits }),
               treasury: owes({ treasury: treasuryFunds }),
@@ -877,7 +956,7 @@ describe("Protocol model: every wei held by an Axon contract is accounted for", 
     );
     const calls = [...executed.values()].reduce((x, y) => x + y, 0);
     console.log(
-      `      protocol model: ${calls} calls ${json(Object.fromEntries(executed))}, slashes ${json(Object.fromEntries(slashes))}, upgrades ${json(Object.fromEntries(upgraded))}`,
+      `      protocol model: ${calls} calls ${json(Object.fromEntries(executed))}, squats ${squatAttempts}, bond sweeps ${bondSweeps}, slashes ${json(Object.fromEntries(slashes))}, upgrades ${json(Object.fromEntries(upgraded))}`,
     );
     // A broken generator or an unreachable precondition must not silently test nothing: every kind ran, and provider
     // stake was slashed into the Treasury and beneficiary credits both for a lost dispute and for a missed deadline.
@@ -885,6 +964,8 @@ describe("Protocol model: every wei held by an Axon contract is accounted for", 
       expect(executed.get(kind) ?? 0, `calls of kind ${kind}`).to.be.greaterThan(0);
     }
     for (const name of UPGRADABLE) expect(upgraded.get(name) ?? 0, `upgrades of ${name}`).to.be.greaterThan(0);
+    expect(squatAttempts, "slot squatting attempts").to.be.greaterThan(0);
+    expect(bondSweeps, "forfeited bond sweeps").to.be.greaterThan(0);
     for (const cause of ["advanceJob", "expireJobs"]) {
       expect(slashes.get(cause) ?? 0, `slashes by ${cause}`).to.be.greaterThan(0);
     }

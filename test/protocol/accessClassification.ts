@@ -53,7 +53,7 @@ const COMPUTE_JOB = "(bytes32,string,string,bytes8,uint16,uint16,uint32,uint32,a
 const COMPUTE_OFFER = "(bytes8,uint16,uint16,uint8,uint128)";
 const COMPUTE_SETTINGS = "(uint16,uint16,uint32,uint32,uint128)";
 const VERIFICATION = "(uint8,uint8,uint8,uint32,uint128)";
-const TASK_PARAMS = "(bytes32,uint32,uint16,uint8,uint16,uint64,uint64,uint96)";
+const TASK_PARAMS = "(bytes32,uint32,uint16,uint8,uint16,uint64,uint64,uint96,uint96,bytes32)";
 
 export const CLASSIFICATION: Record<string, Record<string, Guard>> = {
   Treasury: {
@@ -178,6 +178,9 @@ export const CLASSIFICATION: Record<string, Record<string, Guard>> = {
     "commit(uint256,uint256,uint256,bytes32,bytes32[],bytes32)": ANYONE,
     "reveal(uint256,uint256,uint256,uint8,bytes32)": ANYONE,
     "finalizeItem(uint256,uint256)": ANYONE,
+    "finalizeGoldItem(uint256,uint256,uint8,bytes32,bytes32[])": ANYONE,
+    "sweepForfeitedBonds()": ANYONE,
+    "setTreasury(address)": role(DEFAULT_ADMIN_ROLE),
     "claim(uint256,uint256,uint256,address,uint8,bytes32)": ANYONE,
     "withdraw()": ANYONE,
     "setExporter(address)": role(DEFAULT_ADMIN_ROLE),

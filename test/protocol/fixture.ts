@@ -146,6 +146,8 @@ export async function deployProtocol() {
   }
 
   const bounties = await deployProxy<LabelingBounties>("LabelingBounties", [admin.address, ADMIN_DELAY_SECONDS]);
+  // Issue 12 item 4: forfeited labeller bonds are swept to the Treasury.
+  await bounties.setTreasury(await treasury.getAddress());
 
   return {
     ...core,

@@ -17,7 +17,18 @@ pragma solidity 0.8.28;
 /// A finished task is listed on the DataMarket in one call to the LabelingBountiesExporter (kept apart so that this
 /// contract stays under the EIP-170 size limit), which records the export here; the task's LabelingRoyaltySink is
 /// the labellers' contributor entry and splits what it collects by `acceptedLabelsOf` in O(1) per labeller.
-/// Accounting invariant: balance = total credits + total escrow.
+/// Sybil resistance: a labeller holds at most one slot of an item, and each commit posts the task's bond (ETH, at
+/// least the reward per label). The bond is returned with the reward for an agreeing label, returned alone for a
+/// revealed label of an unresolved item, and forfeited for an unrevealed or rejected label; forfeited bonds are
+/// swept to the protocol Treasury, so neither the requester (who chooses the reference answers) nor other labellers
+/// profit from a miss. A requester may commit reference (gold) items as `goldRoot`, a Merkle root of salted
+/// (itemIndex, goldLabel, salt) leaves that labellers cannot tell apart from nothing; after the reveal deadline the
+/// requester finalises a reference item with its opening, which fixes the item's label to the reference answer
+/// (threshold and tallies aside), so a miss is a rejection, a gold miss in the labeller's reputation, and a lost bond.
+/// The rewards of a reference item's revealed misses also go to the Treasury, not back to the requester, so a false
+/// reference answer costs its requester what honest answers would have: it cannot buy labels for free that way.
+/// For a task with a goldRoot only the requester may finalise during the day after the reveal deadline.
+/// Accounting invariant: balance = total credits + total escrow (unpaid rewards and held bonds) + forfeited bonds.
 interface ILabelingBounties {
     /// @notice What a requester supplies to fund a task.
     /// @param merkleRoot Root of the tree whose leaves are keccak256(bytes.concat(keccak256(abi.encode(itemIndex,
@@ -29,6 +40,9 @@ interface ILabelingBounties {
     /// @param commitDeadline Last second at which commits are accepted.
     /// @param revealDeadline Last second at which reveals are accepted; after it items are finalised.
     /// @param rewardWei Reward per accepted label; msg.value must be itemCount * labelsPerItem * rewardWei.
+    /// @param bondWei ETH bond each commit posts, at least rewardWei.
+    /// @param goldRoot Root of the reference items' tree (leaves keccak256(bytes.concat(keccak256(abi.encode(
+    /// itemIndex, goldLabel, salt))))), or zero for a task without reference items.
     struct TaskParams {
         bytes32 merkleRoot;
         uint32 itemCount;
@@ -38,9 +52,11 @@ interface ILabelingBounties {
         uint64 commitDeadline;
         uint64 revealDeadline;
         uint96 rewardWei;
+        uint96 bondWei;
+        bytes32 goldRoot;
     }
 
-    /// @notice A task as stored (packed into four slots).
+    /// @notice A task as stored (packed into six slots; `bondWei` and `goldRoot` were appended).
     struct Task {
         bytes32 merkleRoot;
         uint64 commitDeadline;
@@ -55,6 +71,8 @@ interface ILabelingBounties {
         uint32 finalizedItems;
         uint64 acceptedLabels;
         bool exported;
+        uint96 bondWei;
+        bytes32 goldRoot;
     }
 
     /// @notice The outcome of an item: `Open` until finalised, then `Resolved` (majority label fixed) or
@@ -74,10 +92,11 @@ interface ILabelingBounties {
         Settled
     }
 
-    /// @notice A labeller's all-time record of settled labels.
+    /// @notice A labeller's all-time record of settled labels; `goldMisses` counts the rejections on reference items.
     struct Reputation {
         uint64 accepted;
         uint64 rejected;
+        uint64 goldMisses;
     }
 
     /// @notice A task was created and funded.
@@ -101,15 +120,24 @@ interface ILabelingBounties {
         uint256 acceptedLabels,
         uint256 refundWei
     );
-    /// @notice A revealed slot was settled: `rewardWei` credited to the labeller if `accepted`.
+    /// @notice A revealed slot was settled: `rewardWei` credited to the labeller if `accepted`, and `bondWei` returned
+    /// if accepted or the item is unresolved.
     event LabelSettled(
         uint256 indexed taskId,
         uint256 indexed itemIndex,
         address indexed labeller,
         uint256 slot,
         bool accepted,
-        uint256 rewardWei
+        uint256 rewardWei,
+        uint256 bondWei
     );
+    /// @notice Finalising an item forfeited `amountWei` to the Treasury: the bonds of its unrevealed and rejected
+    /// labels and, on a reference item, the rewards of its revealed misses.
+    event BondsForfeited(uint256 indexed taskId, uint256 indexed itemIndex, uint256 amountWei);
+    /// @notice The forfeited bonds were paid to the Treasury.
+    event ForfeitedBondsSwept(address indexed treasury, uint256 amountWei);
+    /// @notice The Treasury that receives forfeited bonds was set.
+    event TreasurySet(address indexed treasury);
     /// @notice A pull credit was paid out.
     event CreditWithdrawn(address indexed account, uint256 amountWei);
     /// @notice The exporter allowed to record exports was set.
@@ -161,15 +189,24 @@ interface ILabelingBounties {
     error LabelingBountiesNoAcceptedLabels(uint256 taskId);
     /// @notice Only the configured exporter may record exports.
     error LabelingBountiesNotExporter(address caller);
+    /// @notice msg.value of a commit does not equal the task's bond.
+    error LabelingBountiesWrongBond(uint256 taskId, uint256 expectedWei, uint256 sentWei);
+    /// @notice The labeller already holds a slot of this item.
+    error LabelingBountiesSlotHeld(uint256 taskId, uint256 itemIndex, address labeller);
+    /// @notice The proof does not prove (itemIndex, goldLabel, salt) under the task's goldRoot.
+    error LabelingBountiesInvalidGoldProof(uint256 taskId, uint256 itemIndex, uint8 goldLabel);
+    /// @notice Until `openAt`, only the requester may finalise items of a task with reference items.
+    error LabelingBountiesGoldWindowOpen(uint256 taskId, uint256 openAt);
 
     /// @notice Creates a task and escrows its full reward budget.
     /// @param params The task parameters; msg.value must equal itemCount * labelsPerItem * rewardWei.
     /// @return taskId The new task's id (sequential from 1).
     function createTask(TaskParams calldata params) external payable returns (uint256 taskId);
 
-    /// @notice Takes a free slot of an item with a commitment, until the commit deadline (inclusive). Slots are first
-    /// come, first served, and one address may hold several slots of an item: addresses are free, so a per-address
-    /// cap would not stop a Sybil and would cost every commit a second storage write.
+    /// @notice Takes a free slot of an item with a commitment, posting the task's bond as msg.value, until the commit
+    /// deadline (inclusive). Slots are first come, first served; an address holds at most one slot of an item. The
+    /// cap alone does not stop a Sybil (addresses are free): the bond does, since every slot a Sybil fills and does
+    /// not reveal in agreement costs it the bond, at least the reward the slot could earn.
     /// @param taskId The task.
     /// @param itemIndex The item's leaf index.
     /// @param slot A free slot of the item, below labelsPerItem (see `slotState`).
@@ -183,7 +220,7 @@ interface ILabelingBounties {
         bytes32 itemHash,
         bytes32[] calldata proof,
         bytes32 commitment
-    ) external;
+    ) external payable;
 
     /// @notice Opens the caller's commitment in `slot` after the commit deadline and until the reveal deadline.
     /// @param taskId The task.
@@ -193,15 +230,35 @@ interface ILabelingBounties {
     /// @param salt The salt of the commitment.
     function reveal(uint256 taskId, uint256 itemIndex, uint256 slot, uint8 label, bytes32 salt) external;
 
-    /// @notice Fixes an item's outcome after the reveal deadline and credits the requester the escrow of its slots
-    /// that will not be paid (all of them for an item without reveals). Callable by anyone, once per item.
+    /// @notice Fixes an item's outcome after the reveal deadline, credits the requester the escrow of its slots
+    /// that will not be paid (all of them for an item without reveals) and forfeits the bonds of unrevealed and
+    /// rejected labels. Callable by anyone once per item; for a task with a goldRoot, by the requester only until a
+    /// day after the reveal deadline.
     /// @param taskId The task.
     /// @param itemIndex The item.
     function finalizeItem(uint256 taskId, uint256 itemIndex) external;
 
-    /// @notice Settles a revealed slot of a finalised item: credits its labeller the reward if the label is the
-    /// item's majority label (reputation accepted + 1), else, if the item was resolved, records a rejection; a label
-    /// of an unresolved item changes no reputation. Callable by anyone (the opening is public in `LabelRevealed`),
+    /// @notice Finalises a reference item with its opening under the task's goldRoot: the item is Resolved to
+    /// `goldLabel` whatever the tallies, so only labels equal to it are paid; the requester is refunded only the
+    /// rewards of unfilled and unrevealed slots (the rewards and bonds of revealed misses go to the Treasury).
+    /// Callable by anyone holding the opening (the requester) after the reveal deadline, once per item.
+    /// @param taskId The task.
+    /// @param itemIndex The item.
+    /// @param goldLabel The reference answer, below optionCount.
+    /// @param salt The leaf's salt.
+    /// @param proof Merkle proof of the leaf under goldRoot.
+    function finalizeGoldItem(
+        uint256 taskId,
+        uint256 itemIndex,
+        uint8 goldLabel,
+        bytes32 salt,
+        bytes32[] calldata proof
+    ) external;
+
+    /// @notice Settles a revealed slot of a finalised item: credits its labeller the reward and the bond if the label
+    /// is the item's majority label (reputation accepted + 1), else, if the item was resolved, records a rejection
+    /// (and a gold miss on a reference item; the bond was forfeited at finalisation); a label of an unresolved item
+    /// gets its bond back and changes no reputation. Callable by anyone (the opening is public in `LabelRevealed`),
     /// once per slot.
     /// @param taskId The task.
     /// @param itemIndex The item.
@@ -220,6 +277,12 @@ interface ILabelingBounties {
 
     /// @notice Pays out the caller's whole pull credit.
     function withdraw() external;
+
+    /// @notice Pays every forfeited bond to the Treasury; callable by anyone.
+    function sweepForfeitedBonds() external;
+
+    /// @notice Sets the Treasury that receives forfeited bonds; admin only.
+    function setTreasury(address treasury) external;
 
     /// @notice Sets the LabelingBountiesExporter allowed to record exports; admin only.
     function setExporter(address exporter) external;
@@ -277,4 +340,13 @@ interface ILabelingBounties {
 
     /// @notice The exporter allowed to record exports.
     function exporter() external view returns (address);
+
+    /// @notice The Treasury that receives forfeited bonds.
+    function treasury() external view returns (address);
+
+    /// @notice Forfeited bonds not yet swept to the Treasury, in wei.
+    function forfeitedBonds() external view returns (uint256);
+
+    /// @notice Whether `labeller` holds a slot of the item.
+    function holdsSlot(uint256 taskId, uint256 itemIndex, address labeller) external view returns (bool);
 }

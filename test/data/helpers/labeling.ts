@@ -72,11 +72,15 @@ export interface TaskParamsIn {
   commitDeadline: number;
   revealDeadline: number;
   rewardWei: bigint;
+  bondWei: bigint;
+  goldRoot: string;
 }
 
 export const COMMIT_WINDOW = 3600;
 export const REVEAL_WINDOW = 3600;
 export const REWARD_WEI = ethers.parseEther("0.01");
+/** Default bond per commit: the minimum the contract accepts, one reward. */
+export const BOND_WEI = REWARD_WEI;
 
 /** Default task params over `tree`, with deadlines counted from the latest block. */
 export async function taskParams(tree: ItemTree, over: Partial<TaskParamsIn> = {}): Promise<TaskParamsIn> {
@@ -90,6 +94,8 @@ export async function taskParams(tree: ItemTree, over: Partial<TaskParamsIn> = {
     commitDeadline: now + COMMIT_WINDOW,
     revealDeadline: now + COMMIT_WINDOW + REVEAL_WINDOW,
     rewardWei: REWARD_WEI,
+    bondWei: BOND_WEI,
+    goldRoot: ethers.ZeroHash,
     ...over,
   };
 }
@@ -123,6 +129,53 @@ export async function commitLabel(
   const salt = saltOf(labeller.address, item, slot);
   const signer = await ethers.getSigner(labeller.address);
   const c = commitmentOf(taskId, item, labeller.address, label, salt);
-  const tx = await bounties.connect(signer).commit(taskId, item, slot, tree.itemHashes[item], tree.proof(item), c);
+  const { bondWei } = await bounties.getTask(taskId);
+  const tx = await bounties
+    .connect(signer)
+    .commit(taskId, item, slot, tree.itemHashes[item], tree.proof(item), c, { value: bondWei });
   return { salt, tx };
+}
+
+/** The leaf of a reference item: keccak256(bytes.concat(keccak256(abi.encode(itemIndex, goldLabel, salt)))). */
+export function goldLeafOf(itemIndex: number, goldLabel: number, salt: string): string {
+  return ethers.keccak256(
+    ethers.keccak256(coder.encode(["uint256", "uint8", "bytes32"], [itemIndex, goldLabel, salt])),
+  );
+}
+
+/** A Merkle tree of reference (gold) items: (itemIndex, goldLabel) pairs with per-leaf salts. */
+export class GoldTree {
+  readonly entries: { item: number; label: number; salt: string }[];
+  private readonly layers: string[][];
+
+  constructor(entries: { item: number; label: number }[], seed = "gold") {
+    this.entries = entries.map((e) => ({ ...e, salt: ethers.id(`${seed}/${e.item}`) }));
+    const layers = [this.entries.map((e) => goldLeafOf(e.item, e.label, e.salt))];
+    while (layers[layers.length - 1].length > 1) {
+      const prev = layers[layers.length - 1];
+      const next: string[] = [];
+      for (let i = 0; i < prev.length; i += 2)
+        next.push(i + 1 < prev.length ? hashPair(prev[i], prev[i + 1]) : prev[i]);
+      layers.push(next);
+    }
+    this.layers = layers;
+  }
+
+  get root(): string {
+    return this.layers[this.layers.length - 1][0];
+  }
+
+  /** (label, salt, proof) opening the entry of `item`. */
+  opening(item: number): { label: number; salt: string; proof: string[] } {
+    const index = this.entries.findIndex((e) => e.item === item);
+    if (index < 0) throw new Error(`item ${item} is not a reference item`);
+    const out: string[] = [];
+    let i = index;
+    for (const layer of this.layers.slice(0, -1)) {
+      const sibling = i ^ 1;
+      if (sibling < layer.length) out.push(layer[sibling]);
+      i >>= 1;
+    }
+    return { label: this.entries[index].label, salt: this.entries[index].salt, proof: out };
+  }
 }
