@@ -1369,7 +1369,7 @@ contract ProtocolInvariants is StdInvariant {
         bytes32 compute = keccak256("axon.service.compute");
         bytes32 oracleService = keccak256("axon.service.oracle");
         staking.setService(compute, 2 ether, 1 hours, true);
-        staking.setService(oracleService, 1 ether, 1 hours, true);
+        staking.setService(oracleService, 1 ether, 7 days, true);
         staking.setModule(compute, address(escrow), true);
         staking.setModule(oracleService, address(oracle), true);
         escrow.grantRole(escrow.ARBITER_ROLE(), ARBITER);
