@@ -97,6 +97,14 @@ describe("security: the requester challenges its own result to get the answer fo
     expect(await f.oracle.creditOf(f.nodeA.address)).to.equal(0n);
   });
 
+  it("finalize refuses a request with no proposed result", async function () {
+    const f = await loadFixture(deployOracleFixture);
+    const r = await sendRequest(f, 3);
+    await expect(f.oracle.finalize(r.id, r.request, OUTPUT, 0))
+      .to.be.revertedWithCustomError(f.oracle, "AIOracleInvalidState")
+      .withArgs(r.id, 1);
+  });
+
   it("a wrong output cannot settle an open challenge, and a challenged result stays challenged until then", async function () {
     const f = await loadFixture(deployOracleFixture);
     const r = await proposedByA(f);
