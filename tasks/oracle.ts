@@ -140,9 +140,17 @@ task("oracle:refund", "Refund an expired request (anyone may call; the requester
         `request ${requestId} is ${REQUEST_STATES[Number(state)]}: only a pending or challenged one can be refunded`,
       );
     const now = (await hre.ethers.provider.getBlock("latest"))!.timestamp;
-    if (BigInt(now) <= deadline)
-      fail(`request ${requestId} can be refunded after its deadline ${deadline} (now ${now})`);
     const { request } = await findRequest(hre, oracle, requestId);
+    if (Number(state) === 5) {
+      // Issue 12: a challenge refunds only when upheld by quorumK bonded votes; otherwise it settles for the proposer.
+      const p = await oracle.proposalOf(requestId);
+      if (BigInt(now) <= p.resolveBy)
+        fail(`request ${requestId} is challenged: it can be settled after its resolution time ${p.resolveBy}`);
+      const k = BigInt((request as { quorumK: bigint | number }).quorumK);
+      if (k === 0n || p.votesInvalid < k)
+        fail(`request ${requestId}: its challenge was not upheld, so it settles for the proposer through finalize`);
+    } else if (BigInt(now) <= deadline)
+      fail(`request ${requestId} can be refunded after its deadline ${deadline} (now ${now})`);
     const sent = await sendTx(oracle.refund(requestId, request));
     const ev = await eventOf(hre, oracle, sent.tx, "RequestRefunded");
     const withdrawn = args.withdraw ? await sendTx(oracle.withdrawCredit()) : undefined;

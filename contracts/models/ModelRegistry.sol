@@ -16,8 +16,9 @@ contract ModelRegistry is AxonUpgradeable, IModelRegistry {
     uint256 public constant MAX_NODES = 64;
     /// @notice The largest quorum size.
     uint8 public constant MAX_QUORUM_N = 16;
-    /// @notice The longest optimistic challenge window.
-    uint32 public constant MAX_CHALLENGE_WINDOW_SECONDS = 30 days;
+    /// @notice The longest optimistic challenge window. The AIOracle adds it to its slashing horizon, which the oracle
+    /// service's unbonding delay must exceed (see `AIOracle.slashingHorizonSeconds`), so it is kept short.
+    uint32 public constant MAX_CHALLENGE_WINDOW_SECONDS = 3 days;
 
     /// @custom:storage-location erc7201:axon.storage.ModelRegistry
     struct ModelRegistryStorage {
@@ -224,10 +225,16 @@ contract ModelRegistry is AxonUpgradeable, IModelRegistry {
         uint256 available = set.length;
         if (available < needed) revert ModelRegistryNotEnoughNodes(modelId, available, needed);
         terms.nodes = new address[](needed);
+        IOperatorStaking staking_ = IOperatorStaking($.staking);
         uint256 start = seed % available;
-        for (uint256 i = 0; i < needed; ++i) {
-            terms.nodes[i] = set[(start + i) % available];
+        uint256 found;
+        // Walks the set from the seed's position, skipping nodes that are no longer active staked operators (bounded
+        // by MAX_NODES): a node that unbonded or was jailed is never assigned, even before someone prunes it.
+        for (uint256 i = 0; i < available && found < needed; ++i) {
+            address node = set[(start + i) % available];
+            if (staking_.isActiveOperator(node, ORACLE_SERVICE)) terms.nodes[found++] = node;
         }
+        if (found < needed) revert ModelRegistryNotEnoughActiveNodes(modelId, found, needed);
     }
 
     /// @inheritdoc IModelRegistry

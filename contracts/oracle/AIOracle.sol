@@ -4,6 +4,7 @@ pragma solidity 0.8.28;
 import {Address} from "@openzeppelin/contracts/utils/Address.sol";
 import {AxonUpgradeable} from "../common/AxonUpgradeable.sol";
 import {IModelRegistry, ModelRegistryModes} from "../models/interfaces/IModelRegistry.sol";
+import {IOperatorStaking} from "../staking/interfaces/IOperatorStaking.sol";
 import {IAIOracle, AIOracleCodes} from "./interfaces/IAIOracle.sol";
 import {AIOracleStorage} from "./libraries/AIOracleStorage.sol";
 import {AIOracleCore} from "./libraries/AIOracleCore.sol";
@@ -299,6 +300,11 @@ contract AIOracle is AxonUpgradeable, AIOracleStorage, IAIOracle {
         return _s().treasury;
     }
 
+    /// @inheritdoc IAIOracle
+    function slashingHorizonSeconds() external view returns (uint256) {
+        return AIOracleCore.slashingHorizon(_s().config);
+    }
+
     // ---------------------------------------------------------------------------------------------------------------
     // Internal: requests
     // ---------------------------------------------------------------------------------------------------------------
@@ -365,6 +371,10 @@ contract AIOracle is AxonUpgradeable, AIOracleStorage, IAIOracle {
         if (_isAssigned(req.nodes, node)) {
             if (quorum && $.votes[requestId][node] != bytes32(0)) {
                 return (packed, abi.encodeWithSelector(AIOracleAlreadyVoted.selector, requestId, node));
+            }
+            // An assigned node that unbonded or was jailed since the request may no longer answer (or earn).
+            if (!IOperatorStaking($.staking).isActiveOperator(node, ORACLE_SERVICE)) {
+                return (packed, abi.encodeWithSelector(AIOracleNotActiveOperator.selector, requestId, node));
             }
         } else if (
             // Quorum votes come from the assigned nodes only; otherwise any serving node may step in after the grace.

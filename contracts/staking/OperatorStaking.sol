@@ -3,14 +3,16 @@ pragma solidity 0.8.28;
 
 import {Address} from "@openzeppelin/contracts/utils/Address.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+import {EnumerableSet} from "@openzeppelin/contracts/utils/structs/EnumerableSet.sol";
 import {AxonUpgradeable} from "../common/AxonUpgradeable.sol";
 import {ITreasury} from "../common/interfaces/ITreasury.sol";
-import {IOperatorStaking} from "./interfaces/IOperatorStaking.sol";
+import {IOperatorStaking, IStakingModule} from "./interfaces/IOperatorStaking.sol";
 
 /// @title OperatorStaking
 /// @notice ETH stakes of Axon operators per service, with unbonding, module-controlled bonds, slashing and jailing.
 contract OperatorStaking is AxonUpgradeable, IOperatorStaking {
     using SafeCast for uint256;
+    using EnumerableSet for EnumerableSet.AddressSet;
 
     uint64 private constant MAX_UNBONDING_DELAY = 365 days;
 
@@ -24,6 +26,9 @@ contract OperatorStaking is AxonUpgradeable, IOperatorStaking {
         mapping(address operator => mapping(bytes32 service => Stake)) stakes;
         mapping(address module => mapping(bytes32 evidence => bool)) evidenceUsed;
         mapping(address account => uint256) credits;
+        // Appended: the allowed modules of each service, so a new unbonding delay can be checked against all of their
+        // slashing horizons.
+        mapping(bytes32 service => EnumerableSet.AddressSet) moduleSets;
     }
 
     // keccak256(abi.encode(uint256(keccak256("axon.storage.OperatorStaking")) - 1)) & ~bytes32(uint256(0xff))
@@ -50,6 +55,9 @@ contract OperatorStaking is AxonUpgradeable, IOperatorStaking {
         bool enabled
     ) external onlyRole(DEFAULT_ADMIN_ROLE) {
         if (unbondingDelaySeconds > MAX_UNBONDING_DELAY) revert StakingDelayTooLong(unbondingDelaySeconds);
+        EnumerableSet.AddressSet storage set = _s().moduleSets[service];
+        // Bounded by the handful of modules an admin allows per service.
+        for (uint256 i = 0; i < set.length(); ++i) _checkHorizon(service, set.at(i), unbondingDelaySeconds);
         _s().services[service] = Service({
             minStakeWei: minStakeWei,
             unbondingDelaySeconds: unbondingDelaySeconds,
@@ -61,7 +69,14 @@ contract OperatorStaking is AxonUpgradeable, IOperatorStaking {
     /// @inheritdoc IOperatorStaking
     function setModule(bytes32 service, address module, bool allowed) external onlyRole(DEFAULT_ADMIN_ROLE) {
         if (module == address(0)) revert StakingZeroAddress("module");
-        _s().modules[service][module] = allowed;
+        OperatorStakingStorage storage $ = _s();
+        if (allowed) {
+            _checkHorizon(service, module, $.services[service].unbondingDelaySeconds);
+            $.moduleSets[service].add(module);
+        } else {
+            $.moduleSets[service].remove(module);
+        }
+        $.modules[service][module] = allowed;
         emit ModuleSet(service, module, allowed);
     }
 
@@ -216,6 +231,20 @@ contract OperatorStaking is AxonUpgradeable, IOperatorStaking {
     }
 
     /// @inheritdoc IOperatorStaking
+    function requiredUnbondingDelay(bytes32 service) external view returns (uint256 horizonSeconds) {
+        EnumerableSet.AddressSet storage set = _s().moduleSets[service];
+        for (uint256 i = 0; i < set.length(); ++i) {
+            uint256 h = _horizonOf(set.at(i));
+            if (h > horizonSeconds) horizonSeconds = h;
+        }
+    }
+
+    /// @inheritdoc IOperatorStaking
+    function modulesOf(bytes32 service) external view returns (address[] memory) {
+        return _s().moduleSets[service].values();
+    }
+
+    /// @inheritdoc IOperatorStaking
     function stakeOf(address operator, bytes32 service) external view returns (Stake memory) {
         return _s().stakes[operator][service];
     }
@@ -265,6 +294,23 @@ contract OperatorStaking is AxonUpgradeable, IOperatorStaking {
         if (treasury_ == address(0)) revert StakingZeroAddress("treasury");
         _s().treasury = treasury_;
         emit TreasurySet(treasury_);
+    }
+
+    /// @dev Reverts unless `delaySeconds` is strictly longer than `module`'s slashing horizon.
+    function _checkHorizon(bytes32 service, address module, uint64 delaySeconds) private view {
+        uint256 horizon = _horizonOf(module);
+        if (horizon != 0 && delaySeconds <= horizon) {
+            revert StakingUnbondingTooShort(service, module, delaySeconds, horizon);
+        }
+    }
+
+    /// @dev The module's `IStakingModule.slashingHorizonSeconds()`, or 0 when it has no code or no such function (a
+    /// low-level call, so a module without the function or with an odd fallback can never block the admin).
+    function _horizonOf(address module) private view returns (uint256) {
+        if (module.code.length == 0) return 0;
+        (bool ok, bytes memory ret) = module.staticcall(abi.encodeCall(IStakingModule.slashingHorizonSeconds, ()));
+        if (!ok || ret.length < 32) return 0;
+        return abi.decode(ret, (uint256));
     }
 
     function _checkModule(bytes32 service) private view {

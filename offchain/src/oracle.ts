@@ -62,6 +62,8 @@ export interface DecodedRequest {
   exclusiveUntil: number;
   mode: number;
   challengeWindowSeconds: number;
+  /** Quorum: agreeing votes needed; Optimistic: bonded challenge votes that decide a challenge. */
+  quorumK: number;
   nodes: string[];
 }
 
@@ -111,6 +113,7 @@ export function decodeRequestCreated(topics: readonly string[], data: string): D
     exclusiveUntil: Number(field("exclusiveUntil")),
     mode: Number(field("mode")),
     challengeWindowSeconds: Number(field("challengeWindowSeconds")),
+    quorumK: Number(field("quorumK")),
     nodes,
   };
 }
@@ -210,6 +213,16 @@ export class OracleReader {
     const data = iface.encodeFunctionData(fn, args);
     const ret = await this.rpc.call(fn, (p) => p.call({ to, data, blockTag }));
     return iface.decodeFunctionResult(fn, ret);
+  }
+
+  /**
+   * The challenge of an Optimistic result: its resolution time and the bonded votes that found the result invalid.
+   * A challenge not upheld by `quorumK` invalid votes settles in the proposer's favour through `finalize` after
+   * `resolveBy` (issue 12).
+   */
+  async challengeOf(id: bigint): Promise<{ resolveBy: number; votesInvalid: number }> {
+    const p = (await this.view(oracleInterface, this.oracle, "proposalOf", [id]))[0] as Result;
+    return { resolveBy: Number(p.resolveBy), votesInvalid: Number(p.votesInvalid) };
   }
 
   async requestState(id: bigint, blockTag: string | number = "latest"): Promise<{ state: number; deadline: number }> {

@@ -524,11 +524,12 @@ export class Submitter {
     const now = Date.now();
     if (now - this.lastFinalizeCheckMs < (this.opts.finalizeCheckMs ?? 1000)) return;
     this.lastFinalizeCheckMs = now;
-    await this.recheckChallenged();
+    const safeBlock = () => this.rpc.call("getBlock", (p) => p.getBlock(Math.max(0, head - this.opts.confirmations)));
+    await this.recheckChallenged(safeBlock);
     if (this.store.finalizable(Number.MAX_SAFE_INTEGER, 1).length === 0) return;
     const room = this.opts.maxInFlightTxs - this.store.batchesInState("pending").length;
     if (room <= 0) return;
-    const safe = await this.rpc.call("getBlock", (p) => p.getBlock(Math.max(0, head - this.opts.confirmations)));
+    const safe = await safeBlock();
     if (!safe) return;
     const due = this.store
       .finalizable(safe.timestamp, Math.min(room, this.opts.maxFinalizesPerTick ?? 16) * 2)
@@ -536,7 +537,9 @@ export class Submitter {
       .slice(0, Math.min(room, this.opts.maxFinalizesPerTick ?? 16));
     for (const row of due) {
       const st = await this.reader.requestState(row.requestId);
-      if (st.state !== RequestStateCode.Provisional) {
+      const settlesForUs =
+        st.state === RequestStateCode.Challenged && (await this.challengeSettlesForUs(row, safe.timestamp));
+      if (st.state !== RequestStateCode.Provisional && !settlesForUs) {
         this.onSettledElsewhere(row, st.state);
         continue;
       }
@@ -574,11 +577,26 @@ export class Submitter {
     }
   }
 
-  /** Challenged results are watched (not finalized by us) until the challenge is resolved or refunded. */
-  private async recheckChallenged(): Promise<void> {
+  /**
+   * Challenged results are watched until the challenge is resolved or refunded. A challenge still open past its
+   * resolution time that `quorumK` bonded votes did not uphold settles in our favour through `finalize` (issue 12):
+   * the result goes back to the finalize queue, due at the resolution time.
+   */
+  private async recheckChallenged(safeBlock: () => Promise<{ timestamp: number } | null>): Promise<void> {
+    let safeTs: number | null = null;
     for (const row of this.store.requestsInState("challenged", 64)) {
       const st = await this.reader.requestState(row.requestId);
-      if (st.state === RequestStateCode.Challenged) continue;
+      if (st.state === RequestStateCode.Challenged) {
+        if (safeTs === null) safeTs = (await safeBlock())?.timestamp ?? 0;
+        if (!(await this.challengeSettlesForUs(row, safeTs))) continue;
+        const { resolveBy } = await this.reader.challengeOf(row.requestId);
+        this.store.transition([row.requestId], "proposed", { batchId: null, challengeDeadline: resolveBy });
+        this.logger.info(
+          { requestId: String(row.requestId), resolveBy },
+          "challenge of our result unresolved past its resolution time: finalizing",
+        );
+        continue;
+      }
       if (st.state === RequestStateCode.Provisional) {
         // the challenge was rejected: the result stands and can be finalized
         this.store.transition([row.requestId], "proposed", { batchId: null });
@@ -587,6 +605,13 @@ export class Submitter {
       }
       this.onSettledElsewhere(row, st.state);
     }
+  }
+
+  /** Whether the open challenge of `row` was left unresolved past its resolution time without being upheld. */
+  private async challengeSettlesForUs(row: RequestRow, chainTime: number): Promise<boolean> {
+    const { resolveBy, votesInvalid } = await this.reader.challengeOf(row.requestId);
+    const { quorumK } = decodeRequestCreated(row.logTopics, row.logData);
+    return chainTime > resolveBy && !(quorumK > 0 && votesInvalid >= quorumK);
   }
 
   /** A proposed result whose request is no longer provisional on chain: recorded, never finalized by us. */

@@ -164,6 +164,8 @@ contract ProtocolHandler is VmBase {
     uint256 public ghostClaimMismatches;
     uint256 public ghostFailedUpgrades;
     uint256 public ghostBatchSkipMismatches;
+    /// @dev Issue 12: fulfilments accepted from an assigned node with no active stake (must stay 0).
+    uint256 public ghostUnstakedServed;
     /// @notice Handler calls in this run, and those that reached the protocol, per action (plus, from the logs,
     /// "batchSkipped" items and "slashOracle" / "slashCompute" slashes).
     uint256 public ghostHandlerCalls;
@@ -312,6 +314,28 @@ contract ProtocolHandler is VmBase {
         vm.prank(op);
         staking.requestUnbond(service, st.activeWei);
         ++calls["unbond"];
+    }
+
+    /// @notice Issue 12 (unbond-while-serving): an assigned oracle node unbonds all its stake, then tries to answer
+    /// its open request; the oracle must refuse it (and pay it nothing). The node then stakes again.
+    function unbondWhileServing(uint256 pick) external recorded {
+        uint256 n = _open.length;
+        if (n == 0) return;
+        uint256 k = _open[pick % n];
+        address node = _requests[k].nodes[0];
+        IOperatorStaking.Stake memory st = staking.stakeOf(node, ORACLE);
+        if (st.lockedWei != 0 || st.activeWei == 0) return;
+        vm.prank(node);
+        staking.requestUnbond(ORACLE, st.activeWei);
+        uint256 creditBefore = oracle.creditOf(node);
+        vm.prank(node);
+        try oracle.fulfil(requestIds[k], _requests[k], _output(0), 0) {
+            ++ghostUnstakedServed;
+            _afterSettlingCall(k);
+        } catch {}
+        if (oracle.creditOf(node) != creditBefore) ++ghostUnstakedServed;
+        _stakeFresh(node, ORACLE, st.activeWei);
+        ++calls["unbondWhileServing"];
     }
 
     function withdrawStake(uint256 seed, bool oracleNode) external recorded {
@@ -921,7 +945,15 @@ contract ProtocolHandler is VmBase {
         uint256 modelId = 1 + (modelSeed % 3);
         uint32 gasLimit = uint32(bound(gasSeed, 30_000, 200_000));
         address r = requesters[requesterSeed % REQUESTERS];
-        uint256 value = oracle.quote(modelId, gasLimit) + bound(excessWei, 0, 0.01 ether);
+        uint256 quoteWei;
+        // Issue 12: a model none of whose nodes is an active staked operator assigns nobody; the request is refused.
+        try oracle.quote(modelId, gasLimit) returns (uint256 q) {
+            quoteWei = q;
+        } catch {
+            ++calls["requestNoActiveNode"];
+            return;
+        }
+        uint256 value = quoteWei + bound(excessWei, 0, 0.01 ether);
         vm.deal(r, value);
         vm.prank(r);
         oracle.request{value: value}(modelId, abi.encode(gasSeed), consumers[consumerSeed % 3], gasLimit, "cb");
@@ -1316,6 +1348,7 @@ contract ProtocolInvariants is StdInvariant {
         );
         vm.assertEq(handler.ghostDoubleSettlements(), 0, "no request settles twice");
         vm.assertEq(handler.ghostBatchSkipMismatches(), 0, "a batch skips exactly its stale item");
+        vm.assertEq(handler.ghostUnstakedServed(), 0, "a node with no active stake never serves nor earns");
         uint256 n = handler.requestCount();
         uint256 open;
         for (uint256 k; k < n; ++k) {
@@ -1506,7 +1539,7 @@ contract ProtocolInvariants is StdInvariant {
         bytes32 compute = keccak256("axon.service.compute");
         bytes32 oracleService = keccak256("axon.service.oracle");
         staking.setService(compute, 2 ether, 1 hours, true);
-        staking.setService(oracleService, 1 ether, 1 hours, true);
+        staking.setService(oracleService, 1 ether, 7 days, true);
         staking.setModule(compute, address(escrow), true);
         staking.setModule(oracleService, address(oracle), true);
         escrow.grantRole(escrow.ARBITER_ROLE(), ARBITER);
@@ -1525,10 +1558,11 @@ contract ProtocolInvariants is StdInvariant {
     /// @dev Targets the handler, weighting each action by how many steps its flow needs (a job takes four
     /// advances, a bounty slot a commit, a reveal and a claim) and time by five warps.
     function _targetHandler() private {
-        bytes4[] memory selectors = new bytes4[](44);
+        bytes4[] memory selectors = new bytes4[](45);
         uint256 n;
         n = _weigh(selectors, n, ProtocolHandler.stake.selector, 1);
         n = _weigh(selectors, n, ProtocolHandler.unbond.selector, 1);
+        n = _weigh(selectors, n, ProtocolHandler.unbondWhileServing.selector, 1);
         n = _weigh(selectors, n, ProtocolHandler.withdrawStake.selector, 2);
         n = _weigh(selectors, n, ProtocolHandler.withdrawStakingCredit.selector, 1);
         n = _weigh(selectors, n, ProtocolHandler.postJob.selector, 1);

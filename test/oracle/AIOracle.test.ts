@@ -436,7 +436,8 @@ describe("AIOracle", function () {
       // The burner consumed its full 300k and nothing more was lost.
       expect(receipt!.gasUsed).to.be.greaterThan(300_000n);
       // Coverage instrumentation inflates every opcode's cost; the upper bound holds for the real bytecode only.
-      if (process.env.SOLIDITY_COVERAGE !== "true") expect(receipt!.gasUsed).to.be.lessThan(420_000n);
+      // (+15k since issue 12: the fulfilling node's active stake is checked in OperatorStaking, three cold slots.)
+      if (process.env.SOLIDITY_COVERAGE !== "true") expect(receipt!.gasUsed).to.be.lessThan(440_000n);
       await expectSettled(f, r);
     });
 

@@ -244,7 +244,7 @@ describe("AIOracle verification modes", function () {
       expect(await f.consumer.calls()).to.equal(0n);
     });
 
-    it("lets the proposer win through the serving nodes' votes: challenger's bond to the proposer, result final", async function () {
+    it("lets the proposer win through the serving nodes' bonded votes once the resolution time is over", async function () {
       const f = await loadFixture(optimisticFixture);
       const { r, proposer, voters } = await proposed(f);
       await expect(f.oracle.connect(f.challenger).challenge(r.id, r.request, { value: BOND_WEI })).to.emit(
@@ -263,17 +263,22 @@ describe("AIOracle verification modes", function () {
       await expect(f.oracle.connect(voters[0]).voteChallenge(r.id, r.request, true))
         .to.be.revertedWithCustomError(f.oracle, "AIOracleAlreadyVoted")
         .withArgs(r.id, voters[0].address);
+      // Issue 12: votes are bonded and only take effect after `resolveBy` (the arbiter may overrule them until then).
       await expect(f.oracle.connect(voters[1]).voteChallenge(r.id, r.request, true))
-        .to.emit(f.oracle, "ChallengeResolved")
-        .withArgs(r.id, true, voters[1].address);
-      expect(await f.oracle.creditOf(proposer.address)).to.equal(BOND_WEI);
-      expect((await f.oracle.requestState(r.id))[0]).to.equal(STATE_PROVISIONAL);
+        .to.emit(f.oracle, "ChallengeVoted")
+        .withArgs(r.id, voters[1].address, true);
+      expect((await f.oracle.requestState(r.id))[0]).to.equal(STATE_CHALLENGED);
       await expect(
         f.oracle.connect(f.challenger).challenge(r.id, r.request, { value: BOND_WEI }),
-      ).to.be.revertedWithCustomError(f.oracle, "AIOracleChallengeWindow");
+      ).to.be.revertedWithCustomError(f.oracle, "AIOracleInvalidState");
+      await time.increaseTo((await f.oracle.proposalOf(r.id)).resolveBy + 1n);
       await expect(f.oracle.finalize(r.id, r.request, OUTPUT, 0))
-        .to.emit(f.oracle, "RequestFulfilled")
+        .to.emit(f.oracle, "ChallengeResolved")
+        .withArgs(r.id, true, f.admin.address)
+        .and.to.emit(f.oracle, "RequestFulfilled")
         .withArgs(r.id, proposer.address, MODE_OPTIMISTIC, true, true, 0, H);
+      // Half of the challenger's forfeited bond goes to the proposer (the rest to the Treasury).
+      expect(await f.oracle.creditOf(proposer.address)).to.equal(BigInt(r.request.nodeFeeWei) + BOND_WEI / 2n);
     });
 
     it("keeps challenges and challenge votes open while the oracle is paused", async function () {
@@ -289,7 +294,7 @@ describe("AIOracle verification modes", function () {
         .withArgs(r.id, voters[0].address, false);
     });
 
-    it("refuses a challenge after the window and a resolution after its deadline, then refunds both sides", async function () {
+    it("refuses a challenge after the window and a resolution after its deadline, then settles for the proposer", async function () {
       const f = await loadFixture(optimisticFixture);
       const { r } = await proposed(f);
       const p = await f.oracle.proposalOf(r.id);
@@ -302,10 +307,14 @@ describe("AIOracle verification modes", function () {
       await expect(f.oracle.resolveChallenge(r.id, r.request, true))
         .to.be.revertedWithCustomError(f.oracle, "AIOracleResolutionExpired")
         .withArgs(r.id, q.resolveBy);
+      // Issue 12: an unresolved challenge no longer refunds both sides; it settles in the proposer's favour.
       await expect(f.oracle.refund(r.id, r.request))
-        .to.emit(f.oracle, "RequestRefunded")
-        .withArgs(r.id, f.requester.address, r.totalWei);
-      expect(await f.oracle.creditOf(f.challenger.address)).to.equal(BOND_WEI);
+        .to.be.revertedWithCustomError(f.oracle, "AIOracleChallengeNotUpheld")
+        .withArgs(r.id);
+      await expect(f.oracle.finalize(r.id, r.request, OUTPUT, 0))
+        .to.emit(f.oracle, "RequestFulfilled")
+        .withArgs(r.id, p.node, MODE_OPTIMISTIC, true, true, 0, H);
+      expect(await f.oracle.creditOf(f.challenger.address)).to.equal(0n);
       expect((await f.staking.stakeOf(p.node, ORACLE_SERVICE)).lockedWei).to.equal(0n);
 
       const late = await proposed(f);

@@ -20,6 +20,9 @@ export const MODEL_FEE = E("0.01");
 export const CALLBACK_GAS = 100_000;
 export const NODE_FEE = E("0.001");
 export const ORACLE_STAKE = E("5");
+/** Issue 12: the Optimistic model's challenge window and bond (proposer's stake lock, challenger's and voter's bond). */
+export const OPT_WINDOW_SECONDS = 6 * 3600;
+export const OPT_BOND = E("0.5");
 export const PROVIDER_STAKE = E("10");
 export const JOB_PAYMENT = E("2");
 
@@ -35,7 +38,8 @@ export const ORACLE_CONFIG = {
   maxCallbackGasLimit: 500_000,
   requestTimeoutSeconds: 3600,
   gracePeriodSeconds: 60,
-  challengeResolutionSeconds: 3600,
+  // 6 hours (issue 12): leaves the protocol model time to vote on and rule a challenge between its waits.
+  challengeResolutionSeconds: 6 * 3600,
   dissentSlashWei: 0n,
 };
 
@@ -149,6 +153,18 @@ export async function deployProtocol() {
   // Issue 12 item 4: forfeited labeller bonds are swept to the Treasury.
   await bounties.setTreasury(await treasury.getAddress());
 
+  // --- Issue 12 (oracle incentives): an Optimistic model served by node and node2, one bonded vote decides a
+  // challenge (so node2 alone is a "sybil" voter against node's results, and the other way round).
+  await registry.connect(creator).registerModel(ethers.id("digits-weights"), "ipfs://digits-optimistic", MODEL_FEE, {
+    mode: 2,
+    quorumK: 1,
+    quorumN: 0,
+    challengeWindowSeconds: OPT_WINDOW_SECONDS,
+    bondWei: OPT_BOND,
+  });
+  const optModelId = await registry.modelCount();
+  for (const n of [node, node2]) await registry.connect(creator).addNode(optModelId, n.address);
+
   return {
     ...core,
     registry,
@@ -158,6 +174,7 @@ export async function deployProtocol() {
     escrow,
     bounties,
     modelId,
+    optModelId,
     creator,
     node,
     node2,

@@ -112,6 +112,9 @@ interface IModelRegistry {
     error ModelRegistryModelInactive(uint256 modelId);
     /// @notice The model has fewer serving nodes than a request needs.
     error ModelRegistryNotEnoughNodes(uint256 modelId, uint256 available, uint256 needed);
+    /// @notice Fewer of the model's nodes than the request needs are active staked operators of the oracle service
+    /// (inactive ones are never assigned).
+    error ModelRegistryNotEnoughActiveNodes(uint256 modelId, uint256 active, uint256 needed);
 
     /// @notice Registers a model owned by the caller, who is also its initial revenue receiver; active at once.
     /// @param weightsHash keccak256 (or sha256) of the model file; runners check their copy against it.
@@ -184,7 +187,9 @@ interface IModelRegistry {
     function isServing(uint256 modelId, address node) external view returns (bool);
 
     /// @notice Fee, revenue receiver, verification and assigned nodes for a new request; reverts if the model is
-    /// unknown, paused, or has too few nodes.
+    /// unknown, paused, or has too few nodes. Only active staked operators of the oracle service are assigned: from
+    /// the seed's position in the node set, inactive nodes are skipped (`ModelRegistryNotEnoughActiveNodes` when too
+    /// few are active).
     function requestTerms(uint256 modelId, uint256 seed) external view returns (RequestTerms memory);
 
     /// @notice The number of models registered so far (the last id).

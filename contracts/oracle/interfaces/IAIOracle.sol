@@ -12,8 +12,9 @@ pragma solidity 0.8.28;
 ///  - error result (errorCode != 0): the node(s) are paid for their work (node share and gas share, since the
 ///    consumer's `_onError` hook still runs), the model share is credited back to the requester, the protocol share
 ///    is kept;
-///  - refund (deadline passed without a final result, or an optimistic result proven wrong, or a challenge left
-///    unresolved): the whole fee is credited back to the requester.
+///  - refund (deadline passed without a final result, or an optimistic result proven wrong by the arbiter or by
+///    `quorumK` bonded votes): the whole fee is credited back to the requester. A challenge nobody upholds never
+///    refunds: it is settled in the proposer's favour (`finalize`), and the challenger forfeits its bond.
 /// Every payout is a pull credit (`withdrawCredit`, or `pushCredit` which sends it to the account as plain ETH with
 /// no calldata, so a ModelToken's `receive()` can account it as revenue).
 interface IAIOracle {
@@ -195,10 +196,23 @@ interface IAIOracle {
     error AIOracleNotEligibleVoter(uint256 requestId, address node);
     /// @notice The challenge's resolution period is over (it can only be refunded now).
     error AIOracleResolutionExpired(uint256 requestId, uint64 resolveBy);
-    /// @notice The node's free stake could not be locked as the Optimistic bond.
+    /// @notice The node's free stake could not be locked as the Optimistic bond (or as a challenge vote's bond).
     error AIOracleBondUnavailable(uint256 requestId, address node, uint256 bondWei);
     /// @notice The proposer of a result cannot challenge it.
     error AIOracleProposerCannotChallenge(uint256 requestId, address node);
+    /// @notice The node is assigned but no longer an active staked operator of the oracle service.
+    error AIOracleNotActiveOperator(uint256 requestId, address node);
+    /// @notice The challenge can be settled only after its resolution time.
+    error AIOracleChallengePending(uint256 requestId, uint64 resolveBy);
+    /// @notice The challenge was upheld by `quorumK` bonded votes: the request can only be refunded.
+    error AIOracleChallengeUpheld(uint256 requestId);
+    /// @notice The challenge was not upheld: it settles in the proposer's favour through `finalize`, never a refund.
+    error AIOracleChallengeNotUpheld(uint256 requestId);
+    /// @notice `quorumK` votes already decided the challenge (`resultValid` is their verdict); only the arbiter may
+    /// still rule before the resolution time.
+    error AIOracleChallengeDecided(uint256 requestId, bool resultValid);
+    /// @notice The oracle's slashing horizon must stay below the oracle service's unbonding delay.
+    error AIOracleHorizonNotBelowUnbonding(uint256 horizonSeconds, uint64 unbondingDelaySeconds);
     /// @notice A configuration value is out of its allowed range.
     error AIOracleInvalidConfig(string what);
     /// @notice A zero address was given for `what`.
@@ -238,27 +252,37 @@ interface IAIOracle {
         uint8[] calldata errorCodes
     ) external;
 
-    /// @notice Makes an unchallenged Optimistic result final after its challenge window and delivers it; anyone.
-    /// The node share goes to the proposer, the gas share to the caller (who runs the callback).
+    /// @notice Makes an Optimistic result final and delivers it; anyone. Allowed after its challenge window when it
+    /// was never challenged, at once when a challenge was rejected, and after the resolution time of a challenge that
+    /// was neither ruled on by the arbiter nor upheld by `quorumK` bonded votes: that challenge is first settled in
+    /// the proposer's favour (`ChallengeResolved(valid)`; the challenger forfeits its bond, half to the proposer, half
+    /// to the Treasury; vote bonds released, votes against the result slashed). The node share goes to the proposer,
+    /// the gas share to the caller (who runs the callback).
     /// @param output The output exactly as in `ResultProposed`.
     function finalize(uint256 requestId, Request calldata request, bytes calldata output, uint8 errorCode) external;
 
     /// @notice Challenges a provisional Optimistic result within its window by posting an ETH bond equal to the
-    /// request's `bondWei`; anyone but the proposer.
+    /// request's `bondWei`; anyone but the proposer. The bond is lost unless the challenge is upheld (by the arbiter,
+    /// or by `quorumK` bonded votes that the arbiter does not overrule before `resolveBy`).
     function challenge(uint256 requestId, Request calldata request) external payable;
 
-    /// @notice A serving node of the model (not the proposer) votes on a challenge; `quorumK` matching votes resolve
-    /// it.
+    /// @notice A serving node of the model (an active staked operator, neither the proposer, the challenger nor the
+    /// requester) votes on a challenge before `resolveBy`, bonding `bondWei` of its free stake. `quorumK` matching
+    /// votes decide the challenge (no more votes are taken); it is settled after `resolveBy` (`finalize` when the
+    /// result was found valid, `refund` when invalid) unless the arbiter rules first. Voters on the losing side are
+    /// slashed their bond, the others get it back.
     function voteChallenge(uint256 requestId, Request calldata request, bool resultValid) external;
 
-    /// @notice Resolves a challenge; ARBITER_ROLE only. If the result is valid the challenger's bond goes to the
-    /// proposer and the result can be finalized; otherwise the proposer's bond is slashed (half to the challenger),
-    /// the challenger's bond is returned and the requester refunded.
+    /// @notice Resolves a challenge before `resolveBy`, overruling any votes; ARBITER_ROLE only. If the result is
+    /// valid the challenger's bond is forfeited (half to the proposer, half to the Treasury) and the result can be
+    /// finalized; otherwise the proposer's bond is slashed (half to the challenger), the challenger's bond is returned
+    /// and the requester refunded. Voters on the losing side are slashed their vote bond.
     function resolveChallenge(uint256 requestId, Request calldata request, bool resultValid) external;
 
     /// @notice Refunds a request that can no longer complete; anyone. Allowed when it is pending (or a quorum is still
-    /// incomplete) past its deadline, or when a challenge is still unresolved past its resolution time. The whole
-    /// fee is credited to the requester; assigned nodes that did not answer are recorded as late.
+    /// incomplete) past its deadline, or past the resolution time of a challenge upheld by `quorumK` bonded votes
+    /// (settled as an upheld challenge). The whole fee is credited to the requester; assigned nodes that did not
+    /// answer are recorded as late.
     function refund(uint256 requestId, Request calldata request) external;
 
     /// @notice Pays the caller's pull credit to the caller.
@@ -332,6 +356,11 @@ interface IAIOracle {
 
     /// @notice The Treasury receiving protocol fees.
     function treasury() external view returns (address);
+
+    /// @notice `IStakingModule`: request timeout + the registry's longest challenge window + challenge resolution
+    /// time. OperatorStaking keeps the oracle service's unbonding delay strictly longer, and `setConfig` refuses a
+    /// config whose horizon reaches it, so a node's stake stays slashable for everything it answered.
+    function slashingHorizonSeconds() external view returns (uint256);
 }
 
 /// @notice Request states and result error codes of the AI oracle.

@@ -21,12 +21,21 @@ library AIOracleCore {
     uint32 internal constant MIN_IO_BYTES = 16 * 1024;
     /// @notice The largest allowed protocol fee.
     uint16 internal constant MAX_PROTOCOL_FEE_BPS = 2_000;
+    /// @notice ModelRegistry's MAX_CHALLENGE_WINDOW_SECONDS (the longest challenge window a request can carry).
+    uint256 internal constant MAX_CHALLENGE_WINDOW_SECONDS = 3 days;
 
     // keccak256(abi.encode(uint256(keccak256("axon.storage.AIOracle")) - 1)) & ~bytes32(uint256(0xff))
     bytes32 private constant STORAGE_LOCATION = 0x644d4b16682ca8ec79740f08bf7a056ce84d41a9a4f9d2dbabd06963a33ee900;
     uint256 private constant BPS = 10_000;
     uint256 private constant HASH_MASK = ~uint256(type(uint72).max);
     uint256 private constant STATE_MASK = uint256(type(uint8).max) << 64;
+
+    /// @dev The longest time from a node's answer to the last moment it can be slashed for it: an Optimistic result
+    /// posted at the deadline, challenged at the end of the longest window, resolved at the end of the resolution time
+    /// (a Quorum dissent is slashed before the deadline, a challenge voter before the resolution time).
+    function slashingHorizon(IAIOracle.Config memory c) internal pure returns (uint256) {
+        return uint256(c.requestTimeoutSeconds) + MAX_CHALLENGE_WINDOW_SECONDS + c.challengeResolutionSeconds;
+    }
 
     function layout() internal pure returns (AIOracleStorage.Layout storage $) {
         assembly {

@@ -96,7 +96,8 @@ library AIOracleLogic {
         );
     }
 
-    /// @notice See `IAIOracle.finalize`.
+    /// @notice See `IAIOracle.finalize`. A challenge still open past its resolution time that was not upheld by
+    /// `quorumK` bonded votes is settled here in the proposer's favour first.
     function finalize(
         uint256 requestId,
         IAIOracle.Request calldata req,
@@ -104,9 +105,17 @@ library AIOracleLogic {
         uint8 errorCode
     ) external {
         AIOracleStorage.Layout storage $ = AIOracleCore.layout();
-        AIOracleCore.loadOptimistic(requestId, req, AIOracleCodes.STATE_PROVISIONAL);
+        uint256 packed = AIOracleCore.load(requestId, req);
+        if (req.mode != ModelRegistryModes.MODE_OPTIMISTIC) revert IAIOracle.AIOracleWrongMode(requestId, req.mode);
         IAIOracle.Proposal storage p = $.proposals[requestId];
-        if (!p.resolved && block.timestamp <= p.challengeDeadline) {
+        uint8 state = AIOracleCore.stateOf(packed);
+        if (state == AIOracleCodes.STATE_CHALLENGED) {
+            if (block.timestamp <= p.resolveBy) revert IAIOracle.AIOracleChallengePending(requestId, p.resolveBy);
+            if (_upheldByVotes(req, p)) revert IAIOracle.AIOracleChallengeUpheld(requestId);
+            _resolve(requestId, req, packed, p, true);
+        } else if (state != AIOracleCodes.STATE_PROVISIONAL) {
+            revert IAIOracle.AIOracleInvalidState(requestId, state);
+        } else if (!p.resolved && block.timestamp <= p.challengeDeadline) {
             revert IAIOracle.AIOracleChallengeWindow(requestId, p.challengeDeadline);
         }
         bytes32 outputHash = keccak256(output);
@@ -146,26 +155,35 @@ library AIOracleLogic {
         emit IAIOracle.ResultChallenged(requestId, msg.sender, paidWei, resolveBy);
     }
 
-    /// @notice See `IAIOracle.voteChallenge`.
+    /// @notice See `IAIOracle.voteChallenge`: the vote bonds `bondWei` of the voter's free stake until the challenge
+    /// is settled; `quorumK` matching votes decide the challenge unless the arbiter rules before `resolveBy`.
     function voteChallenge(uint256 requestId, IAIOracle.Request calldata req, bool resultValid) external {
         AIOracleStorage.Layout storage $ = AIOracleCore.layout();
-        uint256 packed = AIOracleCore.loadOptimistic(requestId, req, AIOracleCodes.STATE_CHALLENGED);
+        AIOracleCore.loadOptimistic(requestId, req, AIOracleCodes.STATE_CHALLENGED);
         IAIOracle.Proposal storage p = $.proposals[requestId];
         if (block.timestamp > p.resolveBy) revert IAIOracle.AIOracleResolutionExpired(requestId, p.resolveBy);
         if (
             req.quorumK == 0 ||
             msg.sender == p.node ||
             msg.sender == p.challenger ||
+            msg.sender == req.requester ||
             !IModelRegistry($.registry).isServing(req.modelId, msg.sender)
         ) revert IAIOracle.AIOracleNotEligibleVoter(requestId, msg.sender);
         if ($.challengeVoted[requestId][msg.sender]) revert IAIOracle.AIOracleAlreadyVoted(requestId, msg.sender);
+        if (p.votesValid >= req.quorumK || p.votesInvalid >= req.quorumK) {
+            revert IAIOracle.AIOracleChallengeDecided(requestId, p.votesValid >= req.quorumK);
+        }
+        try IOperatorStaking($.staking).lock(msg.sender, AIOracleCore.ORACLE_SERVICE, req.bondWei) {} catch {
+            revert IAIOracle.AIOracleBondUnavailable(requestId, msg.sender, req.bondWei);
+        }
         $.challengeVoted[requestId][msg.sender] = true;
-        uint8 votes = resultValid ? ++p.votesValid : ++p.votesInvalid;
+        $.challengeVoters[requestId][resultValid].push(msg.sender);
+        if (resultValid) ++p.votesValid;
+        else ++p.votesInvalid;
         emit IAIOracle.ChallengeVoted(requestId, msg.sender, resultValid);
-        if (votes >= req.quorumK) _resolve(requestId, req, packed, p, resultValid);
     }
 
-    /// @notice See `IAIOracle.resolveChallenge` (the oracle checks ARBITER_ROLE).
+    /// @notice See `IAIOracle.resolveChallenge` (the oracle checks ARBITER_ROLE): final, whatever the votes say.
     function resolveChallenge(uint256 requestId, IAIOracle.Request calldata req, bool resultValid) external {
         uint256 packed = AIOracleCore.loadOptimistic(requestId, req, AIOracleCodes.STATE_CHALLENGED);
         IAIOracle.Proposal storage p = AIOracleCore.layout().proposals[requestId];
@@ -188,10 +206,11 @@ library AIOracleLogic {
         } else if (state == AIOracleCodes.STATE_CHALLENGED) {
             IAIOracle.Proposal storage p = $.proposals[requestId];
             if (block.timestamp <= p.resolveBy) revert IAIOracle.AIOracleRequestNotExpired(requestId, p.resolveBy);
-            // Nobody resolved the challenge in time: both bonds go back, nobody is slashed.
-            p.resolved = true;
-            IOperatorStaking($.staking).unlock(p.node, AIOracleCore.ORACLE_SERVICE, req.bondWei);
-            AIOracleCore.credit(p.challenger, req.bondWei);
+            // Only a challenge upheld by `quorumK` bonded votes refunds; any other open challenge settles in the
+            // proposer's favour through `finalize`, so reading the result and then challenging it gains nothing.
+            if (!_upheldByVotes(req, p)) revert IAIOracle.AIOracleChallengeNotUpheld(requestId);
+            _resolve(requestId, req, packed, p, false);
+            return;
         } else {
             revert IAIOracle.AIOracleInvalidState(requestId, state);
         }
@@ -239,7 +258,16 @@ library AIOracleLogic {
             revert IAIOracle.AIOracleInvalidConfig("gracePeriodSeconds");
         }
         if (c.challengeResolutionSeconds == 0) revert IAIOracle.AIOracleInvalidConfig("challengeResolutionSeconds");
-        AIOracleCore.layout().config = c;
+        AIOracleStorage.Layout storage $ = AIOracleCore.layout();
+        IOperatorStaking staking = IOperatorStaking($.staking);
+        // Once the oracle can lock and slash, a node's stake must not be able to leave before its answers can no
+        // longer be slashed (OperatorStaking checks the other direction: delay changes and adding the module).
+        if (staking.isModule(AIOracleCore.ORACLE_SERVICE, address(this))) {
+            uint256 horizon = AIOracleCore.slashingHorizon(c);
+            uint64 delay = staking.serviceConfig(AIOracleCore.ORACLE_SERVICE).unbondingDelaySeconds;
+            if (delay <= horizon) revert IAIOracle.AIOracleHorizonNotBelowUnbonding(horizon, delay);
+        }
+        $.config = c;
         emit IAIOracle.ConfigSet(c);
     }
 
@@ -300,9 +328,15 @@ library AIOracleLogic {
         AIOracleCore.settle(req, errorCode, msg.sender, req.nodeFeeWei - shareWei * (agreeing - 1), msg.sender);
     }
 
-    /// @dev Valid: the challenger's bond goes to the proposer and the result can be finalized at once. Invalid: the
-    /// proposer's bond is slashed (half to the challenger), the challenger's bond is returned and the requester
-    /// refunded.
+    /// @dev Whether `quorumK` bonded votes found the proposed result invalid.
+    function _upheldByVotes(IAIOracle.Request calldata req, IAIOracle.Proposal storage p) private view returns (bool) {
+        return req.quorumK != 0 && p.votesInvalid >= req.quorumK;
+    }
+
+    /// @dev Settles a challenge. Voters on the losing side are slashed their vote bond (to the Treasury), the others
+    /// get theirs back. Valid: half of the challenger's forfeited bond goes to the proposer, the rest to the Treasury,
+    /// and the result can be finalized at once. Invalid (upheld): the proposer's bond is slashed (half to the
+    /// challenger), the challenger's bond is returned and the requester refunded.
     function _resolve(
         uint256 requestId,
         IAIOracle.Request calldata req,
@@ -310,17 +344,33 @@ library AIOracleLogic {
         IAIOracle.Proposal storage p,
         bool resultValid
     ) private {
+        AIOracleStorage.Layout storage $ = AIOracleCore.layout();
         p.resolved = true;
         emit IAIOracle.ChallengeResolved(requestId, resultValid, msg.sender);
+        _settleVoters(requestId, req.bondWei, $.challengeVoters[requestId][resultValid], false);
+        _settleVoters(requestId, req.bondWei, $.challengeVoters[requestId][!resultValid], true);
         if (resultValid) {
             AIOracleCore.setState(requestId, packed, AIOracleCodes.STATE_PROVISIONAL);
-            AIOracleCore.credit(p.node, req.bondWei);
+            uint256 toNodeWei = req.bondWei / 2;
+            AIOracleCore.credit(p.node, toNodeWei);
+            $.protocolFeesWei += req.bondWei - toNodeWei;
             return;
         }
         AIOracleCore.setState(requestId, packed, AIOracleCodes.STATE_REFUNDED);
         AIOracleCore.credit(p.challenger, req.bondWei);
-        IOperatorStaking(AIOracleCore.layout().staking).unlock(p.node, AIOracleCore.ORACLE_SERVICE, req.bondWei);
+        IOperatorStaking($.staking).unlock(p.node, AIOracleCore.ORACLE_SERVICE, req.bondWei);
         AIOracleCore.slash(requestId, p.node, req.bondWei, p.challenger, req.bondWei / 2);
         AIOracleCore.refundRequester(requestId, req);
+    }
+
+    /// @dev Releases the vote bonds of `voters` and, when they voted on the losing side, slashes them (bounded by
+    /// 2 x MAX_QUORUM_N - 1 votes per challenge).
+    function _settleVoters(uint256 requestId, uint256 bondWei, address[] storage voters, bool lost) private {
+        IOperatorStaking staking = IOperatorStaking(AIOracleCore.layout().staking);
+        for (uint256 i = 0; i < voters.length; ++i) {
+            address voter = voters[i];
+            staking.unlock(voter, AIOracleCore.ORACLE_SERVICE, bondWei);
+            if (lost) AIOracleCore.slash(requestId, voter, bondWei, address(0), 0);
+        }
     }
 }

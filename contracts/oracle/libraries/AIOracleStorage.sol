@@ -23,5 +23,7 @@ abstract contract AIOracleStorage {
         mapping(uint256 requestId => mapping(bytes32 result => uint256)) voteCounts;
         mapping(uint256 requestId => IAIOracle.Proposal) proposals;
         mapping(uint256 requestId => mapping(address node => bool)) challengeVoted;
+        // Appended: the voters on each side of a challenge (each bonded `bondWei` of stake), settled with it.
+        mapping(uint256 requestId => mapping(bool resultValid => address[])) challengeVoters;
     }
 }

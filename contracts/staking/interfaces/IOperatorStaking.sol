@@ -83,9 +83,24 @@ interface IOperatorStaking {
     error StakingAmountOverflow(uint256 amountWei);
     /// @notice The unbonding delay exceeds the maximum of 365 days.
     error StakingDelayTooLong(uint64 unbondingDelaySeconds);
+    /// @notice The service's unbonding delay would not exceed the slashing horizon of one of its modules, so stake
+    /// backing an open obligation of that module could leave before the module can slash it.
+    error StakingUnbondingTooShort(
+        bytes32 service,
+        address module,
+        uint64 unbondingDelaySeconds,
+        uint256 slashingHorizonSeconds
+    );
 
     /// @notice Configures a service; admin only.
     function setService(bytes32 service, uint128 minStakeWei, uint64 unbondingDelaySeconds, bool enabled) external;
+
+    /// @notice The longest slashing horizon among the modules of `service` (see `IStakingModule`); the service's
+    /// unbonding delay is always longer.
+    function requiredUnbondingDelay(bytes32 service) external view returns (uint256 horizonSeconds);
+
+    /// @notice The modules currently allowed for `service`.
+    function modulesOf(bytes32 service) external view returns (address[] memory);
 
     /// @notice Allows or disallows `module` to lock, slash and jail stakes of `service`; admin only.
     function setModule(bytes32 service, address module, bool allowed) external;
@@ -161,4 +176,15 @@ interface IOperatorStaking {
 
     /// @notice The Treasury receiving slashed funds.
     function treasury() external view returns (address);
+}
+
+/// @title IStakingModule
+/// @notice Optional interface of an OperatorStaking module that slashes after the fact: its slashing horizon is the
+/// longest time between an operator taking on an obligation (answering a request) and the last moment the module
+/// can slash it for that obligation. OperatorStaking refuses a module, or a service unbonding delay, unless the delay
+/// is strictly longer than the horizon, so stake that backs an open obligation can never be withdrawn before it can
+/// no longer be slashed (unbonding stake stays slashable). A module without this function has a horizon of 0.
+interface IStakingModule {
+    /// @notice The module's slashing horizon in seconds.
+    function slashingHorizonSeconds() external view returns (uint256);
 }

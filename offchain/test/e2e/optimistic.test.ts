@@ -133,6 +133,34 @@ describe("optimistic mode: the runner finalizes its proposed results after the c
     assert.equal(await counter(runner.metrics, "optimistic", "finalized"), 3);
   });
 
+  it("finalizes a result whose challenge nobody resolved, taking half the challenger's forfeited bond", async () => {
+    const [id] = await sendRequests(
+      d,
+      digits(1, 40).map((s) => s.input),
+      1,
+    );
+    await eventually(() => runner.store.getRequest(id)?.state === "proposed", 30_000, "proposed");
+    const created = await createdOf(d);
+    const challenger = new Wallet(DEV_KEYS[3], d.provider);
+    await (
+      await (d.oracle.connect(challenger) as Contract).challenge(id, created.get(id)!.request, { value: BOND_WEI })
+    ).wait();
+    const creditBefore = (await d.oracle.creditOf(d.nodeAddress)) as bigint;
+    await advanceChainTo(d, node.url, runner.store.getRequest(id)!.challengeDeadline! + 1);
+    await eventually(() => runner.store.getRequest(id)?.state === "challenged", 30_000, "challenged");
+    // nobody resolves it: past its resolution time the runner finalizes it (issue 12: no refund for the challenger)
+    const resolveBy = Number(((await d.oracle.proposalOf(id)) as { resolveBy: bigint }).resolveBy);
+    await advanceChainTo(d, node.url, resolveBy + 1);
+    await eventually(() => runner.store.getRequest(id)?.state === "finalized", 30_000, "finalized");
+    await waitForCallbacks(d.consumer, [id], 20_000);
+    assert.equal(Number((await d.oracle.requestState(id))[0]), RequestStateCode.Fulfilled);
+    assert.equal(
+      (await d.oracle.creditOf(d.nodeAddress)) as bigint,
+      creditBefore + created.get(id)!.nodeFeeWei + created.get(id)!.gasFeeWei + BOND_WEI / 2n,
+    );
+    assert.equal((await d.oracle.creditOf(challenger.address)) as bigint, 0n);
+  });
+
   it("finalizes exactly once across kills between proposal and finalization", { timeout: 180_000 }, async () => {
     await runner.stop();
     const cfgFile = writeConfig(tmp.dir, raw(), "runner-child.json");

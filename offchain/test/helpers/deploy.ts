@@ -72,7 +72,8 @@ export async function deployStack(url: string, dir: string, opts: DeployOptions 
   const startBlock = await provider.getBlockNumber();
   const treasury = await deployProxy(admin, "Treasury", [adminAddress, 0]);
   const staking = await deployProxy(admin, "OperatorStaking", [adminAddress, 0, await treasury.getAddress()]);
-  await (await staking.setService(ORACLE_SERVICE, 10n ** 18n, 3600, true)).wait();
+  // The unbonding delay must exceed the oracle's slashing horizon (timeout + 3-day max challenge window + resolution).
+  await (await staking.setService(ORACLE_SERVICE, 10n ** 18n, 7 * 24 * 3600, true)).wait();
   const registry = await deployProxy(admin, "ModelRegistry", [adminAddress, 0, await staking.getAddress()]);
   const logic = await deployContract(admin, artifact("AIOracleLogic"), []);
   const oracle = await deployProxy(
