@@ -143,8 +143,22 @@ function dynamicArray(elements: Uint8Array[]): Buffer {
   return Buffer.concat([word(elements.length), ...offsets, ...elements]);
 }
 
+const SELECTORS = new Map<string, Buffer>();
+function selectorOf(fn: string): Buffer {
+  let sel = SELECTORS.get(fn);
+  if (!sel) {
+    sel = Buffer.from(oracleInterface.getFunction(fn)!.selector.slice(2), "hex");
+    SELECTORS.set(fn, sel);
+  }
+  return sel;
+}
+
 function call(fn: string, head: (Buffer | { tail: Buffer })[]): string {
-  const selector = Buffer.from(oracleInterface.getFunction(fn)!.selector.slice(2), "hex");
+  return `0x${callBytes(fn, head).toString("hex")}`;
+}
+
+function callBytes(fn: string, head: (Buffer | { tail: Buffer })[]): Buffer {
+  const selector = selectorOf(fn);
   let tailAt = head.length * W;
   const words: Buffer[] = [];
   const tails: Buffer[] = [];
@@ -157,11 +171,16 @@ function call(fn: string, head: (Buffer | { tail: Buffer })[]): string {
       tailAt += h.tail.length;
     }
   }
-  return `0x${Buffer.concat([selector, ...words, ...tails]).toString("hex")}`;
+  return Buffer.concat([selector, ...words, ...tails]);
 }
 
 export function encodeFulfilBatch(items: FulfilItem[]): string {
-  return call("fulfilBatch", [
+  return `0x${encodeFulfilBatchBytes(items).toString("hex")}`;
+}
+
+/** `fulfilBatch` calldata as bytes: what the transaction signer takes without a hex round trip. */
+export function encodeFulfilBatchBytes(items: FulfilItem[]): Buffer {
+  return callBytes("fulfilBatch", [
     { tail: Buffer.concat([word(items.length), ...items.map((i) => word(i.requestId))]) },
     { tail: dynamicArray(items.map((i) => i.requestEnc)) },
     { tail: dynamicArray(items.map((i) => bytesTail(i.output))) },
@@ -192,6 +211,46 @@ export function encodeCanFulfil(requestId: bigint, requestEnc: Uint8Array, node:
   return call("canFulfil", [word(requestId), { tail: Buffer.from(requestEnc) }, word(BigInt(node))]);
 }
 
+/** What `settle` needs from one of the oracle's fulfilment events. */
+export type OracleFulfilmentLog =
+  | { kind: "fulfilled"; requestId: bigint; node: string; mode: number; isFinal: boolean }
+  | { kind: "skipped"; requestId: bigint; node: string; reason: string }
+  | { kind: "proposed"; requestId: bigint; node: string; challengeDeadline: number };
+
+/** Word `i` of a 0x-prefixed data string, as hex digits (no copy of the rest of the data). */
+function dataWord(data: string, i: number): string {
+  const at = 2 + 64 * i;
+  if (data.length < at + 64) throw new Error(`abi: log data has no word ${i} (${(data.length - 2) / 2} bytes)`);
+  return data.slice(at, at + 64);
+}
+
+const wordNumber = (w: string) => Number(BigInt(`0x${w}`));
+const topicAddress = (t: string) => `0x${t.slice(26).toLowerCase()}`;
+
+/**
+ * Decodes `RequestFulfilled`, `FulfilmentSkipped` and `ResultProposed` by topic lookup and fixed offsets: the
+ * indexed request id and node come from the topics, the few fields needed from fixed words of the data (a
+ * `ResultProposed` carries the whole output, which is never read). Other logs give null. `node` is lower case.
+ */
+export function decodeFulfilmentLog(topics: readonly string[], data: string): OracleFulfilmentLog | null {
+  const t0 = topics[0];
+  if (t0 !== REQUEST_FULFILLED_TOPIC && t0 !== FULFILMENT_SKIPPED_TOPIC && t0 !== RESULT_PROPOSED_TOPIC) return null;
+  if (topics.length !== 3) throw new Error(`abi: fulfilment event with ${topics.length} topics`);
+  const requestId = BigInt(topics[1]);
+  const node = topicAddress(topics[2]);
+  if (t0 === REQUEST_FULFILLED_TOPIC)
+    return {
+      kind: "fulfilled",
+      requestId,
+      node,
+      mode: wordNumber(dataWord(data, 0)),
+      isFinal: BigInt(`0x${dataWord(data, 1)}`) !== 0n,
+    };
+  if (t0 === FULFILMENT_SKIPPED_TOPIC)
+    return { kind: "skipped", requestId, node, reason: `0x${dataWord(data, 0).slice(0, 8)}` };
+  return { kind: "proposed", requestId, node, challengeDeadline: wordNumber(dataWord(data, 0)) };
+}
+
 /** Read-only views of the oracle and the model registry, through the retrying RPC pool. */
 export class OracleReader {
   constructor(
@@ -215,6 +274,24 @@ export class OracleReader {
   async requestState(id: bigint, blockTag: string | number = "latest"): Promise<{ state: number; deadline: number }> {
     const r = await this.view(oracleInterface, this.oracle, "requestState", [id], blockTag);
     return { state: Number(r[0]), deadline: Number(r[1]) };
+  }
+
+  /** `canFulfil` of many requests as one JSON-RPC batch of `eth_call`s (one round trip, no per-call formatting). */
+  async canFulfilMany(items: { requestId: bigint; requestEnc: Uint8Array }[], node: string): Promise<boolean[]> {
+    const answers = await this.rpc.batch(
+      "canFulfil",
+      items.map((it) => ({
+        method: "eth_call",
+        params: [{ to: this.oracle, data: encodeCanFulfil(it.requestId, it.requestEnc, node) }, "latest"],
+      })),
+    );
+    return answers.map((a, i) => {
+      if (a.error) throw a.error;
+      const ret = a.result;
+      if (typeof ret !== "string" || ret.length !== 66)
+        throw new Error(`canFulfil(${items[i].requestId}): unexpected answer ${String(ret).slice(0, 80)}`);
+      return BigInt(ret) !== 0n;
+    });
   }
 
   async canFulfil(id: bigint, requestEnc: Uint8Array, node: string): Promise<boolean> {

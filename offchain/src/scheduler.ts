@@ -166,6 +166,7 @@ export class Scheduler {
     const ids = work.map((r) => r.requestId);
     this.store.transition(ids, "inferring", { incAttempts: true }, ["seen"]);
     const startedNs = process.hrtime.bigint();
+    const stage = this.metrics?.stageTimer("infer");
     let results: InferenceResult[];
     try {
       results = await backend.infer(work.map((r) => r.input));
@@ -178,6 +179,7 @@ export class Scheduler {
       this.store.transition(ids, "seen", {}, ["inferring"]);
       return;
     }
+    stage?.();
     const seconds = Number(process.hrtime.bigint() - startedNs) / 1e9;
     this.metrics?.inferenceLatency.observe({ model: String(backend.spec.modelId) }, seconds);
     this.metrics?.inferenceBatchSize.observe({ model: String(backend.spec.modelId) }, work.length);
@@ -185,6 +187,7 @@ export class Scheduler {
   }
 
   private answer(rows: RequestRow[], results: InferenceResult[]): void {
+    const stage = this.metrics?.stageTimer("store_results");
     this.store.db.transaction(() => {
       rows.forEach((r, i) => {
         const res = results[i];
@@ -200,6 +203,7 @@ export class Scheduler {
         }
       });
     })();
+    stage?.();
     this.onInferred();
   }
 }
