@@ -1,7 +1,8 @@
-import { Interface, type Log, type Result, getAddress } from "ethers";
+import { Interface, type Result } from "ethers";
 import oracleAbi from "./abi/AIOracle.json";
 import registryAbi from "./abi/ModelRegistry.json";
 import type { RpcPool } from "./chain";
+import { checksumAddress } from "./txcodec";
 
 /** `AIOracleCodes.STATE_*`. */
 export const RequestStateCode = {
@@ -80,7 +81,7 @@ function readOffset(b: Uint8Array, at: number): number {
   return Number(v);
 }
 
-const toAddress = (w: bigint) => getAddress(`0x${w.toString(16).padStart(40, "0")}`);
+const toAddress = (w: bigint) => checksumAddress(w.toString(16).padStart(40, "0"));
 
 /**
  * Decodes a `RequestCreated` log (topics + data as stored) by reading the ABI words directly: ethers' generic
@@ -211,6 +212,27 @@ export function encodeCanFulfil(requestId: bigint, requestEnc: Uint8Array, node:
   return call("canFulfil", [word(requestId), { tail: Buffer.from(requestEnc) }, word(BigInt(node))]);
 }
 
+interface RawLog {
+  blockNumber: string;
+  blockHash: string;
+  transactionHash: string;
+  logIndex: string;
+  removed?: boolean;
+  topics: string[];
+  data: string;
+}
+
+/** A `RequestCreated` log as the watcher reads it. */
+export interface RequestLog {
+  blockNumber: number;
+  blockHash: string;
+  transactionHash: string;
+  index: number;
+  removed: boolean;
+  topics: string[];
+  data: string;
+}
+
 /** What `settle` needs from one of the oracle's fulfilment events. */
 export type OracleFulfilmentLog =
   | { kind: "fulfilled"; requestId: bigint; node: string; mode: number; isFinal: boolean }
@@ -316,9 +338,28 @@ export class OracleReader {
     return (await this.view(registryInterface, this.registry, "isServing", [modelId, node]))[0] as boolean;
   }
 
-  async getRequestLogs(fromBlock: number, toBlock: number): Promise<Log[]> {
-    return this.rpc.call("getLogs", (p) =>
-      p.getLogs({ address: this.oracle, topics: [REQUEST_CREATED_TOPIC], fromBlock, toBlock }),
-    );
+  /**
+   * `RequestCreated` logs of a block range on the thin JSON-RPC path: a busy range is megabytes of log data, which
+   * ethers would decode through its JS UTF-8 decoder and re-format log by log.
+   */
+  async getRequestLogs(fromBlock: number, toBlock: number): Promise<RequestLog[]> {
+    const raw = await this.rpc.send<RawLog[]>("getLogs", "eth_getLogs", [
+      {
+        address: this.oracle,
+        topics: [REQUEST_CREATED_TOPIC],
+        fromBlock: `0x${fromBlock.toString(16)}`,
+        toBlock: `0x${toBlock.toString(16)}`,
+      },
+    ]);
+    if (!Array.isArray(raw)) throw new Error(`eth_getLogs: not an array (${String(raw).slice(0, 80)})`);
+    return raw.map((l) => ({
+      blockNumber: Number(l.blockNumber),
+      blockHash: l.blockHash,
+      transactionHash: l.transactionHash,
+      index: Number(l.logIndex),
+      removed: l.removed === true,
+      topics: l.topics,
+      data: l.data,
+    }));
   }
 }

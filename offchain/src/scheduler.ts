@@ -77,8 +77,13 @@ export class Scheduler {
     // a bounded window of the oldest requests: enough to fill every model's next batch, never the whole backlog
     let nextMsFloor = Number.POSITIVE_INFINITY;
     // assigned requests first, then takeovers whose exclusivity is over
+    // every model busy: nothing could be dispatched, so the window is not read (pumps come on every wake)
+    if (this.backends.size > 0 && this.busy.size >= this.backends.size) return this.opts.idleMs ?? 200;
+    // one model: its next batch is the oldest maxBatchSize rows; several: a wider window so one model's backlog
+    // does not hide the others' requests
+    const models = Math.max(this.backends.size, 1);
     const seen = this.store.schedulable(
-      this.opts.maxBatchSize * Math.max(this.backends.size, 1) * 4,
+      this.opts.maxBatchSize * models * (models > 1 ? 4 : 1),
       this.opts.chainTime?.() ?? 0,
       this.opts.takeoverDelaySeconds ?? 0,
     );

@@ -24,6 +24,19 @@ export function keccak256Hex(b: Uint8Array): string {
   return `0x${keccak256Bytes(b).toString("hex")}`;
 }
 
+/** EIP-55 mixed-case checksum of 40 hex digits (no 0x), with native keccak: ethers' getAddress costs ~0.1 ms. */
+export function checksumAddress(hex40: string): string {
+  const lower = hex40.toLowerCase();
+  if (!/^[0-9a-f]{40}$/.test(lower)) throw new Error(`address: expected 40 hex digits, got ${hex40}`);
+  const h = keccak256Bytes(Buffer.from(lower, "ascii"));
+  let out = "0x";
+  for (let i = 0; i < 40; i++) {
+    const nibble = (h[i >> 1] >> (i % 2 === 0 ? 4 : 0)) & 0xf;
+    out += nibble >= 8 ? lower[i].toUpperCase() : lower[i];
+  }
+  return out;
+}
+
 export function hexToBuffer(hex: string): Buffer {
   return Buffer.from(hex.startsWith("0x") ? hex.slice(2) : hex, "hex");
 }

@@ -18,7 +18,10 @@ function scripted(handlers: Handler[]): { server: http.Server; bodies: unknown[]
       const body = JSON.parse(raw) as unknown;
       bodies.push(body);
       const h = handlers[Math.min(bodies.length - 1, handlers.length - 1)](body);
-      if (h.destroy) return req.socket.destroy();
+      if (h.destroy) {
+        req.socket.destroy();
+        return;
+      }
       res.writeHead(h.status ?? 200, { "content-type": "application/json" }).end(h.text ?? JSON.stringify(h.json));
     });
   });

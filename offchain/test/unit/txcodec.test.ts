@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { Transaction, Wallet, getAddress, hexlify, keccak256 } from "ethers";
 import fc from "fast-check";
-import { FastSigner, keccak256Hex, rlpEncode, uintBytes } from "../../src/txcodec";
+import { FastSigner, checksumAddress, keccak256Hex, rlpEncode, uintBytes } from "../../src/txcodec";
 import { DEV_KEYS } from "../helpers/nodes";
 
 const RUNS = process.env.DEEP ? 500 : 60;
@@ -12,6 +12,18 @@ describe("fast transaction codec", () => {
   it("hashes like ethers' keccak256, including empty and large inputs", () => {
     for (const b of [new Uint8Array(0), new Uint8Array(135), new Uint8Array(136), new Uint8Array(131_072).fill(7)])
       assert.equal(keccak256Hex(b), keccak256(b));
+  });
+
+  it("checksums addresses as EIP-55 (ethers' getAddress) does, and refuses what is not 20 bytes of hex", () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 20, maxLength: 20 }), (b) => {
+        const hex = Buffer.from(b).toString("hex");
+        assert.equal(checksumAddress(hex), getAddress(`0x${hex}`));
+        assert.equal(checksumAddress(hex.toUpperCase()), getAddress(`0x${hex}`));
+      }),
+      { numRuns: RUNS * 5 },
+    );
+    assert.throws(() => checksumAddress("12"), /expected 40 hex digits, got 12/);
   });
 
   it("encodes RLP integers minimally and long strings and lists with length-of-length prefixes", () => {
