@@ -715,8 +715,23 @@ export class Store {
     return rows.map(toBatch);
   }
 
-  txsOf(batchId: number): TxRow[] {
-    return (this.stmt("SELECT * FROM txs WHERE batch_id = ? ORDER BY id").all(batchId) as Row[]).map(toTx);
+  /**
+   * The transactions signed for a batch, oldest first. `withRaw: false` leaves `raw` empty: tracking reads the
+   * hashes and fees every round, and a fulfilment's raw bytes are ~260 KB of hex.
+   */
+  txsOf(batchId: number, withRaw = true): TxRow[] {
+    const sql = withRaw
+      ? "SELECT * FROM txs WHERE batch_id = ? ORDER BY id"
+      : `SELECT id, batch_id, hash, '' AS raw, max_fee_per_gas, max_priority_fee_per_gas, sent_at_ms
+         FROM txs WHERE batch_id = ? ORDER BY id`;
+    return (this.stmt(sql).all(batchId) as Row[]).map(toTx);
+  }
+
+  /** The stored raw bytes of one transaction (re-broadcast, fee bump). */
+  rawTx(hash: string): string {
+    const r = this.stmt("SELECT raw FROM txs WHERE hash = ?").get(hash) as { raw: string } | undefined;
+    if (!r) throw new Error(`no stored transaction ${hash}`);
+    return r.raw;
   }
 
   setBatchState(

@@ -386,7 +386,7 @@ export class Submitter {
   private async trackAll(head: number): Promise<void> {
     const pending = this.store.batchesInState("pending");
     if (pending.length === 0) return;
-    const txs = new Map(pending.map((b) => [b.id, this.store.txsOf(b.id)]));
+    const txs = new Map(pending.map((b) => [b.id, this.store.txsOf(b.id, false)]));
     const latestNonce = await this.rpc.call("nonce", (p) => p.getTransactionCount(this.address, "latest"));
     const hashes = [...txs.values()].flat().map((t) => t.hash);
     const answers = await this.rpc.batch(
@@ -441,12 +441,12 @@ export class Submitter {
     if (now - checkedAt < Math.max(this.opts.pollMs ?? 100, 250)) return;
     this.presenceCheckedAt.set(last.hash, now);
     const known = await this.rpc.send("getTransaction", "eth_getTransactionByHash", [last.hash]);
-    if (!known) await this.broadcast(last.raw);
+    if (!known) await this.broadcast(this.store.rawTx(last.hash));
   }
 
   private async bump(
     batch: BatchRow,
-    last: { raw: string; maxFeePerGas: bigint; maxPriorityFeePerGas: bigint },
+    last: { hash: string; maxFeePerGas: bigint; maxPriorityFeePerGas: bigint },
     head: number,
   ): Promise<void> {
     const cap = this.opts.maxFeePerGasCapWei;
@@ -461,10 +461,10 @@ export class Submitter {
     if (maxFee <= last.maxFeePerGas) {
       // at the cap: keep the transaction alive without paying more
       this.store.touchBatch(batch.id, head);
-      await this.broadcast(last.raw);
+      await this.broadcast(this.store.rawTx(last.hash));
       return;
     }
-    const prev = Transaction.from(last.raw);
+    const prev = Transaction.from(this.store.rawTx(last.hash));
     const tx = this.sign(batch.nonce, hexToBuffer(prev.data), Number(prev.gasLimit), {
       maxFeePerGas: maxFee,
       maxPriorityFeePerGas: tip,
