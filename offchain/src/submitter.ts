@@ -70,6 +70,8 @@ export class Submitter {
   readonly wallet: Wallet;
   readonly address: string;
   private readonly signer: FastSigner;
+  /** Pending batches whose nonce the chain had passed with no receipt of ours, since when (ms). */
+  private readonly nonceConsumedSeenAt = new Map<number, number>();
   /** When each pending transaction was last seen in the node's pool (ms): a lost broadcast is re-sent. */
   private readonly presenceCheckedAt = new Map<string, number>();
   private nonce: number | null = null;
@@ -409,6 +411,7 @@ export class Submitter {
     const receipt = [...txs].reverse().find((t) => view.receipts.has(t.hash));
     if (receipt) {
       const r = view.receipts.get(receipt.hash)!;
+      this.nonceConsumedSeenAt.delete(batch.id);
       if (head - Number(r.blockNumber) + 1 < this.depth) return;
       for (const t of txs) this.presenceCheckedAt.delete(t.hash);
       const stop = this.metrics?.stageTimer("settle");
@@ -417,7 +420,15 @@ export class Submitter {
       return;
     }
     if (latestNonce > batch.nonce) {
-      // the nonce was used by a transaction we did not sign for this batch (e.g. the key used elsewhere)
+      // the nonce was used by a transaction we did not sign for this batch (e.g. the key used elsewhere) -- or ours
+      // was mined a moment before its receipt is served: decided only when a later round still finds no receipt
+      const first = this.nonceConsumedSeenAt.get(batch.id);
+      if (first === undefined) {
+        this.nonceConsumedSeenAt.set(batch.id, Date.now());
+        return;
+      }
+      if (Date.now() - first < Math.max(this.opts.pollMs ?? 100, 250)) return;
+      this.nonceConsumedSeenAt.delete(batch.id);
       this.logger.warn({ batch: batch.id, nonce: batch.nonce }, "batch nonce consumed by another transaction");
       this.store.db.transaction(() => {
         this.store.setBatchState(batch.id, "dropped");
