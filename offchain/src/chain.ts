@@ -31,6 +31,11 @@ const TRANSIENT_NODE_MESSAGES =
  * A revert that carries revert data, a nonce error or insufficient funds is an answer, not a fault.
  */
 export function isTransientRpcError(err: unknown): boolean {
+  if (err instanceof JsonRpcError) {
+    // an answer about the call (a revert, a nonce or funds verdict) versus a passing condition of the endpoint
+    if (err.data !== undefined || /revert/i.test(err.message)) return false;
+    return TRANSIENT_NODE_MESSAGES.test(err.message);
+  }
   if (isError(err, "CALL_EXCEPTION")) {
     // a real revert carries data (at least a selector, or "0x" for a bare revert with a reason string in message);
     // a call that failed before reaching the EVM carries none
@@ -62,6 +67,35 @@ export function isTransientRpcError(err: unknown): boolean {
   return typeof code === "string" && NETWORK_ERRNOS.has(code);
 }
 
+/** An error object answered by the node on the thin JSON-RPC path (`data` carries revert data when there is any). */
+export class JsonRpcError extends Error {
+  constructor(
+    readonly method: string,
+    readonly rpcCode: number,
+    message: string,
+    readonly data?: string,
+  ) {
+    super(message);
+    this.name = "JsonRpcError";
+  }
+}
+
+/** A transport failure on the thin path, with the ethers-style code `isTransientRpcError` treats as transient. */
+function transportError(code: "TIMEOUT" | "NETWORK_ERROR" | "SERVER_ERROR" | "BAD_DATA", message: string): Error {
+  return Object.assign(new Error(message), { code, shortMessage: message });
+}
+
+interface RpcAnswer {
+  id?: unknown;
+  result?: unknown;
+  error?: { code?: number; message?: string; data?: unknown };
+}
+
+function answerError(method: string, e: NonNullable<RpcAnswer["error"]>): JsonRpcError {
+  const data = typeof e.data === "string" && e.data.startsWith("0x") ? e.data : undefined;
+  return new JsonRpcError(method, e.code ?? 0, e.message ?? "JSON-RPC error", data);
+}
+
 /**
  * Several JSON-RPC endpoints for one chain: each call goes to the current endpoint and, on a transient failure,
  * moves to the next one with a bounded exponential backoff. The network is static (no chain-id polling), so a
@@ -77,7 +111,7 @@ export class RpcPool {
     readonly urls: string[],
     readonly chainId: number,
     private readonly logger: Logger,
-    timeoutMs = 10_000,
+    private readonly timeoutMs = 10_000,
     private readonly retry: Required<RetryOptions> = { attempts: 8, baseDelayMs: 50, maxDelayMs: 2000 },
   ) {
     const network = Network.from(chainId);
@@ -99,6 +133,94 @@ export class RpcPool {
 
   /** Runs `fn` against an endpoint, retrying transient failures (rotating endpoints) up to the attempt bound. */
   async call<T>(label: string, fn: (p: JsonRpcProvider) => Promise<T>, opts: RetryOptions = {}): Promise<T> {
+    return this.withRetry(label, (idx) => fn(this.providers[idx]), opts);
+  }
+
+  /**
+   * One JSON-RPC call on the thin path: the body is sent and the answer parsed with nothing but `JSON`, for large
+   * payloads (130 KB transactions, 256 KB receipts) where ethers' formatting costs more than the round trip.
+   * Retries like `call`; a node's error answer is raised as a `JsonRpcError`.
+   */
+  async send<T = unknown>(label: string, method: string, params: unknown[], opts: RetryOptions = {}): Promise<T> {
+    return this.withRetry(
+      label,
+      async (idx) => {
+        const a = (await this.post(idx, JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }))) as RpcAnswer;
+        if (Array.isArray(a) || typeof a !== "object" || a === null) throw transportError("BAD_DATA", "bad answer");
+        if (a.error) throw answerError(method, a.error);
+        return a.result as T;
+      },
+      opts,
+    );
+  }
+
+  /**
+   * Several calls as one JSON-RPC batch (one HTTP request), answers in call order: `{ result }` or `{ error }` per
+   * call. The batch is retried whole on a transport fault, or when any answer is a transient node error.
+   */
+  async batch(
+    label: string,
+    calls: { method: string; params: unknown[] }[],
+    opts: RetryOptions = {},
+  ): Promise<({ result: unknown; error?: undefined } | { result?: undefined; error: JsonRpcError })[]> {
+    if (calls.length === 0) return [];
+    const body = JSON.stringify(calls.map((c, i) => ({ jsonrpc: "2.0", id: i, method: c.method, params: c.params })));
+    return this.withRetry(
+      label,
+      async (idx) => {
+        const answers = await this.post(idx, body);
+        if (!Array.isArray(answers)) {
+          // a whole-batch error (proxy or node): transient if it says so, otherwise a malformed answer
+          const e = (answers as RpcAnswer | null)?.error;
+          if (e) throw answerError(calls[0].method, e);
+          throw transportError("BAD_DATA", "batch answer is not an array");
+        }
+        const byId = new Map<number, RpcAnswer>();
+        for (const a of answers as RpcAnswer[]) if (typeof a?.id === "number") byId.set(a.id, a);
+        return calls.map((c, i) => {
+          const a = byId.get(i);
+          if (!a) throw transportError("BAD_DATA", `batch answer lacks id ${i}`);
+          if (a.error) {
+            const err = answerError(c.method, a.error);
+            if (isTransientRpcError(err)) throw err;
+            return { error: err };
+          }
+          return { result: a.result };
+        });
+      },
+      opts,
+    );
+  }
+
+  private async post(idx: number, body: string): Promise<unknown> {
+    let res: Response;
+    try {
+      res = await fetch(this.urls[idx], {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body,
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
+    } catch (err) {
+      const name = (err as Error).name;
+      if (name === "TimeoutError" || name === "AbortError") throw transportError("TIMEOUT", "request timed out");
+      throw transportError("NETWORK_ERROR", `fetch failed: ${(err as Error).message}`);
+    }
+    let text: string;
+    try {
+      text = await res.text();
+    } catch (err) {
+      throw transportError("NETWORK_ERROR", `body read failed: ${(err as Error).message}`);
+    }
+    if (res.status !== 200) throw transportError("SERVER_ERROR", `HTTP ${res.status}: ${text.slice(0, 100)}`);
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      throw transportError("BAD_DATA", `not JSON: ${text.slice(0, 100)}`);
+    }
+  }
+
+  private async withRetry<T>(label: string, fn: (idx: number) => Promise<T>, opts: RetryOptions): Promise<T> {
     const attempts = opts.attempts ?? this.retry.attempts;
     const base = opts.baseDelayMs ?? this.retry.baseDelayMs;
     const max = opts.maxDelayMs ?? this.retry.maxDelayMs;
@@ -106,7 +228,7 @@ export class RpcPool {
     for (let i = 0; i < attempts; i++) {
       const idx = this.current;
       try {
-        return await fn(this.providers[idx]);
+        return await fn(idx);
       } catch (err) {
         if (!isTransientRpcError(err)) throw err;
         lastErr = err;

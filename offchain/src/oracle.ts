@@ -1,7 +1,8 @@
-import { Interface, type Log, type Result, getAddress } from "ethers";
+import { Interface, type Result } from "ethers";
 import oracleAbi from "./abi/AIOracle.json";
 import registryAbi from "./abi/ModelRegistry.json";
 import type { RpcPool } from "./chain";
+import { checksumAddress } from "./txcodec";
 
 /** `AIOracleCodes.STATE_*`. */
 export const RequestStateCode = {
@@ -82,7 +83,7 @@ function readOffset(b: Uint8Array, at: number): number {
   return Number(v);
 }
 
-const toAddress = (w: bigint) => getAddress(`0x${w.toString(16).padStart(40, "0")}`);
+const toAddress = (w: bigint) => checksumAddress(w.toString(16).padStart(40, "0"));
 
 /**
  * Decodes a `RequestCreated` log (topics + data as stored) by reading the ABI words directly: ethers' generic
@@ -146,8 +147,22 @@ function dynamicArray(elements: Uint8Array[]): Buffer {
   return Buffer.concat([word(elements.length), ...offsets, ...elements]);
 }
 
+const SELECTORS = new Map<string, Buffer>();
+function selectorOf(fn: string): Buffer {
+  let sel = SELECTORS.get(fn);
+  if (!sel) {
+    sel = Buffer.from(oracleInterface.getFunction(fn)!.selector.slice(2), "hex");
+    SELECTORS.set(fn, sel);
+  }
+  return sel;
+}
+
 function call(fn: string, head: (Buffer | { tail: Buffer })[]): string {
-  const selector = Buffer.from(oracleInterface.getFunction(fn)!.selector.slice(2), "hex");
+  return `0x${callBytes(fn, head).toString("hex")}`;
+}
+
+function callBytes(fn: string, head: (Buffer | { tail: Buffer })[]): Buffer {
+  const selector = selectorOf(fn);
   let tailAt = head.length * W;
   const words: Buffer[] = [];
   const tails: Buffer[] = [];
@@ -160,11 +175,16 @@ function call(fn: string, head: (Buffer | { tail: Buffer })[]): string {
       tailAt += h.tail.length;
     }
   }
-  return `0x${Buffer.concat([selector, ...words, ...tails]).toString("hex")}`;
+  return Buffer.concat([selector, ...words, ...tails]);
 }
 
 export function encodeFulfilBatch(items: FulfilItem[]): string {
-  return call("fulfilBatch", [
+  return `0x${encodeFulfilBatchBytes(items).toString("hex")}`;
+}
+
+/** `fulfilBatch` calldata as bytes: what the transaction signer takes without a hex round trip. */
+export function encodeFulfilBatchBytes(items: FulfilItem[]): Buffer {
+  return callBytes("fulfilBatch", [
     { tail: Buffer.concat([word(items.length), ...items.map((i) => word(i.requestId))]) },
     { tail: dynamicArray(items.map((i) => i.requestEnc)) },
     { tail: dynamicArray(items.map((i) => bytesTail(i.output))) },
@@ -193,6 +213,67 @@ export function encodeFinalize(item: FulfilItem): string {
 
 export function encodeCanFulfil(requestId: bigint, requestEnc: Uint8Array, node: string): string {
   return call("canFulfil", [word(requestId), { tail: Buffer.from(requestEnc) }, word(BigInt(node))]);
+}
+
+interface RawLog {
+  blockNumber: string;
+  blockHash: string;
+  transactionHash: string;
+  logIndex: string;
+  removed?: boolean;
+  topics: string[];
+  data: string;
+}
+
+/** A `RequestCreated` log as the watcher reads it. */
+export interface RequestLog {
+  blockNumber: number;
+  blockHash: string;
+  transactionHash: string;
+  index: number;
+  removed: boolean;
+  topics: string[];
+  data: string;
+}
+
+/** What `settle` needs from one of the oracle's fulfilment events. */
+export type OracleFulfilmentLog =
+  | { kind: "fulfilled"; requestId: bigint; node: string; mode: number; isFinal: boolean }
+  | { kind: "skipped"; requestId: bigint; node: string; reason: string }
+  | { kind: "proposed"; requestId: bigint; node: string; challengeDeadline: number };
+
+/** Word `i` of a 0x-prefixed data string, as hex digits (no copy of the rest of the data). */
+function dataWord(data: string, i: number): string {
+  const at = 2 + 64 * i;
+  if (data.length < at + 64) throw new Error(`abi: log data has no word ${i} (${(data.length - 2) / 2} bytes)`);
+  return data.slice(at, at + 64);
+}
+
+const wordNumber = (w: string) => Number(BigInt(`0x${w}`));
+const topicAddress = (t: string) => `0x${t.slice(26).toLowerCase()}`;
+
+/**
+ * Decodes `RequestFulfilled`, `FulfilmentSkipped` and `ResultProposed` by topic lookup and fixed offsets: the
+ * indexed request id and node come from the topics, the few fields needed from fixed words of the data (a
+ * `ResultProposed` carries the whole output, which is never read). Other logs give null. `node` is lower case.
+ */
+export function decodeFulfilmentLog(topics: readonly string[], data: string): OracleFulfilmentLog | null {
+  const t0 = topics[0];
+  if (t0 !== REQUEST_FULFILLED_TOPIC && t0 !== FULFILMENT_SKIPPED_TOPIC && t0 !== RESULT_PROPOSED_TOPIC) return null;
+  if (topics.length !== 3) throw new Error(`abi: fulfilment event with ${topics.length} topics`);
+  const requestId = BigInt(topics[1]);
+  const node = topicAddress(topics[2]);
+  if (t0 === REQUEST_FULFILLED_TOPIC)
+    return {
+      kind: "fulfilled",
+      requestId,
+      node,
+      mode: wordNumber(dataWord(data, 0)),
+      isFinal: BigInt(`0x${dataWord(data, 1)}`) !== 0n,
+    };
+  if (t0 === FULFILMENT_SKIPPED_TOPIC)
+    return { kind: "skipped", requestId, node, reason: `0x${dataWord(data, 0).slice(0, 8)}` };
+  return { kind: "proposed", requestId, node, challengeDeadline: wordNumber(dataWord(data, 0)) };
 }
 
 /** Read-only views of the oracle and the model registry, through the retrying RPC pool. */
@@ -230,6 +311,24 @@ export class OracleReader {
     return { state: Number(r[0]), deadline: Number(r[1]) };
   }
 
+  /** `canFulfil` of many requests as one JSON-RPC batch of `eth_call`s (one round trip, no per-call formatting). */
+  async canFulfilMany(items: { requestId: bigint; requestEnc: Uint8Array }[], node: string): Promise<boolean[]> {
+    const answers = await this.rpc.batch(
+      "canFulfil",
+      items.map((it) => ({
+        method: "eth_call",
+        params: [{ to: this.oracle, data: encodeCanFulfil(it.requestId, it.requestEnc, node) }, "latest"],
+      })),
+    );
+    return answers.map((a, i) => {
+      if (a.error) throw a.error;
+      const ret = a.result;
+      if (typeof ret !== "string" || ret.length !== 66)
+        throw new Error(`canFulfil(${items[i].requestId}): unexpected answer ${String(ret).slice(0, 80)}`);
+      return BigInt(ret) !== 0n;
+    });
+  }
+
   async canFulfil(id: bigint, requestEnc: Uint8Array, node: string): Promise<boolean> {
     const data = encodeCanFulfil(id, requestEnc, node);
     const ret = await this.rpc.call("canFulfil", (p) => p.call({ to: this.oracle, data }));
@@ -252,9 +351,28 @@ export class OracleReader {
     return (await this.view(registryInterface, this.registry, "isServing", [modelId, node]))[0] as boolean;
   }
 
-  async getRequestLogs(fromBlock: number, toBlock: number): Promise<Log[]> {
-    return this.rpc.call("getLogs", (p) =>
-      p.getLogs({ address: this.oracle, topics: [REQUEST_CREATED_TOPIC], fromBlock, toBlock }),
-    );
+  /**
+   * `RequestCreated` logs of a block range on the thin JSON-RPC path: a busy range is megabytes of log data, which
+   * ethers would decode through its JS UTF-8 decoder and re-format log by log.
+   */
+  async getRequestLogs(fromBlock: number, toBlock: number): Promise<RequestLog[]> {
+    const raw = await this.rpc.send<RawLog[]>("getLogs", "eth_getLogs", [
+      {
+        address: this.oracle,
+        topics: [REQUEST_CREATED_TOPIC],
+        fromBlock: `0x${fromBlock.toString(16)}`,
+        toBlock: `0x${toBlock.toString(16)}`,
+      },
+    ]);
+    if (!Array.isArray(raw)) throw new Error(`eth_getLogs: not an array (${String(raw).slice(0, 80)})`);
+    return raw.map((l) => ({
+      blockNumber: Number(l.blockNumber),
+      blockHash: l.blockHash,
+      transactionHash: l.transactionHash,
+      index: Number(l.logIndex),
+      removed: l.removed === true,
+      topics: l.topics,
+      data: l.data,
+    }));
   }
 }

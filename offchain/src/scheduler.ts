@@ -77,8 +77,13 @@ export class Scheduler {
     // a bounded window of the oldest requests: enough to fill every model's next batch, never the whole backlog
     let nextMsFloor = Number.POSITIVE_INFINITY;
     // assigned requests first, then takeovers whose exclusivity is over
+    // every model busy: nothing could be dispatched, so the window is not read (pumps come on every wake)
+    if (this.backends.size > 0 && this.busy.size >= this.backends.size) return this.opts.idleMs ?? 200;
+    // one model: its next batch is the oldest maxBatchSize rows; several: a wider window so one model's backlog
+    // does not hide the others' requests
+    const models = Math.max(this.backends.size, 1);
     const seen = this.store.schedulable(
-      this.opts.maxBatchSize * Math.max(this.backends.size, 1) * 4,
+      this.opts.maxBatchSize * models * (models > 1 ? 4 : 1),
       this.opts.chainTime?.() ?? 0,
       this.opts.takeoverDelaySeconds ?? 0,
     );
@@ -166,6 +171,7 @@ export class Scheduler {
     const ids = work.map((r) => r.requestId);
     this.store.transition(ids, "inferring", { incAttempts: true }, ["seen"]);
     const startedNs = process.hrtime.bigint();
+    const stage = this.metrics?.stageTimer("infer");
     let results: InferenceResult[];
     try {
       results = await backend.infer(work.map((r) => r.input));
@@ -178,6 +184,7 @@ export class Scheduler {
       this.store.transition(ids, "seen", {}, ["inferring"]);
       return;
     }
+    stage?.();
     const seconds = Number(process.hrtime.bigint() - startedNs) / 1e9;
     this.metrics?.inferenceLatency.observe({ model: String(backend.spec.modelId) }, seconds);
     this.metrics?.inferenceBatchSize.observe({ model: String(backend.spec.modelId) }, work.length);
@@ -185,6 +192,7 @@ export class Scheduler {
   }
 
   private answer(rows: RequestRow[], results: InferenceResult[]): void {
+    const stage = this.metrics?.stageTimer("store_results");
     this.store.db.transaction(() => {
       rows.forEach((r, i) => {
         const res = results[i];
@@ -200,6 +208,7 @@ export class Scheduler {
         }
       });
     })();
+    stage?.();
     this.onInferred();
   }
 }

@@ -325,6 +325,8 @@ export class Store {
   readonly db: Database.Database;
   private readonly key: { chainId: number; contract: string };
   private now: () => number;
+  /** Prepared statements by SQL text: compiled once, not on every transition. */
+  private readonly statements = new Map<string, Database.Statement>();
 
   constructor(file: string, chainId: number, contract: string, now: () => number = Date.now) {
     this.db = new Database(file);
@@ -348,26 +350,36 @@ export class Store {
   }
 
   close(): void {
+    this.statements.clear();
     this.db.close();
+  }
+
+  private stmt(sql: string): Database.Statement {
+    let st = this.statements.get(sql);
+    if (!st) {
+      st = this.db.prepare(sql);
+      this.statements.set(sql, st);
+    }
+    return st;
   }
 
   /** Cheap liveness probe for /healthz. */
   ping(): boolean {
-    return (this.db.prepare("SELECT 1 AS ok").get() as { ok: number }).ok === 1;
+    return (this.stmt("SELECT 1 AS ok").get() as { ok: number }).ok === 1;
   }
 
   // ---- meta / cursor -------------------------------------------------------------------------------------------
 
   getMeta(key: string): string | undefined {
-    const r = this.db.prepare("SELECT value FROM meta WHERE key = ?").get(this.metaKey(key)) as
-      { value: string } | undefined;
+    const r = this.stmt("SELECT value FROM meta WHERE key = ?").get(this.metaKey(key)) as { value: string } | undefined;
     return r?.value;
   }
 
   setMeta(key: string, value: string): void {
-    this.db
-      .prepare("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value")
-      .run(this.metaKey(key), value);
+    this.stmt("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value").run(
+      this.metaKey(key),
+      value,
+    );
   }
 
   private metaKey(key: string): string {
@@ -385,22 +397,22 @@ export class Store {
     let inserted = 0;
     this.db.transaction(() => {
       for (const r of requests) if (this.upsertRequest(r)) inserted++;
-      const put = this.db.prepare(
+      const put = this.stmt(
         "INSERT INTO blocks (chain_id, number, hash) VALUES (?, ?, ?) ON CONFLICT(chain_id, number) DO UPDATE SET hash = excluded.hash",
       );
       for (const b of blocks) put.run(this.key.chainId, b.number, b.hash);
       this.setMeta("cursor", String(cursor));
       // keep a bounded window of hashes: enough to find any fork point we could plausibly hit
-      this.db.prepare("DELETE FROM blocks WHERE chain_id = ? AND number < ?").run(this.key.chainId, cursor - 4096);
+      this.stmt("DELETE FROM blocks WHERE chain_id = ? AND number < ?").run(this.key.chainId, cursor - 4096);
     })();
     return inserted;
   }
 
   /** Recorded block hashes at or below `number`, newest first (fork-point search). */
   recordedBlocks(atOrBelow: number, limit = 256): { number: number; hash: string }[] {
-    return this.db
-      .prepare("SELECT number, hash FROM blocks WHERE chain_id = ? AND number <= ? ORDER BY number DESC LIMIT ?")
-      .all(this.key.chainId, atOrBelow, limit) as { number: number; hash: string }[];
+    return this.stmt(
+      "SELECT number, hash FROM blocks WHERE chain_id = ? AND number <= ? ORDER BY number DESC LIMIT ?",
+    ).all(this.key.chainId, atOrBelow, limit) as { number: number; hash: string }[];
   }
 
   /**
@@ -410,15 +422,13 @@ export class Store {
    */
   rewindTo(forkBlock: number): RequestRow[] {
     return this.db.transaction(() => {
-      this.db.prepare("DELETE FROM blocks WHERE chain_id = ? AND number > ?").run(this.key.chainId, forkBlock);
+      this.stmt("DELETE FROM blocks WHERE chain_id = ? AND number > ?").run(this.key.chainId, forkBlock);
       const cur = this.getCursor();
       if (cur === undefined || cur > forkBlock) this.setMeta("cursor", String(forkBlock));
-      const rows = this.db
-        .prepare(
-          `SELECT r.* FROM requests r LEFT JOIN batches b ON b.id = r.batch_id
+      const rows = this.stmt(
+        `SELECT r.* FROM requests r LEFT JOIN batches b ON b.id = r.batch_id
            WHERE r.chain_id = ? AND r.contract = ? AND (r.block_number > ? OR (b.mined_block IS NOT NULL AND b.mined_block > ?))`,
-        )
-        .all(this.key.chainId, this.key.contract, forkBlock, forkBlock) as Row[];
+      ).all(this.key.chainId, this.key.contract, forkBlock, forkBlock) as Row[];
       return rows.map(toRequest);
     })();
   }
@@ -436,74 +446,72 @@ export class Store {
       if (existing.blockHash === r.blockHash && existing.logIndex === r.logIndex) return false;
       if (existing.logData === r.logData && JSON.stringify(existing.logTopics) === JSON.stringify(r.logTopics)) {
         // same request re-included in another block: only the position changed
-        this.db
-          .prepare(
-            "UPDATE requests SET block_number = ?, block_hash = ?, log_index = ?, tx_hash = ?, updated_at_ms = ? WHERE chain_id = ? AND contract = ? AND request_id = ?",
-          )
-          .run(
-            r.blockNumber,
-            r.blockHash,
-            r.logIndex,
-            r.txHash,
-            now,
-            this.key.chainId,
-            this.key.contract,
-            String(r.requestId),
-          );
+        this.stmt(
+          "UPDATE requests SET block_number = ?, block_hash = ?, log_index = ?, tx_hash = ?, updated_at_ms = ? WHERE chain_id = ? AND contract = ? AND request_id = ?",
+        ).run(
+          r.blockNumber,
+          r.blockHash,
+          r.logIndex,
+          r.txHash,
+          now,
+          this.key.chainId,
+          this.key.contract,
+          String(r.requestId),
+        );
         return false;
       }
       // a different request now owns this id (its creation was reorged out): start over; a batch still carrying
       // the old request gets it skipped by the oracle, and settling ignores rows that left that batch
-      this.db
-        .prepare("DELETE FROM requests WHERE chain_id = ? AND contract = ? AND request_id = ?")
-        .run(this.key.chainId, this.key.contract, String(r.requestId));
-    }
-    this.db
-      .prepare(
-        `INSERT INTO requests (chain_id, contract, request_id, seq, model_id, state, input, log_topics, log_data,
-           block_number, block_hash, log_index, tx_hash, callback_gas_limit, deadline, seen_at_ms, updated_at_ms,
-           exclusive_until, takeover, mode)
-         VALUES (?, ?, ?, ?, ?, 'seen', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(
+      this.stmt("DELETE FROM requests WHERE chain_id = ? AND contract = ? AND request_id = ?").run(
         this.key.chainId,
         this.key.contract,
         String(r.requestId),
-        seqOf(r.requestId),
-        String(r.modelId),
-        Buffer.from(r.input),
-        JSON.stringify(r.logTopics),
-        r.logData,
-        r.blockNumber,
-        r.blockHash,
-        r.logIndex,
-        r.txHash,
-        r.callbackGasLimit,
-        r.deadline,
-        now,
-        now,
-        r.exclusiveUntil ?? 0,
-        r.takeover ? 1 : 0,
-        r.mode ?? 0,
       );
+    }
+    this.stmt(
+      `INSERT INTO requests (chain_id, contract, request_id, seq, model_id, state, input, log_topics, log_data,
+           block_number, block_hash, log_index, tx_hash, callback_gas_limit, deadline, seen_at_ms, updated_at_ms,
+           exclusive_until, takeover, mode)
+         VALUES (?, ?, ?, ?, ?, 'seen', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ).run(
+      this.key.chainId,
+      this.key.contract,
+      String(r.requestId),
+      seqOf(r.requestId),
+      String(r.modelId),
+      Buffer.from(r.input),
+      JSON.stringify(r.logTopics),
+      r.logData,
+      r.blockNumber,
+      r.blockHash,
+      r.logIndex,
+      r.txHash,
+      r.callbackGasLimit,
+      r.deadline,
+      now,
+      now,
+      r.exclusiveUntil ?? 0,
+      r.takeover ? 1 : 0,
+      r.mode ?? 0,
+    );
     return true;
   }
 
   getRequest(id: bigint): RequestRow | undefined {
-    const r = this.db
-      .prepare("SELECT * FROM requests WHERE chain_id = ? AND contract = ? AND request_id = ?")
-      .get(this.key.chainId, this.key.contract, String(id)) as Row | undefined;
+    const r = this.stmt("SELECT * FROM requests WHERE chain_id = ? AND contract = ? AND request_id = ?").get(
+      this.key.chainId,
+      this.key.contract,
+      String(id),
+    ) as Row | undefined;
     return r ? toRequest(r) : undefined;
   }
 
   requestsInState(states: RequestState | RequestState[], limit = 1_000_000): RequestRow[] {
     const list = Array.isArray(states) ? states : [states];
-    const rows = this.db
-      .prepare(
-        `SELECT * FROM requests WHERE chain_id = ? AND contract = ? AND state IN (${list.map(() => "?").join(",")})
+    const rows = this.stmt(
+      `SELECT * FROM requests WHERE chain_id = ? AND contract = ? AND state IN (${list.map(() => "?").join(",")})
          ORDER BY seq LIMIT ?`,
-      )
-      .all(this.key.chainId, this.key.contract, ...list, limit) as Row[];
+    ).all(this.key.chainId, this.key.contract, ...list, limit) as Row[];
     return rows.map(toRequest);
   }
 
@@ -512,33 +520,29 @@ export class Store {
    * whose exclusivity (plus `takeoverDelaySeconds`) has passed at chain time `chainTime`.
    */
   schedulable(limit: number, chainTime: number, takeoverDelaySeconds: number): RequestRow[] {
-    const rows = this.db
-      .prepare(
-        `SELECT * FROM requests WHERE chain_id = ? AND contract = ? AND state = 'seen'
+    const rows = this.stmt(
+      `SELECT * FROM requests WHERE chain_id = ? AND contract = ? AND state = 'seen'
            AND (takeover = 0 OR exclusive_until + ? <= ?)
          ORDER BY takeover, seq LIMIT ?`,
-      )
-      .all(this.key.chainId, this.key.contract, takeoverDelaySeconds, chainTime, limit) as Row[];
+    ).all(this.key.chainId, this.key.contract, takeoverDelaySeconds, chainTime, limit) as Row[];
     return rows.map(toRequest);
   }
 
   /** Proposed results whose challenge window ended before chain time `chainTime`, oldest deadline first. */
   finalizable(chainTime: number, limit: number): RequestRow[] {
-    const rows = this.db
-      .prepare(
-        `SELECT * FROM requests WHERE chain_id = ? AND contract = ? AND state = 'proposed'
+    const rows = this.stmt(
+      `SELECT * FROM requests WHERE chain_id = ? AND contract = ? AND state = 'proposed'
            AND challenge_deadline IS NOT NULL AND challenge_deadline < ?
          ORDER BY challenge_deadline, seq LIMIT ?`,
-      )
-      .all(this.key.chainId, this.key.contract, chainTime, limit) as Row[];
+    ).all(this.key.chainId, this.key.contract, chainTime, limit) as Row[];
     return rows.map(toRequest);
   }
 
   countByState(): Record<RequestState, number> {
     const out = Object.fromEntries(REQUEST_STATES.map((s) => [s, 0])) as Record<RequestState, number>;
-    const rows = this.db
-      .prepare("SELECT state, COUNT(*) AS n FROM requests WHERE chain_id = ? AND contract = ? GROUP BY state")
-      .all(this.key.chainId, this.key.contract) as { state: RequestState; n: number }[];
+    const rows = this.stmt(
+      "SELECT state, COUNT(*) AS n FROM requests WHERE chain_id = ? AND contract = ? GROUP BY state",
+    ).all(this.key.chainId, this.key.contract) as { state: RequestState; n: number }[];
     for (const r of rows) out[r.state] = r.n;
     return out;
   }
@@ -593,8 +597,8 @@ export class Store {
       }
       if (fields.incAttempts) sets.push("attempts = attempts + 1");
       if (fields.incSubmitAttempts) sets.push("submit_attempts = submit_attempts + 1");
-      const get = this.db.prepare("SELECT state FROM requests WHERE chain_id = ? AND contract = ? AND request_id = ?");
-      const upd = this.db.prepare(
+      const get = this.stmt("SELECT state FROM requests WHERE chain_id = ? AND contract = ? AND request_id = ?");
+      const upd = this.stmt(
         `UPDATE requests SET ${sets.join(", ")} WHERE chain_id = ? AND contract = ? AND request_id = ?`,
       );
       for (const id of ids) {
@@ -605,6 +609,29 @@ export class Store {
         upd.run(...vals, this.key.chainId, this.key.contract, String(id));
       }
     })();
+  }
+
+  /** Several requests by id in one query (primary-key lookups), in id order; unknown ids are absent. */
+  getRequests(ids: bigint[]): RequestRow[] {
+    if (ids.length === 0) return [];
+    const rows = this.stmt(
+      `SELECT * FROM requests WHERE chain_id = ? AND contract = ? AND request_id IN (SELECT value FROM json_each(?))
+       ORDER BY seq`,
+    ).all(this.key.chainId, this.key.contract, JSON.stringify(ids.map(String))) as Row[];
+    return rows.map(toRequest);
+  }
+
+  /**
+   * Confirms, in one UPDATE, the requests among `ids` that are still `submitted` in batch `batchId` (submitted ->
+   * confirmed is always legal, and rows that left the batch are untouched). Returns how many moved.
+   */
+  confirmSubmitted(batchId: number, ids: bigint[]): number {
+    if (ids.length === 0) return 0;
+    return this.stmt(
+      `UPDATE requests SET state = 'confirmed', final_reason = NULL, updated_at_ms = ?
+       WHERE chain_id = ? AND contract = ? AND batch_id = ? AND state = 'submitted'
+         AND request_id IN (SELECT value FROM json_each(?))`,
+    ).run(this.now(), this.key.chainId, this.key.contract, batchId, JSON.stringify(ids.map(String))).changes;
   }
 
   // ---- batches and transactions --------------------------------------------------------------------------------
@@ -623,21 +650,19 @@ export class Store {
   ): BatchRow {
     return this.db.transaction(() => {
       const now = this.now();
-      const res = this.db
-        .prepare(
-          `INSERT INTO batches (chain_id, contract, kind, nonce, state, gas_limit, request_ids, created_at_ms, sent_block)
+      const res = this.stmt(
+        `INSERT INTO batches (chain_id, contract, kind, nonce, state, gas_limit, request_ids, created_at_ms, sent_block)
            VALUES (?, ?, ?, ?, 'pending', ?, ?, ?, ?)`,
-        )
-        .run(
-          this.key.chainId,
-          this.key.contract,
-          kind,
-          nonce,
-          gasLimit,
-          JSON.stringify(requestIds.map(String)),
-          now,
-          sentBlock,
-        );
+      ).run(
+        this.key.chainId,
+        this.key.contract,
+        kind,
+        nonce,
+        gasLimit,
+        JSON.stringify(requestIds.map(String)),
+        now,
+        sentBlock,
+      );
       const batchId = Number(res.lastInsertRowid);
       this.addTx(batchId, tx);
       if (kind === "fulfil") this.transition(requestIds, "submitted", { batchId }, ["inferred"]);
@@ -647,12 +672,10 @@ export class Store {
   }
 
   addTx(batchId: number, tx: { hash: string; raw: string; maxFeePerGas: bigint; maxPriorityFeePerGas: bigint }): void {
-    this.db
-      .prepare(
-        `INSERT INTO txs (batch_id, hash, raw, max_fee_per_gas, max_priority_fee_per_gas, sent_at_ms)
+    this.stmt(
+      `INSERT INTO txs (batch_id, hash, raw, max_fee_per_gas, max_priority_fee_per_gas, sent_at_ms)
          VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(hash) DO NOTHING`,
-      )
-      .run(batchId, tx.hash, tx.raw, String(tx.maxFeePerGas), String(tx.maxPriorityFeePerGas), this.now());
+    ).run(batchId, tx.hash, tx.raw, String(tx.maxFeePerGas), String(tx.maxPriorityFeePerGas), this.now());
   }
 
   /** Records a fee bump: a replacement transaction with the same nonce. */
@@ -663,37 +686,52 @@ export class Store {
   ): void {
     this.db.transaction(() => {
       this.addTx(batchId, tx);
-      this.db.prepare("UPDATE batches SET bumps = bumps + 1, sent_block = ? WHERE id = ?").run(sentBlock, batchId);
+      this.stmt("UPDATE batches SET bumps = bumps + 1, sent_block = ? WHERE id = ?").run(sentBlock, batchId);
     })();
   }
 
   /** Restarts the bump clock of a batch that is re-broadcast unchanged (fees at the cap). */
   touchBatch(batchId: number, sentBlock: number): void {
-    this.db.prepare("UPDATE batches SET sent_block = ? WHERE id = ?").run(sentBlock, batchId);
+    this.stmt("UPDATE batches SET sent_block = ? WHERE id = ?").run(sentBlock, batchId);
   }
 
   getBatch(id: number): BatchRow | undefined {
-    const r = this.db.prepare("SELECT * FROM batches WHERE id = ?").get(id) as Row | undefined;
+    const r = this.stmt("SELECT * FROM batches WHERE id = ?").get(id) as Row | undefined;
     return r ? toBatch(r) : undefined;
   }
 
   batchesInState(state: BatchState): BatchRow[] {
-    const rows = this.db
-      .prepare("SELECT * FROM batches WHERE chain_id = ? AND contract = ? AND state = ? ORDER BY nonce, id")
-      .all(this.key.chainId, this.key.contract, state) as Row[];
+    const rows = this.stmt(
+      "SELECT * FROM batches WHERE chain_id = ? AND contract = ? AND state = ? ORDER BY nonce, id",
+    ).all(this.key.chainId, this.key.contract, state) as Row[];
     return rows.map(toBatch);
   }
 
   /** Confirmed batches mined above `block` (candidates for a reorg re-check). */
   batchesMinedAbove(block: number): BatchRow[] {
-    const rows = this.db
-      .prepare("SELECT * FROM batches WHERE chain_id = ? AND contract = ? AND mined_block > ? ORDER BY id")
-      .all(this.key.chainId, this.key.contract, block) as Row[];
+    const rows = this.stmt(
+      "SELECT * FROM batches WHERE chain_id = ? AND contract = ? AND mined_block > ? ORDER BY id",
+    ).all(this.key.chainId, this.key.contract, block) as Row[];
     return rows.map(toBatch);
   }
 
-  txsOf(batchId: number): TxRow[] {
-    return (this.db.prepare("SELECT * FROM txs WHERE batch_id = ? ORDER BY id").all(batchId) as Row[]).map(toTx);
+  /**
+   * The transactions signed for a batch, oldest first. `withRaw: false` leaves `raw` empty: tracking reads the
+   * hashes and fees every round, and a fulfilment's raw bytes are ~260 KB of hex.
+   */
+  txsOf(batchId: number, withRaw = true): TxRow[] {
+    const sql = withRaw
+      ? "SELECT * FROM txs WHERE batch_id = ? ORDER BY id"
+      : `SELECT id, batch_id, hash, '' AS raw, max_fee_per_gas, max_priority_fee_per_gas, sent_at_ms
+         FROM txs WHERE batch_id = ? ORDER BY id`;
+    return (this.stmt(sql).all(batchId) as Row[]).map(toTx);
+  }
+
+  /** The stored raw bytes of one transaction (re-broadcast, fee bump). */
+  rawTx(hash: string): string {
+    const r = this.stmt("SELECT raw FROM txs WHERE hash = ?").get(hash) as { raw: string } | undefined;
+    if (!r) throw new Error(`no stored transaction ${hash}`);
+    return r.raw;
   }
 
   setBatchState(
@@ -702,11 +740,11 @@ export class Store {
     mined?: { block: number; blockHash: string; txHash: string } | null,
   ): void {
     if (mined === undefined) {
-      this.db.prepare("UPDATE batches SET state = ? WHERE id = ?").run(state, batchId);
+      this.stmt("UPDATE batches SET state = ? WHERE id = ?").run(state, batchId);
     } else {
-      this.db
-        .prepare("UPDATE batches SET state = ?, mined_block = ?, mined_block_hash = ?, mined_tx_hash = ? WHERE id = ?")
-        .run(state, mined?.block ?? null, mined?.blockHash ?? null, mined?.txHash ?? null, batchId);
+      this.stmt(
+        "UPDATE batches SET state = ?, mined_block = ?, mined_block_hash = ?, mined_tx_hash = ? WHERE id = ?",
+      ).run(state, mined?.block ?? null, mined?.blockHash ?? null, mined?.txHash ?? null, batchId);
     }
   }
 }

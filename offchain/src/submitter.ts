@@ -1,23 +1,39 @@
-import { Transaction, Wallet, getAddress, isError, keccak256, type TransactionReceipt } from "ethers";
-import { type RpcPool, isTransientRpcError, shortError } from "./chain";
+import { Transaction, Wallet } from "ethers";
+import { JsonRpcError, type RpcPool, isTransientRpcError, shortError } from "./chain";
 import type { Logger } from "./log";
 import type { Metrics } from "./metrics";
 import {
-  FULFILMENT_SKIPPED_TOPIC,
   type FulfilItem,
-  REQUEST_FULFILLED_TOPIC,
-  RESULT_PROPOSED_TOPIC,
   RequestStateCode,
   VerificationMode,
+  decodeFulfilmentLog,
   decodeRequestCreated,
   encodeFinalize,
   encodeFulfil,
-  encodeFulfilBatch,
+  encodeFulfilBatchBytes,
   oracleInterface,
   type OracleReader,
 } from "./oracle";
-import type { BatchRow, RequestRow, Store } from "./store";
+import type { BatchRow, RequestRow, Store, TxRow } from "./store";
+import { FastSigner, hexToBuffer } from "./txcodec";
 import { Wake } from "./wake";
+
+/** The fields of an `eth_getTransactionReceipt` answer that settling reads (hex quantities as the node sends them). */
+export interface RawReceipt {
+  status: string;
+  blockNumber: string;
+  blockHash: string;
+  transactionHash: string;
+  gasUsed?: string;
+  logs: { address: string; topics: string[]; data: string }[];
+}
+
+/** What the tracking of one round learned from the chain: the latest nonce and each stored transaction's receipt. */
+interface ChainView {
+  head: number;
+  latestNonce: number;
+  receipts: Map<string, RawReceipt>;
+}
 
 export interface SubmitterOptions {
   chainId: number;
@@ -35,27 +51,12 @@ export interface SubmitterOptions {
   perItemGasOverhead: number;
   maxGasPerTx: number;
   pollMs?: number;
-  /** Parallel view calls when checking that requests are still open. */
-  checkConcurrency?: number;
   /** Finalize this node's Optimistic results after their challenge window (default true). */
   finalize?: boolean;
   /** Finalize transactions prepared per round at most. */
   maxFinalizesPerTick?: number;
   /** Minimum interval between two finalization rounds (ms). */
   finalizeCheckMs?: number;
-}
-
-async function mapLimit<T, R>(items: T[], limit: number, fn: (t: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]);
-    }
-  });
-  await Promise.all(workers);
-  return out;
 }
 
 /**
@@ -68,6 +69,11 @@ async function mapLimit<T, R>(items: T[], limit: number, fn: (t: T) => Promise<R
 export class Submitter {
   readonly wallet: Wallet;
   readonly address: string;
+  private readonly signer: FastSigner;
+  /** Pending batches whose nonce the chain had passed with no receipt of ours, since when (ms). */
+  private readonly nonceConsumedSeenAt = new Map<number, number>();
+  /** When each pending transaction was last seen in the node's pool (ms): a lost broadcast is re-sent. */
+  private readonly presenceCheckedAt = new Map<string, number>();
   private nonce: number | null = null;
   private running = false;
   private loop: Promise<void> | null = null;
@@ -89,6 +95,7 @@ export class Submitter {
   ) {
     this.wallet = new Wallet(key);
     this.address = this.wallet.address;
+    this.signer = new FastSigner(key);
     this.depth = Math.max(1, opts.confirmations);
   }
 
@@ -124,8 +131,7 @@ export class Submitter {
   /** Start-up reconciliation, before anything new is sent: nonce from chain and store, pending batches re-tracked. */
   async reconcile(): Promise<void> {
     await this.resyncNonce();
-    const head = await this.rpc.blockNumber();
-    for (const b of this.store.batchesInState("pending")) await this.track(b, head);
+    await this.trackAll(await this.rpc.blockNumber());
     this.logger.info(
       { nonce: this.nonce, pending: this.store.batchesInState("pending").length },
       "submitter reconciled",
@@ -142,12 +148,23 @@ export class Submitter {
     this.nonce = Math.max(pending, latest, ...inFlight.map((n) => n + 1));
   }
 
-  /** One round: track in-flight batches, then send a new batch when one is due. Returns ms until the next round. */
+  /**
+   * One round: track every in-flight batch (one nonce read and one batch of receipt reads for all of them), then
+   * send new batches while some are due and fewer than `maxInFlightTxs` are pending. Transactions are broadcast
+   * without waiting, so the next batch is checked, simulated and signed while earlier ones are mined.
+   * Returns ms until the next round.
+   */
   async tick(): Promise<number> {
     if (this.nonce === null) await this.reconcile();
     const head = await this.rpc.blockNumber();
-    for (const b of this.store.batchesInState("pending")) await this.track(b, head);
-    const next = await this.sendDue(head);
+    const stop = this.metrics?.stageTimer("track");
+    await this.trackAll(head);
+    stop?.();
+    let next = 0;
+    for (let sent = 0; sent < this.opts.maxInFlightTxs && next === 0; sent++) {
+      next = await this.sendDue(head);
+      if (next === 0 && !this.running) break;
+    }
     await this.finalizeDue(head);
     return next;
   }
@@ -164,11 +181,15 @@ export class Submitter {
     if (candidates.length < this.opts.maxTxItems && waitMs > 0) return waitMs;
 
     const t0 = Date.now();
+    const check = this.metrics?.stageTimer("check");
     const items = await this.openItems(candidates);
+    check?.();
     if (items.length === 0) return 0;
     const chosen = this.fitGas(items);
     const t1 = Date.now();
+    const sim = this.metrics?.stageTimer("simulate");
     const sendable = await this.simulate(chosen);
+    sim?.();
     this.logger.debug({ checkMs: t1 - t0, simulateMs: Date.now() - t1, size: sendable.length }, "batch prepared");
     if (sendable.length === 0) return 0;
     await this.send(sendable, head);
@@ -177,11 +198,12 @@ export class Submitter {
 
   /** Keeps the requests that this node may still fulfil; the others are dropped (expired), never sent. */
   private async openItems(rows: RequestRow[]): Promise<{ row: RequestRow; item: FulfilItem }[]> {
-    const checked = await mapLimit(rows, this.opts.checkConcurrency ?? 32, async (row) => {
-      const decoded = decodeRequestCreated(row.logTopics, row.logData);
-      const ok = await this.reader.canFulfil(row.requestId, decoded.requestEnc, this.address);
-      return { row, decoded, ok };
-    });
+    const decodedRows = rows.map((row) => ({ row, decoded: decodeRequestCreated(row.logTopics, row.logData) }));
+    const oks = await this.reader.canFulfilMany(
+      decodedRows.map((d) => d.decoded),
+      this.address,
+    );
+    const checked = decodedRows.map((d, i) => ({ ...d, ok: oks[i] }));
     const out: { row: RequestRow; item: FulfilItem }[] = [];
     for (const c of checked) {
       if (c.ok) {
@@ -235,11 +257,9 @@ export class Submitter {
    */
   private async simulate<T extends { row: RequestRow; item: FulfilItem }>(items: T[]): Promise<T[]> {
     const gasLimit = this.gasFor(items.map((i) => i.row));
-    const data = encodeFulfilBatch(items.map((i) => i.item));
+    const data = `0x${encodeFulfilBatchBytes(items.map((i) => i.item)).toString("hex")}`;
     try {
-      await this.rpc.call("simulate", (p) =>
-        p.call({ from: this.address, to: this.opts.oracle, data, gasLimit: BigInt(gasLimit) }),
-      );
+      await this.ethCall("simulate", data, gasLimit);
       return items;
     } catch (err) {
       if (isTransientRpcError(err)) throw err;
@@ -251,14 +271,7 @@ export class Submitter {
     const ok: T[] = [];
     for (const it of items) {
       try {
-        await this.rpc.call("simulate", (p) =>
-          p.call({
-            from: this.address,
-            to: this.opts.oracle,
-            data: encodeFulfil(it.item),
-            gasLimit: BigInt(this.gasFor([it.row])),
-          }),
-        );
+        await this.ethCall("simulate", encodeFulfil(it.item), this.gasFor([it.row]));
         ok.push(it);
       } catch (err) {
         if (isTransientRpcError(err)) throw err;
@@ -269,6 +282,14 @@ export class Submitter {
       }
     }
     return ok;
+  }
+
+  /** `eth_call` from the node key on the thin path: a revert is raised as a `JsonRpcError` carrying its data. */
+  private async ethCall(label: string, data: string, gasLimit: number): Promise<string> {
+    return this.rpc.send<string>(label, "eth_call", [
+      { from: this.address, to: this.opts.oracle, data, gas: `0x${gasLimit.toString(16)}` },
+      "latest",
+    ]);
   }
 
   private async fees(): Promise<{ maxFeePerGas: bigint; maxPriorityFeePerGas: bigint }> {
@@ -288,14 +309,15 @@ export class Submitter {
     return { maxFeePerGas: maxFee, maxPriorityFeePerGas: tip };
   }
 
-  private async sign(
+  /** Signs an EIP-1559 transaction to the oracle: RLP on bytes, native keccak and secp256k1 (see txcodec). */
+  private sign(
     nonce: number,
-    data: string,
+    data: Uint8Array,
     gasLimit: number,
     fees: { maxFeePerGas: bigint; maxPriorityFeePerGas: bigint },
-  ): Promise<{ hash: string; raw: string; maxFeePerGas: bigint; maxPriorityFeePerGas: bigint }> {
-    const raw = await this.wallet.signTransaction({
-      type: 2,
+  ): { hash: string; raw: string; maxFeePerGas: bigint; maxPriorityFeePerGas: bigint } {
+    const stop = this.metrics?.stageTimer("sign");
+    const tx = this.signer.signEip1559({
       chainId: this.opts.chainId,
       nonce,
       to: this.opts.oracle,
@@ -305,16 +327,20 @@ export class Submitter {
       maxFeePerGas: fees.maxFeePerGas,
       maxPriorityFeePerGas: fees.maxPriorityFeePerGas,
     });
-    return { hash: keccak256(raw), raw, ...fees };
+    stop?.();
+    return { ...tx, ...fees };
   }
 
   private async send(items: { row: RequestRow; item: FulfilItem }[], head: number): Promise<void> {
     const gasLimit = this.gasFor(items.map((i) => i.row));
-    const data = encodeFulfilBatch(items.map((i) => i.item));
     const fees = await this.fees();
+    const encode = this.metrics?.stageTimer("encode");
+    const data = encodeFulfilBatchBytes(items.map((i) => i.item));
+    encode?.();
     const nonce = this.nonce!;
-    const tx = await this.sign(nonce, data, gasLimit, fees);
+    const tx = this.sign(nonce, data, gasLimit, fees);
     // persisted before the broadcast: after a crash the hash is known and the same bytes can be re-sent
+    const persist = this.metrics?.stageTimer("persist");
     const batch = this.store.createBatch(
       nonce,
       gasLimit,
@@ -322,6 +348,7 @@ export class Submitter {
       head,
       tx,
     );
+    persist?.();
     this.nonce = nonce + 1;
     this.metrics?.txSent.inc();
     this.metrics?.txBatchSize.observe(items.length);
@@ -330,44 +357,78 @@ export class Submitter {
     void this.broadcast(tx.raw);
   }
 
-  /** Sends raw bytes; "already known" is success, "nonce too low" resyncs the nonce (tracking sorts out the rest). */
+  /**
+   * Sends the stored raw bytes with `eth_sendRawTransaction` (nothing re-parsed or re-recovered: they were signed
+   * here); "already known" is success, "nonce too low" resyncs the nonce (tracking sorts out the rest).
+   */
   private async broadcast(raw: string): Promise<void> {
+    const stop = this.metrics?.stageTimer("broadcast");
     try {
-      await this.rpc.call("broadcast", (p) => p.broadcastTransaction(raw));
+      await this.rpc.send("broadcast", "eth_sendRawTransaction", [raw]);
     } catch (err) {
-      if (isError(err, "NONCE_EXPIRED")) {
-        await this.resyncNonce();
+      const msg = (err instanceof JsonRpcError ? err.message : shortError(err)).toLowerCase();
+      if (/nonce too low|nonce has already been used|nonce_expired/.test(msg)) {
+        await this.resyncNonce().catch(() => undefined);
         return;
       }
-      const msg = shortError(err).toLowerCase();
       if (msg.includes("already known") || msg.includes("already imported")) return;
       this.metrics?.errors.inc({ stage: "broadcast" });
       this.logger.warn({ err: shortError(err) }, "broadcast failed; tracking will retry");
+    } finally {
+      stop?.();
     }
   }
 
   // ---- tracking --------------------------------------------------------------------------------------------------
 
-  private async receiptOf(batch: BatchRow): Promise<TransactionReceipt | null> {
-    for (const tx of this.store.txsOf(batch.id).reverse()) {
-      const r = await this.rpc.call("receipt", (p) => p.getTransactionReceipt(tx.hash));
-      if (r) return r;
-    }
-    return null;
+  /**
+   * Tracks every pending batch against one view of the chain: the latest nonce, then (so that a transaction mined
+   * between the two reads is still found) the receipts of all their stored transactions in one JSON-RPC batch.
+   */
+  private async trackAll(head: number): Promise<void> {
+    const pending = this.store.batchesInState("pending");
+    if (pending.length === 0) return;
+    const txs = new Map(pending.map((b) => [b.id, this.store.txsOf(b.id, false)]));
+    const latestNonce = await this.rpc.call("nonce", (p) => p.getTransactionCount(this.address, "latest"));
+    const hashes = [...txs.values()].flat().map((t) => t.hash);
+    const answers = await this.rpc.batch(
+      "receipt",
+      hashes.map((h) => ({ method: "eth_getTransactionReceipt", params: [h] })),
+    );
+    const receipts = new Map<string, RawReceipt>();
+    answers.forEach((a, i) => {
+      if (a.error) throw a.error;
+      if (a.result) receipts.set(hashes[i], a.result as RawReceipt);
+    });
+    const view: ChainView = { head, latestNonce, receipts };
+    for (const b of pending) await this.track(b, txs.get(b.id)!, view);
   }
 
   /** Advances one pending batch: confirm, bump, re-broadcast, or detect that its nonce went to another tx. */
-  private async track(batch: BatchRow, head: number): Promise<void> {
-    // nonce first: a tx mined between the two reads is then still found by the receipt lookup
-    const latestNonce = await this.rpc.call("nonce", (p) => p.getTransactionCount(this.address, "latest"));
-    const receipt = await this.receiptOf(batch);
+  private async track(batch: BatchRow, txs: TxRow[], view: ChainView): Promise<void> {
+    const { head, latestNonce } = view;
+    // the newest transaction first: after a fee bump the replacement is the likely one to be mined
+    const receipt = [...txs].reverse().find((t) => view.receipts.has(t.hash));
     if (receipt) {
-      if (head - receipt.blockNumber + 1 < this.depth) return;
-      this.settle(batch, receipt);
+      const r = view.receipts.get(receipt.hash)!;
+      this.nonceConsumedSeenAt.delete(batch.id);
+      if (head - Number(r.blockNumber) + 1 < this.depth) return;
+      for (const t of txs) this.presenceCheckedAt.delete(t.hash);
+      const stop = this.metrics?.stageTimer("settle");
+      this.settle(batch, r);
+      stop?.();
       return;
     }
     if (latestNonce > batch.nonce) {
-      // the nonce was used by a transaction we did not sign for this batch (e.g. the key used elsewhere)
+      // the nonce was used by a transaction we did not sign for this batch (e.g. the key used elsewhere) -- or ours
+      // was mined a moment before its receipt is served: decided only when a later round still finds no receipt
+      const first = this.nonceConsumedSeenAt.get(batch.id);
+      if (first === undefined) {
+        this.nonceConsumedSeenAt.set(batch.id, Date.now());
+        return;
+      }
+      if (Date.now() - first < Math.max(this.opts.pollMs ?? 100, 250)) return;
+      this.nonceConsumedSeenAt.delete(batch.id);
       this.logger.warn({ batch: batch.id, nonce: batch.nonce }, "batch nonce consumed by another transaction");
       this.store.db.transaction(() => {
         this.store.setBatchState(batch.id, "dropped");
@@ -375,19 +436,28 @@ export class Submitter {
       })();
       return;
     }
-    const txs = this.store.txsOf(batch.id);
     const last = txs[txs.length - 1];
     if (head - batch.sentBlock >= this.opts.bumpAfterBlocks) {
       await this.bump(batch, last, head);
       return;
     }
-    const known = await this.rpc.call("getTransaction", (p) => p.getTransaction(last.hash));
-    if (!known) await this.broadcast(last.raw);
+    // a broadcast lost on the way (dropped connection, restarted node) is re-sent; the pool is asked at most
+    // once per poll interval per transaction, as the answer echoes the whole 130 KB transaction
+    const now = Date.now();
+    const checkedAt = this.presenceCheckedAt.get(last.hash);
+    if (checkedAt === undefined) {
+      this.presenceCheckedAt.set(last.hash, now);
+      return;
+    }
+    if (now - checkedAt < Math.max(this.opts.pollMs ?? 100, 250)) return;
+    this.presenceCheckedAt.set(last.hash, now);
+    const known = await this.rpc.send("getTransaction", "eth_getTransactionByHash", [last.hash]);
+    if (!known) await this.broadcast(this.store.rawTx(last.hash));
   }
 
   private async bump(
     batch: BatchRow,
-    last: { raw: string; maxFeePerGas: bigint; maxPriorityFeePerGas: bigint },
+    last: { hash: string; maxFeePerGas: bigint; maxPriorityFeePerGas: bigint },
     head: number,
   ): Promise<void> {
     const cap = this.opts.maxFeePerGasCapWei;
@@ -402,11 +472,11 @@ export class Submitter {
     if (maxFee <= last.maxFeePerGas) {
       // at the cap: keep the transaction alive without paying more
       this.store.touchBatch(batch.id, head);
-      await this.broadcast(last.raw);
+      await this.broadcast(this.store.rawTx(last.hash));
       return;
     }
-    const prev = Transaction.from(last.raw);
-    const tx = await this.sign(batch.nonce, prev.data, Number(prev.gasLimit), {
+    const prev = Transaction.from(this.store.rawTx(last.hash));
+    const tx = this.sign(batch.nonce, hexToBuffer(prev.data), Number(prev.gasLimit), {
       maxFeePerGas: maxFee,
       maxPriorityFeePerGas: tip,
     });
@@ -420,47 +490,51 @@ export class Submitter {
    * Applies a receipt `confirmations` deep: what the oracle fulfilled is confirmed (or, for an Optimistic result,
    * proposed with its challenge deadline), the rest re-checked. A finalize batch finalizes its request.
    */
-  private settle(batch: BatchRow, receipt: TransactionReceipt): void {
+  private settle(batch: BatchRow, receipt: RawReceipt): void {
     const fulfilled = new Set<string>();
     const provisional = new Set<string>();
     const challengeDeadlines = new Map<string, number>();
     const skipped = new Map<string, string>();
-    const oracle = getAddress(this.opts.oracle);
+    const oracle = this.opts.oracle.toLowerCase();
+    const me = this.address.toLowerCase();
     for (const log of receipt.logs) {
-      if (getAddress(log.address) !== oracle) continue;
-      const topic = log.topics[0];
-      if (topic !== REQUEST_FULFILLED_TOPIC && topic !== FULFILMENT_SKIPPED_TOPIC && topic !== RESULT_PROPOSED_TOPIC)
-        continue;
-      const ev = oracleInterface.parseLog({ topics: [...log.topics], data: log.data })!;
-      if (getAddress(ev.args.node as string) !== this.address) continue;
-      const id = String(ev.args.requestId);
-      if (ev.name === "RequestFulfilled") {
+      if (log.address.toLowerCase() !== oracle) continue;
+      const ev = decodeFulfilmentLog(log.topics, log.data);
+      if (!ev || ev.node !== me) continue;
+      const id = String(ev.requestId);
+      if (ev.kind === "fulfilled") {
         fulfilled.add(id);
-        if (Number(ev.args.mode) === VerificationMode.Optimistic && !(ev.args.isFinal as boolean)) provisional.add(id);
-      } else if (ev.name === "ResultProposed") {
-        challengeDeadlines.set(id, Number(ev.args.challengeDeadline));
-      } else skipped.set(id, ev.args.reason as string);
+        if (ev.mode === VerificationMode.Optimistic && !ev.isFinal) provisional.add(id);
+      } else if (ev.kind === "proposed") {
+        challengeDeadlines.set(id, ev.challengeDeadline);
+      } else skipped.set(id, ev.reason);
     }
-    const mined = { block: receipt.blockNumber, blockHash: receipt.blockHash, txHash: receipt.hash };
-    const ok = receipt.status === 1;
+    const mined = {
+      block: Number(receipt.blockNumber),
+      blockHash: receipt.blockHash,
+      txHash: receipt.transactionHash,
+    };
+    const ok = Number(receipt.status) === 1;
     if (batch.kind === "finalize") {
       this.settleFinalize(batch, ok, fulfilled, mined);
       return;
     }
     this.store.db.transaction(() => {
       this.store.setBatchState(batch.id, ok ? "confirmed" : "reverted", mined);
-      for (const id of batch.requestIds) {
-        const row = this.store.getRequest(id);
-        if (!row || row.state !== "submitted" || row.batchId !== batch.id) continue;
+      // the common case in one UPDATE: every request of ours the oracle fulfilled for good
+      const final: bigint[] = [];
+      for (const row of this.store.getRequests(batch.requestIds)) {
+        if (row.state !== "submitted" || row.batchId !== batch.id) continue;
+        const id = row.requestId;
         const key = String(id);
         if (ok && fulfilled.has(key)) {
-          if (provisional.has(key)) {
+          if (!provisional.has(key)) {
+            final.push(id);
+          } else {
             const challengeDeadline = challengeDeadlines.get(key) ?? null;
             this.store.transition([id], "proposed", { finalReason: null, challengeDeadline });
             this.metrics?.optimistic.inc({ event: "proposed" });
             this.logger.info({ requestId: key, challengeDeadline }, "optimistic result proposed");
-          } else {
-            this.store.transition([id], "confirmed", { finalReason: null });
           }
           this.metrics?.fulfilled.inc({ result: row.errorCode === 0 ? "ok" : `error_${row.errorCode}` });
           if (row.takeover) this.metrics?.takeovers.inc({ outcome: "fulfilled" });
@@ -471,6 +545,7 @@ export class Submitter {
           this.reopen(id, ok ? "not in the receipt" : "transaction reverted");
         }
       }
+      this.store.confirmSubmitted(batch.id, final);
     })();
     if (!ok) this.metrics?.errors.inc({ stage: "tx_reverted" });
     this.logger.info(
@@ -552,9 +627,7 @@ export class Submitter {
       const data = encodeFinalize(item);
       const gasLimit = this.gasFor([row]);
       try {
-        await this.rpc.call("simulate", (p) =>
-          p.call({ from: this.address, to: this.opts.oracle, data, gasLimit: BigInt(gasLimit) }),
-        );
+        await this.ethCall("simulate", data, gasLimit);
       } catch (err) {
         if (isTransientRpcError(err)) throw err;
         const reason = describeRevert(err);
@@ -565,7 +638,7 @@ export class Submitter {
       }
       this.finalizeRetryAt.delete(row.requestId);
       const nonce = this.nonce!;
-      const tx = await this.sign(nonce, data, gasLimit, await this.fees());
+      const tx = this.sign(nonce, hexToBuffer(data), gasLimit, await this.fees());
       const batch = this.store.createBatch(nonce, gasLimit, [row.requestId], head, tx, "finalize");
       this.nonce = nonce + 1;
       this.metrics?.txSent.inc();
@@ -665,9 +738,13 @@ export class Submitter {
   async recheckAfterReorg(forkBlock: number): Promise<void> {
     for (const b of this.store.batchesMinedAbove(forkBlock)) {
       if (b.state !== "confirmed" && b.state !== "reverted") continue;
-      const r = await this.rpc.call("receipt", (p) => p.getTransactionReceipt(b.minedTxHash!));
+      const r = await this.rpc.send<RawReceipt | null>("receipt", "eth_getTransactionReceipt", [b.minedTxHash!]);
       if (r) {
-        this.store.setBatchState(b.id, b.state, { block: r.blockNumber, blockHash: r.blockHash, txHash: r.hash });
+        this.store.setBatchState(b.id, b.state, {
+          block: Number(r.blockNumber),
+          blockHash: r.blockHash,
+          txHash: r.transactionHash,
+        });
         continue;
       }
       this.logger.warn({ batch: b.id, nonce: b.nonce }, "confirmed batch orphaned by a reorg: re-sending");

@@ -81,7 +81,9 @@ export class Watcher {
     while (this.running) {
       let delay = this.opts.pollIntervalMs;
       try {
+        const stage = this.metrics?.stageTimer("scan");
         const res = await this.pollOnce();
+        stage?.();
         this.failures = 0;
         // catching up: scan the next window at once
         if (res.scannedTo !== null && res.scannedTo < res.head - this.opts.confirmations) delay = 0;

@@ -115,11 +115,17 @@ export function writeConfig(dir: string, cfg: RawConfig, name = "runner.json"): 
   return file;
 }
 
-/** The CLI as a child process (`axon-runner start`), for crash tests. */
-export function spawnRunner(configFile: string, nodeKey: string, logFile?: string): ChildProcess {
+/** The CLI as a child process (`axon-runner start`), for crash tests and the benchmark (`nodeArgs`: node flags). */
+export function spawnRunner(
+  configFile: string,
+  nodeKey: string,
+  logFile?: string,
+  nodeArgs: string[] = [],
+): ChildProcess {
   const child = spawn(
     process.execPath,
     [
+      ...nodeArgs,
       "--require",
       "ts-node/register/transpile-only",
       path.join(OFFCHAIN_DIR, "src", "cli.ts"),

@@ -55,6 +55,8 @@ export interface LocalNode {
   kind: "anvil" | "hardhat";
   url: string;
   port: number;
+  /** The node's process id (CPU accounting from /proc in the runner benchmark). */
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -102,7 +104,7 @@ export async function startAnvil(
   child.stderr!.on("data", (d) => (out = (out + d).slice(-4000)));
   const url = `http://127.0.0.1:${port}`;
   await waitForRpc(url, child, 20_000, () => out);
-  return { kind: "anvil", url, port, stop: stopper(child) };
+  return { kind: "anvil", url, port, pid: child.pid!, stop: stopper(child) };
 }
 
 /** Starts `hardhat node` (the Hardhat network over JSON-RPC) from the repository root on a free port. */
@@ -125,5 +127,5 @@ export async function startHardhatNode(): Promise<LocalNode> {
   child.stderr!.on("data", (d) => (out = (out + d).slice(-4000)));
   const url = `http://127.0.0.1:${port}`;
   await waitForRpc(url, child, 120_000, () => out);
-  return { kind: "hardhat", url, port, stop: stopper(child) };
+  return { kind: "hardhat", url, port, pid: child.pid!, stop: stopper(child) };
 }

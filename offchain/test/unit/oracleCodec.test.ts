@@ -3,11 +3,13 @@ import { describe, it } from "node:test";
 import { getAddress, hexlify } from "ethers";
 import fc from "fast-check";
 import {
+  decodeFulfilmentLog,
   decodeRequestCreated,
   encodeCanFulfil,
   encodeFinalize,
   encodeFulfil,
   encodeFulfilBatch,
+  encodeFulfilBatchBytes,
   oracleInterface,
 } from "../../src/oracle";
 
@@ -99,6 +101,7 @@ describe("oracle codec (hand-rolled ABI, checked against ethers)", () => {
             items.map((i) => i.errorCode),
           ]);
           assert.equal(encodeFulfilBatch(items), expected);
+          assert.equal(hexlify(encodeFulfilBatchBytes(items)), expected);
           for (const i of items) {
             assert.equal(
               encodeFulfil(i),
@@ -119,5 +122,68 @@ describe("oracle codec (hand-rolled ABI, checked against ethers)", () => {
     const log = emitted(1n, fc.sample(request, { numRuns: 1, seed: 1 })[0], new Uint8Array(10));
     assert.throws(() => decodeRequestCreated([log.topics[0]], log.data), /not a RequestCreated/);
     assert.throws(() => decodeRequestCreated(log.topics, log.data.slice(0, 200)), /abi:/);
+  });
+
+  it("decodes the fulfilment events by topic and fixed offsets exactly as ethers does", () => {
+    const ev = (name: string) => oracleInterface.getEvent(name)!;
+    fc.assert(
+      fc.property(
+        uint(256),
+        address,
+        uint(8),
+        fc.boolean(),
+        fc.boolean(),
+        uint(64),
+        fc.uint8Array({ minLength: 4, maxLength: 4 }),
+        fc.uint8Array({ maxLength: 300 }),
+        (id, node, mode, isFinal, cbOk, deadline, reason, output) => {
+          const fulfilled = oracleInterface.encodeEventLog(ev("RequestFulfilled"), [
+            id,
+            node,
+            mode,
+            isFinal,
+            cbOk,
+            3,
+            hexlify(new Uint8Array(32).fill(9)),
+          ]);
+          assert.deepEqual(decodeFulfilmentLog(fulfilled.topics, fulfilled.data), {
+            kind: "fulfilled",
+            requestId: id,
+            node: node.toLowerCase(),
+            mode: Number(mode),
+            isFinal,
+          });
+          const skipped = oracleInterface.encodeEventLog(ev("FulfilmentSkipped"), [id, node, hexlify(reason)]);
+          assert.deepEqual(decodeFulfilmentLog(skipped.topics, skipped.data), {
+            kind: "skipped",
+            requestId: id,
+            node: node.toLowerCase(),
+            reason: oracleInterface.parseLog(skipped)!.args.reason,
+          });
+          const proposed = oracleInterface.encodeEventLog(ev("ResultProposed"), [id, node, deadline, 0, output]);
+          assert.deepEqual(decodeFulfilmentLog(proposed.topics, proposed.data), {
+            kind: "proposed",
+            requestId: id,
+            node: node.toLowerCase(),
+            challengeDeadline: Number(deadline),
+          });
+        },
+      ),
+      { numRuns: RUNS, seed: 11 },
+    );
+  });
+
+  it("ignores other events and rejects a truncated fulfilment event, naming what is missing", () => {
+    const created = emitted(1n, fc.sample(request, { numRuns: 1, seed: 1 })[0], new Uint8Array(10));
+    assert.equal(decodeFulfilmentLog(created.topics, created.data), null);
+    const log = oracleInterface.encodeEventLog(oracleInterface.getEvent("ResultProposed")!, [
+      1n,
+      created.topics[3].replace(/^0x0{24}/, "0x"),
+      5n,
+      0,
+      "0x",
+    ]);
+    assert.throws(() => decodeFulfilmentLog(log.topics, "0x"), /abi: log data has no word 0 \(0 bytes\)/);
+    assert.throws(() => decodeFulfilmentLog(log.topics.slice(0, 2), log.data), /fulfilment event with 2 topics/);
   });
 });

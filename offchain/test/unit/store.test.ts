@@ -158,4 +158,45 @@ describe("Store", () => {
     assert.equal(again.bumps, 1);
     assert.equal(again.sentBlock, 14);
   });
+
+  it("reads a batch's transactions without their raw bytes for tracking, and the bytes of one by hash", () => {
+    s.commitScan([req(1n)], [], 10);
+    s.transition([1n], "inferred", { output: Uint8Array.of(1), errorCode: 0 });
+    const b = s.createBatch(4, 1, [1n], 10, { hash: "0x1", raw: "0xr1", maxFeePerGas: 100n, maxPriorityFeePerGas: 2n });
+    s.recordBump(b.id, 14, { hash: "0x2", raw: "0xr2", maxFeePerGas: 113n, maxPriorityFeePerGas: 3n });
+    const light = s.txsOf(b.id, false);
+    assert.deepEqual(
+      light.map((t) => [t.hash, t.raw, t.maxFeePerGas]),
+      [
+        ["0x1", "", 100n],
+        ["0x2", "", 113n],
+      ],
+    );
+    assert.equal(s.rawTx("0x2"), "0xr2");
+    assert.throws(() => s.rawTx("0x3"), /no stored transaction 0x3/);
+  });
+
+  it("confirms a batch's submitted requests in one update, leaving those that left the batch alone", () => {
+    s.commitScan([req(1n), req(2n), req(3n)], [], 10);
+    s.transition([1n, 2n, 3n], "inferred", { output: Uint8Array.of(1), errorCode: 0 });
+    const b = s.createBatch(0, 1, [1n, 2n, 3n], 10, {
+      hash: "0x1",
+      raw: "0xr1",
+      maxFeePerGas: 1n,
+      maxPriorityFeePerGas: 1n,
+    });
+    // request 3 was re-queued (e.g. its item reverted in a re-simulation) before the receipt arrived
+    s.transition([3n], "inferred", { batchId: null });
+    assert.deepEqual(
+      s.getRequests([3n, 1n, 2n, 9n]).map((r) => r.requestId),
+      [1n, 2n, 3n],
+    );
+    assert.equal(s.confirmSubmitted(b.id, [1n, 2n, 3n]), 2);
+    assert.deepEqual(
+      [1n, 2n, 3n].map((id) => s.getRequest(id)!.state),
+      ["confirmed", "confirmed", "inferred"],
+    );
+    assert.equal(s.confirmSubmitted(b.id, []), 0);
+    assert.deepEqual(s.getRequests([]), []);
+  });
 });
