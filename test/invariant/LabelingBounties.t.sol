@@ -110,7 +110,7 @@ contract LabelingBountiesHandler is VmBase {
         // One slot per labeller per item: the first labeller from the seed without a slot of this item.
         address labeller;
         for (uint256 k; k < LABELLERS && labeller == address(0); ++k) {
-            address candidate = labellers[(labellerSeed + k) % LABELLERS];
+            address candidate = labellers[(labellerSeed % LABELLERS + k) % LABELLERS];
             if (!bounties.holdsSlot(taskId, item, candidate)) labeller = candidate;
         }
         if (labeller == address(0)) return;

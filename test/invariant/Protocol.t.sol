@@ -1026,7 +1026,7 @@ contract ProtocolHandler is VmBase {
     /// @dev The first labeller from `start` (cyclically) that holds no slot of the item, or zero.
     function _freeLabeller(uint256 taskId, uint256 item, uint256 start) private view returns (address) {
         for (uint256 k; k < LABELLERS; ++k) {
-            address candidate = labellers[(start + k) % LABELLERS];
+            address candidate = labellers[((start % LABELLERS) + k) % LABELLERS];
             if (!bounties.holdsSlot(taskId, item, candidate)) return candidate;
         }
         return address(0);
