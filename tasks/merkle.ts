@@ -11,12 +11,12 @@ function hashPair(a: string, b: string): string {
   return BigInt(a) < BigInt(b) ? keccak256(concat([a, b])) : keccak256(concat([b, a]));
 }
 
-/** A Merkle tree of bounty items compatible with OpenZeppelin MerkleProof (sorted pairs; an odd node moves up). */
-export class ItemTree {
+/** A Merkle tree over `leaves` compatible with OpenZeppelin MerkleProof (sorted pairs; an odd node moves up). */
+export class SortedPairTree {
   private readonly layers: string[][];
 
-  constructor(readonly itemHashes: string[]) {
-    const layers = [itemHashes.map((h, i) => itemLeaf(i, h))];
+  constructor(leaves: string[]) {
+    const layers = [leaves];
     while (layers[layers.length - 1].length > 1) {
       const prev = layers[layers.length - 1];
       const next: string[] = [];
@@ -31,6 +31,7 @@ export class ItemTree {
     return this.layers[this.layers.length - 1][0];
   }
 
+  /** Proof of the `index`-th leaf. */
   proof(index: number): string[] {
     const out: string[] = [];
     let i = index;
@@ -39,6 +40,13 @@ export class ItemTree {
       i >>= 1;
     }
     return out;
+  }
+}
+
+/** The Merkle tree of a bounty's items: leaves `itemLeaf(i, itemHashes[i])`. */
+export class ItemTree extends SortedPairTree {
+  constructor(readonly itemHashes: string[]) {
+    super(itemHashes.map((h, i) => itemLeaf(i, h)));
   }
 }
 
@@ -61,34 +69,9 @@ export interface GoldEntry {
   salt: string;
 }
 
-/** The Merkle tree of a task's reference items (same pairing rules as ItemTree). */
-export class GoldTree {
-  private readonly layers: string[][];
-
+/** The Merkle tree of a task's reference items: leaves `goldLeaf(item, label, salt)`. */
+export class GoldTree extends SortedPairTree {
   constructor(readonly entries: GoldEntry[]) {
-    const layers = [entries.map((e) => goldLeaf(e.item, e.label, e.salt))];
-    while (layers[layers.length - 1].length > 1) {
-      const prev = layers[layers.length - 1];
-      const next: string[] = [];
-      for (let i = 0; i < prev.length; i += 2)
-        next.push(i + 1 < prev.length ? hashPair(prev[i], prev[i + 1]) : prev[i]);
-      layers.push(next);
-    }
-    this.layers = layers;
-  }
-
-  get root(): string {
-    return this.layers[this.layers.length - 1][0];
-  }
-
-  /** Proof of the `index`-th entry. */
-  proof(index: number): string[] {
-    const out: string[] = [];
-    let i = index;
-    for (const layer of this.layers.slice(0, -1)) {
-      if ((i ^ 1) < layer.length) out.push(layer[i ^ 1]);
-      i >>= 1;
-    }
-    return out;
+    super(entries.map((e) => goldLeaf(e.item, e.label, e.salt)));
   }
 }

@@ -3,54 +3,18 @@ import { time } from "@nomicfoundation/hardhat-network-helpers";
 import type { LabelingBounties } from "../../../typechain-types";
 import { deployProxy } from "../../helpers/core";
 import { ADMIN_DELAY_SECONDS } from "../../helpers/constants";
+import { GoldTree as TaskGoldTree, ItemTree as TaskItemTree, itemLeaf } from "../../../tasks/merkle";
 
 const coder = ethers.AbiCoder.defaultAbiCoder();
 
 /** The leaf of (itemIndex, itemHash): keccak256(bytes.concat(keccak256(abi.encode(itemIndex, itemHash)))). */
-export function leafOf(itemIndex: bigint | number, itemHash: string): string {
-  return ethers.keccak256(ethers.keccak256(coder.encode(["uint256", "bytes32"], [itemIndex, itemHash])));
-}
+export const leafOf = itemLeaf;
 
-function hashPair(a: string, b: string): string {
-  return BigInt(a) < BigInt(b) ? ethers.keccak256(ethers.concat([a, b])) : ethers.keccak256(ethers.concat([b, a]));
-}
-
-/** A Merkle tree of items compatible with OpenZeppelin MerkleProof (sorted pairs; an odd node moves up as is). */
-export class ItemTree {
-  readonly itemHashes: string[];
-  private readonly layers: string[][];
-
-  constructor(itemHashes: string[]) {
-    this.itemHashes = itemHashes;
-    const layers = [itemHashes.map((h, i) => leafOf(i, h))];
-    while (layers[layers.length - 1].length > 1) {
-      const prev = layers[layers.length - 1];
-      const next: string[] = [];
-      for (let i = 0; i < prev.length; i += 2)
-        next.push(i + 1 < prev.length ? hashPair(prev[i], prev[i + 1]) : prev[i]);
-      layers.push(next);
-    }
-    this.layers = layers;
-  }
-
+/** A Merkle tree of items compatible with OpenZeppelin MerkleProof (the tasks' tree, plus a seeded constructor). */
+export class ItemTree extends TaskItemTree {
   /** `count` items whose content hashes derive from `seed`. */
   static random(count: number, seed = "items"): ItemTree {
     return new ItemTree(Array.from({ length: count }, (_, i) => ethers.id(`${seed}/${i}`)));
-  }
-
-  get root(): string {
-    return this.layers[this.layers.length - 1][0];
-  }
-
-  proof(index: number): string[] {
-    const out: string[] = [];
-    let i = index;
-    for (const layer of this.layers.slice(0, -1)) {
-      const sibling = i ^ 1;
-      if (sibling < layer.length) out.push(layer[sibling]);
-      i >>= 1;
-    }
-    return out;
   }
 }
 
@@ -136,46 +100,16 @@ export async function commitLabel(
   return { salt, tx };
 }
 
-/** The leaf of a reference item: keccak256(bytes.concat(keccak256(abi.encode(itemIndex, goldLabel, salt)))). */
-export function goldLeafOf(itemIndex: number, goldLabel: number, salt: string): string {
-  return ethers.keccak256(
-    ethers.keccak256(coder.encode(["uint256", "uint8", "bytes32"], [itemIndex, goldLabel, salt])),
-  );
-}
-
-/** A Merkle tree of reference (gold) items: (itemIndex, goldLabel) pairs with per-leaf salts. */
-export class GoldTree {
-  readonly entries: { item: number; label: number; salt: string }[];
-  private readonly layers: string[][];
-
+/** A Merkle tree of reference (gold) items: (itemIndex, goldLabel) pairs with salts derived from `seed`. */
+export class GoldTree extends TaskGoldTree {
   constructor(entries: { item: number; label: number }[], seed = "gold") {
-    this.entries = entries.map((e) => ({ ...e, salt: ethers.id(`${seed}/${e.item}`) }));
-    const layers = [this.entries.map((e) => goldLeafOf(e.item, e.label, e.salt))];
-    while (layers[layers.length - 1].length > 1) {
-      const prev = layers[layers.length - 1];
-      const next: string[] = [];
-      for (let i = 0; i < prev.length; i += 2)
-        next.push(i + 1 < prev.length ? hashPair(prev[i], prev[i + 1]) : prev[i]);
-      layers.push(next);
-    }
-    this.layers = layers;
-  }
-
-  get root(): string {
-    return this.layers[this.layers.length - 1][0];
+    super(entries.map((e) => ({ ...e, salt: ethers.id(`${seed}/${e.item}`) })));
   }
 
   /** (label, salt, proof) opening the entry of `item`. */
   opening(item: number): { label: number; salt: string; proof: string[] } {
     const index = this.entries.findIndex((e) => e.item === item);
     if (index < 0) throw new Error(`item ${item} is not a reference item`);
-    const out: string[] = [];
-    let i = index;
-    for (const layer of this.layers.slice(0, -1)) {
-      const sibling = i ^ 1;
-      if (sibling < layer.length) out.push(layer[sibling]);
-      i >>= 1;
-    }
-    return { label: this.entries[index].label, salt: this.entries[index].salt, proof: out };
+    return { label: this.entries[index].label, salt: this.entries[index].salt, proof: this.proof(index) };
   }
 }
