@@ -3,10 +3,10 @@
 // the ```bash blocks marked <!-- integrator-path --> run in one bash session: deploy, stake, register, start the
 // runner, build and deploy the consumer with forge, request, see the runner's callback, withdraw the excess fee, then
 // the cast recipes. Usage: node --require ts-node/register/transpile-only scripts/integrator-path.ts
-import { type ChildProcess, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
-import net from "node:net";
 import path from "node:path";
+import { startAnvil } from "./anvil";
 import { freshClone } from "./fresh-clone";
 import { ROOT, solidityFiles } from "./outside-project";
 
@@ -18,44 +18,6 @@ export function integratorBlocks(markdown: string): string[] {
   const re = new RegExp(`${MARK}\\n\`\`\`bash\\n([\\s\\S]*?)\`\`\``, "g");
   for (const m of markdown.matchAll(re)) blocks.push(m[1]);
   return blocks;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.listen(0, "127.0.0.1", () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-    srv.on("error", reject);
-  });
-}
-
-async function startAnvil(): Promise<{ url: string; child: ChildProcess }> {
-  const port = await freePort();
-  const bin = path.join(ROOT, "node_modules", "@foundry-rs", "anvil-linux-amd64", "bin", "anvil");
-  const child = spawn(
-    existsSync(bin) ? bin : "npx",
-    existsSync(bin) ? ["--port", String(port), "--silent"] : ["anvil", "--port", String(port), "--silent"],
-    {
-      stdio: "ignore",
-    },
-  );
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    try {
-      const res = await fetch(url, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_chainId", params: [] }),
-      });
-      if (res.ok) return { url, child };
-    } catch {
-      if (Date.now() > deadline) throw new Error(`anvil did not start on ${url}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 /** Newest modification time (ms) under `p`. */
@@ -111,7 +73,7 @@ async function main() {
       console.error(readFileSync(path.join(clone, "runner.log"), "utf8").slice(-4000));
     }
   } finally {
-    anvil.child.kill("SIGTERM");
+    await anvil.stop();
     if (code === 0 || process.env.KEEP_CLONE !== "1") rmSync(clone, { recursive: true, force: true });
     else console.error(`kept ${clone}`);
   }

@@ -5,9 +5,11 @@ import os from "node:os";
 import path from "node:path";
 import hre from "hardhat";
 
+import type { Anvil } from "../../scripts/anvil";
+export { type Anvil, freePort, startAnvil } from "../../scripts/anvil";
+
 export const ROOT = path.resolve(__dirname, "..", "..");
 const HARDHAT_CLI = path.join(ROOT, "node_modules", "hardhat", "internal", "cli", "cli.js");
-const ANVIL = path.join(ROOT, "node_modules", "@foundry-rs", "anvil-linux-amd64", "bin", "anvil");
 
 /** A fresh directory for deployments/<network>.json (AXON_DEPLOYMENTS_DIR). */
 export function tmpDeploymentsDir(): string {
@@ -28,52 +30,6 @@ export async function runTaskJson(name: string, args: Record<string, unknown>): 
     console.log = log;
   }
   return JSON.parse(lines.join("\n")) as Record<string, unknown>;
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.listen(0, "127.0.0.1", () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-    srv.on("error", reject);
-  });
-}
-
-export interface Anvil {
-  url: string;
-  stop(): Promise<void>;
-}
-
-/** Starts an anvil node on a free port and waits until it answers JSON-RPC. */
-export async function startAnvil(): Promise<Anvil> {
-  const port = await freePort();
-  const child = spawn(ANVIL, ["--port", String(port), "--silent"], { stdio: "ignore" });
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    try {
-      const res = await fetch(url, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_chainId", params: [] }),
-      });
-      if (res.ok) break;
-    } catch {
-      if (Date.now() > deadline) throw new Error(`anvil did not start on ${url}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return {
-    url,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once("exit", () => resolve());
-        child.kill("SIGTERM");
-      }),
-  };
 }
 
 /** True when nothing accepts connections on 127.0.0.1:`port`. */
