@@ -3,10 +3,12 @@
 //   src/generated/abis.ts       one `as const` ABI per contract the SDK drives (viem infers every type from them)
 //   src/generated/errors.ts     every custom error of those ABIs, deduplicated, and one class per error
 //   src/generated/manifests.ts  deployments/<chainId>.json for public chains, keyed by chain id
+//   dist/abi/*.json              the same ABIs as plain JSON (and errors.json, every error), for cast and jq
 // Run `npx hardhat compile` in the repository root first. Usage: node sdk/scripts/generate.mjs
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { toEventSelector, toFunctionSelector } from "viem";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const sdk = path.resolve(here, "..");
@@ -80,6 +82,29 @@ for (const [name, e] of errors) {
 }
 text += `\n/** Error name -> class, for the decoder. */\nexport const errorClasses = {\n${[...errors.keys()].map((n) => `  ${n},`).join("\n")}\n} as const;\n`;
 writeFileSync(path.join(out, "errors.ts"), text);
+
+// dist/abi/<Contract>.json and dist/abi/errors.json: plain JSON ABIs for tools that are not TypeScript (cast, jq).
+const abiDir = path.join(sdk, "dist", "abi");
+mkdirSync(abiDir, { recursive: true });
+for (const [name, abi] of Object.entries(abis))
+  writeFileSync(path.join(abiDir, `${name}.json`), JSON.stringify(abi, null, 1) + "\n");
+writeFileSync(
+  path.join(abiDir, "errors.json"),
+  JSON.stringify(
+    [...errors.values()].map((e) => e.fragment),
+    null,
+    1,
+  ) + "\n",
+);
+// selectors.json: 4-byte error selector / event topic 0 -> signature, to decode what cast prints as `custom error 0x…`.
+const canonical = (p) =>
+  p.type.startsWith("tuple") ? `(${p.components.map(canonical).join(",")})${p.type.slice(5)}` : p.type;
+const signature = (f) => `${f.name}(${f.inputs.map(canonical).join(",")})`;
+const selectors = {};
+for (const e of errors.values()) selectors[toFunctionSelector(signature(e.fragment))] = signature(e.fragment);
+for (const abi of Object.values(abis))
+  for (const ev of abi.filter((x) => x.type === "event")) selectors[toEventSelector(signature(ev))] = signature(ev);
+writeFileSync(path.join(abiDir, "selectors.json"), JSON.stringify(selectors, null, 1) + "\n");
 
 // manifests.ts
 const dir = path.join(root, "deployments");

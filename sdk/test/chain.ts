@@ -16,7 +16,7 @@ import {
   createWalletClient,
   http,
 } from "viem";
-import { mnemonicToAccount } from "viem/accounts";
+import { type HDAccount, mnemonicToAccount } from "viem/accounts";
 import { foundry } from "viem/chains";
 import { type Anvil, startAnvil } from "../../scripts/anvil";
 import type { AxonManifest } from "../src/addresses.js";
@@ -29,8 +29,10 @@ const MNEMONIC = "test test test test test test test test test test test junk";
 export interface TestChain {
   anvil: Anvil;
   manifest: AxonManifest;
+  /** deployments/31337.json as the deploy script wrote it. */
+  manifestFile: string;
   publicClient: PublicClient<Transport, Chain>;
-  account(i: number): Account;
+  account(i: number): HDAccount;
   wallet(i: number): WalletClient<Transport, Chain, Account>;
   /** An Axon client acting as anvil account `i` (0 is the deployer and protocol admin). */
   axon(i: number, extra?: { confirmations?: number }): AxonClient;
@@ -85,6 +87,7 @@ export function testChain(): Promise<TestChain> {
     return {
       anvil,
       manifest,
+      manifestFile: path.join(dir, "31337.json"),
       publicClient,
       account,
       wallet,

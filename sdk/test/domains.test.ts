@@ -141,7 +141,12 @@ describe("domain clients against anvil", function () {
     expect((await c.publicClient.waitForTransactionReceipt({ hash: paid })).status).to.equal("success");
     await increaseTime(c, 7 * DAY); // streamed over the token's period
     const preview = await buyer.imo.previewRedeem(token, E("1000"));
-    const pool = await c.publicClient.readContract({ address: token, abi: buyer.imo.tokenAbi, functionName: "redeemPoolOf", args: [ETH_ASSET] });
+    const pool = await c.publicClient.readContract({
+      address: token,
+      abi: buyer.imo.tokenAbi,
+      functionName: "redeemPoolOf",
+      args: [ETH_ASSET],
+    });
     expect(preview > 0n, `preview ${preview}, pool ${pool}`).to.equal(true);
     const claimable = await buyer.imo.claimable(token);
     await buyer.imo.redeem(token, E("1000"));
