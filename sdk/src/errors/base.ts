@@ -39,6 +39,7 @@ export class AxonContractError<N extends AxonErrorName = AxonErrorName> extends 
     options?: { cause?: unknown },
   ) {
     super(`${errorName}(${formatArgs(args as Record<string, unknown>)})`, options);
+    this.name = errorName; // not the constructor's name, which a minifier may rename
     this.errorName = errorName;
     this.args = args;
     this.argsList = argsList;
