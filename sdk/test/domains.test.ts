@@ -2,6 +2,9 @@ import { expect } from "chai";
 import { type Hex, encodeAbiParameters, keccak256, parseEther, stringToHex, toHex, zeroAddress, zeroHash } from "viem";
 import {
   AxonConfigError,
+  AxonContractError,
+  AxonUnknownContractError,
+  DataMarketNothingToWithdraw,
   BountiesClient,
   ComputeEscrowBondTooLow,
   DataMarketNotLicensed,
@@ -9,6 +12,7 @@ import {
   DataMarketUnknownDataset,
   JobStatus,
   LabelingBountiesInvalidParam,
+  ModelOfferingNothingDue,
   ModelOfferingNotModelOwner,
   ModelRegistryNodeNotStaked,
   OfferingStatus,
@@ -248,6 +252,102 @@ describe("domain clients against anvil", function () {
     expect(credit > 0n).to.equal(true);
     await provider.compute.withdraw();
     expect(await provider.compute.creditOf(undefined, zeroAddress)).to.equal(0n);
+  });
+
+  it("imo: a sale that misses its soft cap refunds its buyer", async function () {
+    const creator = c.axon(CREATOR);
+    const buyer = c.axon(BUYER);
+    const { modelId } = await creator.models.register({
+      weightsHash: keccak256(toHex("imo-fail")),
+      metadataURI: "ipfs://f",
+      feeWei: 1n,
+    });
+    const deadline = (await now(c)) + BigInt(DAY);
+    await creator.imo.launch(modelId, {
+      name: "Failed",
+      symbol: "FLD",
+      totalSupply: E("1000"),
+      creatorAllocation: 0n,
+      cliffSeconds: 0n,
+      vestingSeconds: 0n,
+      priceMode: 0,
+      startPriceWei: E("0.001"),
+      slopeWei: 0n,
+      hardCapTokens: E("1000"),
+      softCapTokens: E("500"),
+      deadline,
+      streamPeriodSeconds: 7 * DAY,
+      redeemBps: 0,
+    });
+    const { costWei } = await buyer.imo.buy(modelId, E("10"));
+    await increaseTime(c, DAY + 1);
+    expect(await buyer.imo.status(modelId)).to.equal(OfferingStatus.Failed);
+    const balance = await c.publicClient.getBalance({ address: c.account(BUYER).address });
+    const refund = await buyer.imo.refund(modelId); // paid at once, the tokens burnt
+    expect(refund.result).to.equal(costWei);
+    const gas = refund.receipt.gasUsed * refund.receipt.effectiveGasPrice;
+    expect(await c.publicClient.getBalance({ address: c.account(BUYER).address })).to.equal(balance + costWei - gas);
+    const again = await buyer.imo.refund(modelId).catch((e: unknown) => e);
+    expect(again).to.be.instanceOf(ModelOfferingNothingDue);
+    expect((again as ModelOfferingNothingDue).args).to.deep.equal({ account: c.account(BUYER).address });
+  });
+
+  it("compute: a requester cancels an open job and disputes a submitted result", async function () {
+    const provider = c.axon(PROVIDER);
+    const requester = c.axon(BUYER);
+    const gpuModel = stringToHex("H100SXM", { size: 8 });
+    const request = {
+      specHash: keccak256(toHex("spec 2")),
+      specURI: "oci://spec",
+      inputURI: "ipfs://input",
+      gpuModel,
+      gpuCount: 1,
+      memoryGiB: 40,
+      maxDurationSeconds: 3600,
+      startDeadline: Number((await now(c)) + 3600n),
+      provider: c.account(PROVIDER).address,
+      mode: 0,
+      redundancy: 0,
+      bondWei: E("0.1"),
+    };
+    const price = await requester.compute.quote(c.account(PROVIDER).address, 3600);
+    const open = await requester.compute.postJob(request, price);
+    await requester.compute.cancel(open.jobId);
+    expect((await requester.compute.job(open.jobId)).status).to.not.equal(JobStatus.Open);
+    expect(await requester.compute.creditOf()).to.equal(price);
+    await requester.compute.withdraw();
+    const { jobId } = await requester.compute.postJob(request, price);
+    await provider.compute.claim(jobId);
+    await provider.compute.start(jobId);
+    await provider.compute.submitResult(jobId, keccak256(toHex("wrong")), "ipfs://wrong");
+    await requester.compute.dispute(jobId, keccak256(toHex("the loss diverged")));
+    expect((await requester.compute.job(jobId)).status).to.equal(JobStatus.Disputed);
+  });
+
+  it("data: withdraw with nothing owed is a typed error; list without an fhevm coprocessor is an unknown revert", async function () {
+    const { data } = c.axon(BUYER);
+    const none = await data.withdraw().catch((e: unknown) => e);
+    expect(none).to.be.instanceOf(DataMarketNothingToWithdraw);
+    expect((none as DataMarketNothingToWithdraw).args).to.deep.equal({
+      account: c.account(BUYER).address,
+      asset: zeroAddress,
+    });
+    const params = {
+      contentHash: keccak256(toHex("content")),
+      metadataURI: "ipfs://data",
+      licenseHash: keccak256(toHex("license")),
+      licenseURI: "ipfs://license",
+      priceAmount: E("0.1"),
+      paymentAsset: zeroAddress,
+      contributors: [],
+      contributorBps: [],
+      provenance: { generatorModelId: 0n, oracleRequestId: 0n },
+    };
+    const listed = await data
+      .list(params, { handle: keccak256(toHex("handle")), inputProof: "0x" })
+      .catch((e: unknown) => e);
+    expect(listed).to.be.instanceOf(AxonUnknownContractError);
+    expect(listed).to.not.be.instanceOf(AxonContractError);
   });
 
   it("a client without a wallet reads but refuses writes with a clear error", async function () {
