@@ -15,6 +15,7 @@ export {
 export { bundledManifests } from "./generated/manifests.js";
 export { BASIS_POINTS, type Classification, decodeClassification } from "./canonical.js";
 export {
+  DEFAULT_FEE_BUFFER_BPS,
   type OracleRequestParams,
   type OracleRequestResult,
   type OracleResult,

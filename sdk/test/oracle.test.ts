@@ -76,8 +76,14 @@ describe("oracle client against anvil", function () {
     const terms = await models.terms(modelId);
     expect(terms.nodes).to.deep.equal([c.account(NODE).address]);
     expect(quote > terms.feeWei).to.equal(true);
+    const balance = await c.publicClient.getBalance({ address: c.account(USER).address });
     const res = await request(1);
-    expect(res.feeWei).to.equal(quote);
+    expect(res.feeWei).to.equal((quote * 11_250n) / 10_000n); // the default 12.5% margin over the quote
+    // the oracle kept the fee and sent the margin back in the same transaction
+    const { request: sent } = await oracle.getRequest(res.requestId);
+    const fee = sent.modelFeeWei + sent.nodeFeeWei + sent.gasFeeWei + sent.protocolFeeWei;
+    const gas = res.receipt.gasUsed * res.receipt.effectiveGasPrice;
+    expect(await c.publicClient.getBalance({ address: c.account(USER).address })).to.equal(balance - fee - gas);
     expect(res.receipt.status).to.equal("success");
     expect(res.requestId).to.equal(res.result);
     const st = await oracle.requestState(res.requestId);

@@ -17,6 +17,9 @@ import {
   requestIdFromReceipt,
 } from "./preimage.js";
 
+/** Default margin over the quote that `oracle.request` sends (basis points). */
+export const DEFAULT_FEE_BUFFER_BPS = 1250;
+
 /** Arguments of `oracle.request`. */
 export interface OracleRequestParams {
   modelId: bigint;
@@ -28,13 +31,22 @@ export interface OracleRequestParams {
   callbackGasLimit: number;
   /** Passed back to the consumer unchanged (default empty). */
   callbackData?: Hex;
-  /** The fee to pay; default: `quote(modelId, callbackGasLimit)` at the time of sending. Excess is credited back. */
+  /**
+   * The ETH to send; default: `quote(modelId, callbackGasLimit)` plus `feeBufferBps`. The oracle keeps the fee as
+   * quoted when the transaction runs and sends the excess back in the same transaction.
+   */
   value?: bigint;
+  /**
+   * Margin over the quote when `value` is not given, in basis points (default 1250: the base fee, which prices the
+   * callback gas, can rise 12.5% per block between the quote and the transaction).
+   */
+  feeBufferBps?: number;
 }
 
 /** What `oracle.request` returns. */
 export interface OracleRequestResult extends WriteResult<bigint> {
   requestId: bigint;
+  /** The ETH sent with the request (the excess over the fee came back in the same transaction). */
   feeWei: bigint;
 }
 
@@ -119,7 +131,9 @@ export class OracleClient {
 
   /** Pays for an inference; returns its request id (from the receipt's RequestCreated). */
   async request(params: OracleRequestParams, options?: WriteOptions): Promise<OracleRequestResult> {
-    const feeWei = params.value ?? (await this.quote(params.modelId, params.callbackGasLimit));
+    const buffer = BigInt(params.feeBufferBps ?? DEFAULT_FEE_BUFFER_BPS);
+    const feeWei =
+      params.value ?? ((await this.quote(params.modelId, params.callbackGasLimit)) * (10_000n + buffer)) / 10_000n;
     const res = await write<bigint>(
       this.ctx,
       {
