@@ -1,4 +1,4 @@
-// The real runner (offchain/dist/cli.js) serving the MNIST model on the test chain, as a node operator starts it.
+// The real runner (scripts/runner.mjs -> offchain/dist/cli.js) serving the MNIST model on the test chain, as a node operator starts it.
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
@@ -42,7 +42,8 @@ export async function startRunner(c: TestChain, nodeIndex: number, manifestFile:
   let out = "";
   const child: ChildProcess = spawn(
     process.execPath,
-    [path.join(ROOT, "offchain", "dist", "cli.js"), "--config", path.join(dir, "runner.json"), "start"],
+    // scripts/runner.mjs builds offchain/dist first when it is missing or stale (a fresh clone)
+    [path.join(ROOT, "scripts", "runner.mjs"), "--config", path.join(dir, "runner.json"), "start"],
     {
       cwd: dir,
       env: { ...process.env, AXON_NODE_KEY: key },
