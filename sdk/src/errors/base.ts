@@ -1,5 +1,4 @@
-import type { AbiParameterToPrimitiveType } from "abitype";
-import type { Hex } from "viem";
+import type { AbiParameterToPrimitiveType, Hex } from "viem";
 import type { axonErrorsAbi } from "../generated/errors.js";
 
 /** Name of a custom error of the Axon contracts. */

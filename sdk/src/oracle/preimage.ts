@@ -3,8 +3,8 @@
  * tuple passed back to refund/fulfil, the events waitForResult reads, and where a result's output bytes live.
  * When the oracle's encoding changes (issue 13), this is the file to update; the rest of the SDK goes through it.
  */
-import type { AbiParameterToPrimitiveType } from "abitype";
 import {
+  type AbiParameterToPrimitiveType,
   type Address,
   type Hex,
   type Log,
