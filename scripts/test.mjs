@@ -10,6 +10,8 @@ const stages = [
   { name: "types", cmd: "npm", args: ["run", "--silent", "typecheck"] },
   { name: "runner", cmd: "npm", args: ["test", "--silent", "--workspace", "offchain"] },
   { name: "forge", cmd: "node", args: ["scripts/forge.mjs", "test"] },
+  // the integrator SDK (sdk/, issue #19): its clients against a fresh anvil deployment, its error table, its type tests
+  { name: "sdk", cmd: "npm", args: ["test", "--silent", "--prefix", "sdk"] },
   // docs/INTEGRATING.md's integrator path, run as written on a fresh clone against anvil (issue #20)
   {
     name: "integrator",

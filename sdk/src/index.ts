@@ -1,0 +1,72 @@
+/**
+ * `@axon/sdk`: typed TypeScript clients for the Axon protocol, on viem.
+ * @packageDocumentation
+ */
+export { type AxonClient, type AxonClientConfig, createAxonClient, createAxonContext } from "./client.js";
+export type { AxonContext, WriteOptions, WriteResult } from "./context.js";
+export {
+  type AxonAddresses,
+  type AxonContractName,
+  type AxonManifest,
+  CONTRACT_NAMES,
+  requireAddress,
+  resolveAddresses,
+} from "./addresses.js";
+export { bundledManifests } from "./generated/manifests.js";
+export { BASIS_POINTS, type Classification, decodeClassification } from "./canonical.js";
+export {
+  DEFAULT_FEE_BUFFER_BPS,
+  type OracleRequestParams,
+  type OracleRequestResult,
+  type OracleResult,
+  OracleClient,
+  type WaitOptions,
+} from "./oracle/client.js";
+export {
+  type CreatedRequest,
+  type FinalFulfilment,
+  type OracleRequest,
+  OracleErrorCode,
+  type Refund,
+  RequestState,
+  type RequestStateCode,
+  decodeOracleLog,
+  fulfilArgs,
+  refundArgs,
+  requestIdFromReceipt,
+} from "./oracle/preimage.js";
+export {
+  type Model,
+  ModelsClient,
+  NO_VERIFICATION,
+  type RegisterModelParams,
+  type RequestTerms,
+  type Verification,
+} from "./domains/models.js";
+export { ETH_ASSET, ImoClient, type LaunchParams, type Offering, OfferingStatus } from "./domains/imo.js";
+export {
+  DataClient,
+  type Dataset,
+  DatasetStatus,
+  type DecryptKeyOptions,
+  type EncryptedKey,
+  type ListingParams,
+  RELAYER_CHAINS,
+} from "./domains/data.js";
+export { BountiesClient, type CommitParams, type Task, type TaskParams } from "./domains/bounties.js";
+export { ComputeClient, ETH_TOKEN, type Job, type JobRequest, JobStatus, type Offer } from "./domains/compute.js";
+export { SERVICES, type ServiceName, type Stake, StakingClient, serviceId } from "./domains/staking.js";
+export {
+  AxonAbortedError,
+  AxonConfigError,
+  AxonContractError,
+  AxonError,
+  type AxonErrorArgs,
+  type AxonErrorName,
+  AxonTimeoutError,
+  AxonTransactionRevertedError,
+  AxonUnknownContractError,
+} from "./errors/base.js";
+export { decodeAxonError, toAxonError } from "./errors/decode.js";
+export * from "./generated/abis.js";
+export * from "./generated/errors.js";

@@ -1,0 +1,218 @@
+/**
+ * Everything the SDK knows about the oracle's request preimage and event layouts, in one module: the `Request`
+ * tuple passed back to refund/fulfil, the events waitForResult reads, and where a result's output bytes live.
+ * When the oracle's encoding changes (issue 13), this is the file to update; the rest of the SDK goes through it.
+ */
+import {
+  type AbiParameterToPrimitiveType,
+  type Address,
+  type Hex,
+  type Log,
+  type TransactionReceipt,
+  decodeEventLog,
+  decodeFunctionData,
+  keccak256,
+  parseEventLogs,
+} from "viem";
+import type { AxonContext } from "../context.js";
+import { aIOracleAbi } from "../generated/abis.js";
+
+type RequestCreatedAbi = Extract<(typeof aIOracleAbi)[number], { type: "event"; name: "RequestCreated" }>;
+
+/** The request preimage as emitted in `RequestCreated` and passed back verbatim to `refund`, `fulfil`, `challenge`. */
+export type OracleRequest = AbiParameterToPrimitiveType<RequestCreatedAbi["inputs"][3]>;
+
+/** `AIOracleCodes.STATE_*`: what `requestState` returns. */
+export const RequestState = {
+  None: 0,
+  Pending: 1,
+  Provisional: 2,
+  Fulfilled: 3,
+  Refunded: 4,
+  Challenged: 5,
+} as const;
+export type RequestStateCode = (typeof RequestState)[keyof typeof RequestState];
+
+/** `AIOracleCodes.ERROR_*`: a node's error result. */
+export const OracleErrorCode = {
+  1: "MalformedInput",
+  2: "InputTooLarge",
+  3: "UnknownModel",
+  4: "InferenceFailed",
+} as const satisfies Record<number, string>;
+
+/** A request as found in its `RequestCreated` log. */
+export interface CreatedRequest {
+  requestId: bigint;
+  request: OracleRequest;
+  input: Hex;
+  blockNumber: bigint;
+  transactionHash: Hex;
+}
+
+/** A final `RequestFulfilled`: the result every later step (the consumer's callback) saw. */
+export interface FinalFulfilment {
+  requestId: bigint;
+  node: Address;
+  errorCode: number;
+  callbackSucceeded: boolean;
+  outputHash: Hex;
+  /** The output bytes, recovered from the fulfilling transaction's calldata; undefined when the node sent it through another contract. */
+  output?: Hex;
+  blockNumber: bigint;
+  transactionHash: Hex;
+}
+
+/** A `RequestRefunded` log. */
+export interface Refund {
+  requestId: bigint;
+  requester: Address;
+  amountWei: bigint;
+  blockNumber: bigint;
+  transactionHash: Hex;
+}
+
+/** The request id of the `RequestCreated` in `receipt` (the one emitted by `oracle`). */
+export function requestIdFromReceipt(receipt: TransactionReceipt, oracle: Address): bigint {
+  const logs = parseEventLogs({ abi: aIOracleAbi, eventName: "RequestCreated", logs: receipt.logs }).filter(
+    (l) => l.address.toLowerCase() === oracle.toLowerCase(),
+  );
+  if (logs.length !== 1)
+    throw new Error(`expected one RequestCreated in ${receipt.transactionHash}, found ${logs.length}`);
+  return logs[0].args.requestId;
+}
+
+/** The `RequestCreated` of `requestId` up to block `toBlock`, or undefined when there is none (yet). */
+export async function findRequestCreated(
+  ctx: AxonContext,
+  oracle: Address,
+  requestId: bigint,
+  fromBlock: bigint,
+  toBlock: bigint | "latest" = "latest",
+): Promise<CreatedRequest | undefined> {
+  const logs = await ctx.publicClient.getContractEvents({
+    address: oracle,
+    abi: aIOracleAbi,
+    eventName: "RequestCreated",
+    args: { requestId },
+    fromBlock,
+    toBlock,
+  });
+  const log = logs.at(-1);
+  if (!log) return undefined;
+  return {
+    requestId,
+    request: log.args.request as OracleRequest,
+    input: log.args.input as Hex,
+    blockNumber: log.blockNumber,
+    transactionHash: log.transactionHash,
+  };
+}
+
+/** The final `RequestFulfilled` of `requestId` between the blocks, with its output recovered from calldata. */
+export async function findFinalFulfilment(
+  ctx: AxonContext,
+  oracle: Address,
+  requestId: bigint,
+  fromBlock: bigint,
+  toBlock: bigint,
+): Promise<FinalFulfilment | undefined> {
+  const logs = await ctx.publicClient.getContractEvents({
+    address: oracle,
+    abi: aIOracleAbi,
+    eventName: "RequestFulfilled",
+    args: { requestId },
+    fromBlock,
+    toBlock,
+  });
+  const log = logs.filter((l) => l.args.isFinal).at(-1);
+  if (!log) return undefined;
+  const a = log.args;
+  const found: FinalFulfilment = {
+    requestId,
+    node: a.node!,
+    errorCode: a.errorCode!,
+    callbackSucceeded: a.callbackSucceeded!,
+    outputHash: a.outputHash!,
+    blockNumber: log.blockNumber,
+    transactionHash: log.transactionHash,
+  };
+  found.output = await outputFromTransaction(ctx, log.transactionHash, requestId, found.outputHash);
+  return found;
+}
+
+/**
+ * The output bytes of `requestId` in a `fulfil`, `fulfilBatch` or `finalize` transaction sent to the oracle
+ * directly, checked against the event's `outputHash`; undefined when the calldata is not one of those.
+ */
+export async function outputFromTransaction(
+  ctx: AxonContext,
+  hash: Hex,
+  requestId: bigint,
+  outputHash: Hex,
+): Promise<Hex | undefined> {
+  const tx = await ctx.publicClient.getTransaction({ hash });
+  let output: Hex | undefined;
+  try {
+    const call = decodeFunctionData({ abi: aIOracleAbi, data: tx.input });
+    if (call.functionName === "fulfil" || call.functionName === "finalize") {
+      if (call.args[0] === requestId) output = call.args[2];
+    } else if (call.functionName === "fulfilBatch") {
+      const i = call.args[0].findIndex((id) => id === requestId);
+      if (i >= 0) output = call.args[2][i];
+    }
+  } catch {
+    return undefined;
+  }
+  return output !== undefined && keccak256(output) === outputHash ? output : undefined;
+}
+
+/** The `RequestRefunded` of `requestId` between the blocks. */
+export async function findRefund(
+  ctx: AxonContext,
+  oracle: Address,
+  requestId: bigint,
+  fromBlock: bigint,
+  toBlock: bigint,
+): Promise<Refund | undefined> {
+  const logs = await ctx.publicClient.getContractEvents({
+    address: oracle,
+    abi: aIOracleAbi,
+    eventName: "RequestRefunded",
+    args: { requestId },
+    fromBlock,
+    toBlock,
+  });
+  const log = logs.at(-1);
+  if (!log) return undefined;
+  return {
+    requestId,
+    requester: log.args.requester!,
+    amountWei: log.args.amountWei!,
+    blockNumber: log.blockNumber,
+    transactionHash: log.transactionHash,
+  };
+}
+
+/** The arguments of `refund` for a request found by `findRequestCreated`. */
+export function refundArgs(created: CreatedRequest): readonly [bigint, OracleRequest] {
+  return [created.requestId, created.request] as const;
+}
+
+/** The arguments of a node's `fulfil` (for node tooling and tests). */
+export function fulfilArgs(
+  created: CreatedRequest,
+  output: Hex,
+  errorCode = 0,
+): readonly [bigint, OracleRequest, Hex, number] {
+  return [created.requestId, created.request, output, errorCode] as const;
+}
+
+/** Decodes any oracle log (for indexers); undefined for logs of other contracts or unknown topics. */
+export function decodeOracleLog(log: Log) {
+  try {
+    return decodeEventLog({ abi: aIOracleAbi, data: log.data, topics: log.topics });
+  } catch {
+    return undefined;
+  }
+}
