@@ -4,8 +4,8 @@
 //    `createAxonClient` (every domain); raw and gzip bytes.
 //  - latency: wall time from `createAxonClient` to a decoded classification on anvil, answered by the real runner
 //    (request, runner inference and fulfil, waitForResult at 1 confirmation), median of several requests.
-// Usage: npm run sdk:build && ESBUILD_DIR=<dir> npm run bench:sdk
-// esbuild is not a dependency of the repository: set ESBUILD_DIR to a folder where `npm install esbuild` ran.
+// Usage: npm run sdk:build && npm run bench:sdk
+// esbuild is a dev dependency of the repository (ESBUILD_DIR may point at another install).
 import { existsSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { gzipSync } from "node:zlib";
