@@ -157,10 +157,9 @@ export async function provenanceReport(
     throw new Error(
       `dataset ${datasetId} was not listed through SyntheticProvenance at ${await provenance.getAddress()}`,
     );
-  const run = await provenance.getRun(p.runId);
   const generations =
     opts.generations ?? (await recordedGenerations(provenance, p.runId)).slice(0, Number(p.leafCount));
-  const tree = new ProvenanceTree(run.modelId, generations);
+  const tree = new ProvenanceTree(p.modelId, generations);
   const indices = opts.sample ?? generations.map((_, i) => i);
   const leaves: LeafReport[] = [];
   for (const index of indices) {
@@ -173,7 +172,7 @@ export async function provenanceReport(
   return {
     datasetId,
     runId: p.runId,
-    modelId: run.modelId,
+    modelId: p.modelId,
     root: p.root,
     leafCount: Number(p.leafCount),
     rebuiltRoot: tree.root,
@@ -218,6 +217,7 @@ export async function synthesizeDataset(
     listing: SyntheticListing;
     encryptKey: () => Promise<{ handles: Uint8Array[]; inputProof: Uint8Array }>;
     timeoutMs: number;
+    pollMs?: number;
     onProgress?: (done: number, total: number) => void;
   },
 ): Promise<SynthesizedDataset> {

@@ -111,7 +111,12 @@ contract SyntheticProvenance is ISyntheticProvenance, AIOracleConsumer, ZamaEthe
     ) external nonReentrant returns (uint256 datasetId) {
         (uint256 modelId, address forwarder) = _checkListing(runId, root, leafCount, params);
         datasetId = _listOnMarket(params, encryptedKey, inputProof);
-        _datasets[datasetId] = DatasetProvenance({root: root, runId: runId.toUint64(), leafCount: leafCount});
+        _datasets[datasetId] = DatasetProvenance({
+            root: root,
+            modelId: modelId.toUint128(),
+            runId: runId.toUint64(),
+            leafCount: leafCount
+        });
         emit SyntheticDatasetListed(
             datasetId,
             runId,
@@ -147,7 +152,7 @@ contract SyntheticProvenance is ISyntheticProvenance, AIOracleConsumer, ZamaEthe
     ) external view returns (bool) {
         DatasetProvenance storage d = _datasets[datasetId];
         if (d.leafCount == 0) return false;
-        bytes32 leaf = leafOf(requestId, _runs[d.runId].modelId, inputHash, outputHash);
+        bytes32 leaf = leafOf(requestId, d.modelId, inputHash, outputHash);
         return _records[requestId] == leaf && MerkleProof.verifyCalldata(proof, d.root, leaf);
     }
 

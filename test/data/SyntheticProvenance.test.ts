@@ -274,7 +274,7 @@ describe("SyntheticProvenance", function () {
       const d = await f.market.getDataset(1);
       expect([d.seller, d.royaltyBps, d.contributorCount]).to.deep.equal([f.seller.address, MODEL_BPS, 1n]);
       const p = await f.recorder.provenanceOf(1);
-      expect([p.root, p.runId, p.leafCount]).to.deep.equal([f.tree.root, 1n, 4n]);
+      expect([p.root, p.modelId, p.runId, p.leafCount]).to.deep.equal([f.tree.root, 1n, 1n, 4n]);
       const forwarder = (await ethers.getContractAt("ModelRoyaltyForwarder", f.forwarder)) as ModelRoyaltyForwarder;
       expect(await forwarder.modelId()).to.equal(1);
       expect(await forwarder.registry()).to.equal(await f.registry.getAddress());

@@ -26,8 +26,10 @@ interface ISyntheticProvenance {
     }
 
     /// @notice A listed synthetic dataset's provenance (`leafCount == 0`: not a synthetic dataset of this contract).
+    /// Two slots: the root, then the generator model (also the run's), the run and the leaf count.
     struct DatasetProvenance {
         bytes32 root;
+        uint128 modelId;
         uint64 runId;
         uint32 leafCount;
     }
