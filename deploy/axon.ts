@@ -270,6 +270,14 @@ export async function deployAxon(hre: HardhatRuntimeEnvironment, partial: Partia
     },
   ]);
   const scoringEntry = await proxy("PrivateScoring", [admin, delay]);
+  // --- Data provenance (issue 17): synthetic datasets recorded through the oracle, and collection campaigns. ---
+  const provenanceEntry = await plain("SyntheticProvenance", "SyntheticProvenance", [
+    oracleEntry.address,
+    registryEntry.address,
+    marketEntry.address,
+    treasuryEntry.address,
+  ]);
+  const campaignsEntry = await plain("CollectionCampaigns", "CollectionCampaigns", [marketEntry.address]);
 
   let feedAddress = opts.ethUsdFeed;
   if (!feedAddress && network.name === "sepolia") feedAddress = SEPOLIA_ETH_USD_FEED;
@@ -289,6 +297,8 @@ export async function deployAxon(hre: HardhatRuntimeEnvironment, partial: Partia
   const exporter = await ethers.getContractAt("LabelingBountiesExporter", exporterEntry.address);
   const escrow = await ethers.getContractAt("ComputeEscrow", escrowEntry.address);
   const scoring = await ethers.getContractAt("PrivateScoring", scoringEntry.address);
+  const provenance = await ethers.getContractAt("SyntheticProvenance", provenanceEntry.address);
+  const campaigns = await ethers.getContractAt("CollectionCampaigns", campaignsEntry.address);
 
   const oracleService = ethers.id(SERVICES.oracle);
   const computeService = ethers.id(SERVICES.compute);
@@ -329,6 +339,17 @@ export async function deployAxon(hre: HardhatRuntimeEnvironment, partial: Partia
     () => market.hasRole(lister, exporterEntry.address),
     () => market.grantRole(lister, exporterEntry.address),
   );
+  // --- Data provenance (issue 17): both list datasets on behalf of their sellers. ---
+  for (const [name, entry] of [
+    ["SyntheticProvenance", provenanceEntry],
+    ["CollectionCampaigns", campaignsEntry],
+  ] as const) {
+    await ensure(
+      `${name} holds LISTER_ROLE on DataMarket`,
+      () => market.hasRole(lister, entry.address),
+      () => market.grantRole(lister, entry.address),
+    );
+  }
   await ensure(
     "LabelingBounties exports through LabelingBountiesExporter",
     async () => (await bounties.exporter()) === exporterEntry.address,
@@ -433,6 +454,8 @@ export async function deployAxon(hre: HardhatRuntimeEnvironment, partial: Partia
     exporter,
     escrow,
     scoring,
+    provenance,
+    campaigns,
     feed: feedAddress,
     services: { oracle: oracleService, compute: computeService },
   };

@@ -6,6 +6,11 @@ function constructorArgs(manifest: DeploymentManifest, name: string): unknown[] 
   if (name === "LabelingBountiesExporter")
     return [manifest.contracts.LabelingBounties.address, manifest.contracts.DataMarket.address];
   if (name === "EthUsdFeed") return [8, 3_000n * 10n ** 8n];
+  // Data provenance (issue 17).
+  const c = manifest.contracts;
+  if (name === "SyntheticProvenance")
+    return [c.AIOracle.address, c.ModelRegistry.address, c.DataMarket.address, c.Treasury.address];
+  if (name === "CollectionCampaigns") return [c.DataMarket.address];
   return [];
 }
 

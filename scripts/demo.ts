@@ -11,13 +11,23 @@ import { oracleSteps } from "./demo/oracle";
 import { privacySteps } from "./demo/privacy";
 import { revenueSteps } from "./demo/revenue";
 import { stakingSteps } from "./demo/staking";
+import { syntheticSteps } from "./demo/synthetic";
 
 // `npm run demo`: the whole protocol on an in-process Hardhat chain, narrated step by step. DEMO_SHORT=1 sends fewer
 // items and requests. Exits non-zero if any step fails.
 async function main() {
   if (hre.network.name !== "hardhat") throw new Error("the demo runs on the in-process hardhat network only");
   const short = process.env.DEMO_SHORT === "1";
-  const parts = [stakingSteps, bountySteps, modelSteps, oracleSteps, revenueSteps, computeSteps, privacySteps];
+  const parts = [
+    stakingSteps,
+    bountySteps,
+    modelSteps,
+    oracleSteps,
+    syntheticSteps,
+    revenueSteps,
+    computeSteps,
+    privacySteps,
+  ];
   const count = parts.reduce((n, s) => n + s.count, 1);
   const narrator = new Narrator(count);
   console.log(

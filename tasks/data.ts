@@ -1,11 +1,15 @@
 import { task } from "hardhat/config";
 import { FhevmType } from "@fhevm/hardhat-plugin";
 import { randomBytes } from "node:crypto";
+import { readFileSync, writeFileSync } from "node:fs";
+import { getBytes, isHexString } from "ethers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
+import { heldOutDigits } from "../scripts/demo/context";
 import { ensureFhevm } from "./fhe";
 import {
   axonAddress,
   axonContract,
+  describeError,
   eventOf,
   fail,
   parseAddressParam,
@@ -17,6 +21,13 @@ import {
   sendTx,
   signerOf,
 } from "./lib";
+import {
+  provenanceReport,
+  synthesizeDataset,
+  type Generation,
+  type ProvenanceContract,
+  type SynthesizedDataset,
+} from "./provenance";
 
 /** Dataset statuses as DataMarket numbers them. */
 export const DATASET_STATUS = ["none", "listed", "delisted"] as const;
@@ -192,4 +203,130 @@ task("data:withdraw", "Withdraw your sales and royalty credits from the data mar
       fail(`${account} has no data-market credit in ${asset === hre.ethers.ZeroAddress ? "ETH" : asset}`);
     const sent = await sendTx(market.withdraw(asset));
     printResult(args.json, { account, asset, withdrawn: creditWei, ...sent });
+  });
+
+// --- Synthetic datasets with on-chain provenance (issue 17) ---
+
+/** Reads `--inputs`: a JSON array of 0x-hex inputs, or (default) `count` held-out MNIST digits for the bundled model. */
+function synthesisInputs(file: string | undefined, count: number): Uint8Array[] {
+  if (file === undefined) return heldOutDigits(count, 500).map((d) => d.pixels);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(file, "utf8"));
+  } catch (err) {
+    fail(`--inputs ${file} is not a readable JSON file: ${(err as Error).message}`);
+  }
+  if (!Array.isArray(parsed) || parsed.length === 0 || !parsed.every((x) => typeof x === "string" && isHexString(x)))
+    fail(`--inputs ${file} must hold a non-empty JSON array of 0x-hex strings`);
+  return (parsed as string[]).slice(0, count).map((x) => getBytes(x));
+}
+
+task("data:synthesize", "Generate a synthetic dataset with a registered model through the oracle and list it")
+  .addParam("model", "Model id (registered, served by a running node: npm run runner)")
+  .addParam("price", "Price in ETH")
+  .addOptionalParam("count", "Number of generations", "8")
+  .addOptionalParam("inputs", "JSON file with an array of 0x-hex model inputs (default: held-out MNIST digits)")
+  .addOptionalParam("royalty", "Model royalty in basis points (at least 500)", "1000")
+  .addOptionalParam("gas", "Callback gas per generation (records the result)", "150000")
+  .addOptionalParam("uri", "Metadata URI", "ipfs://axon/synthetic-dataset.json")
+  .addOptionalParam("license", "License URI", "https://creativecommons.org/licenses/by/4.0/")
+  .addOptionalParam("timeout", "Seconds to wait for the runner", "300")
+  .addOptionalParam("out", "Write the dataset (generations, outputs, root) to this JSON file")
+  .addOptionalParam("from", "Seller address (default: first account)")
+  .addFlag("json", "Print JSON")
+  .setAction(async (args, hre) => {
+    const modelId = parseIdParam("model", args.model);
+    const price = parseEthParam(hre, "price", args.price);
+    if (price === 0n) fail("--price must be above 0");
+    const count = parseRangeParam("count", args.count, 1, 1024);
+    const royalty = parseRangeParam("royalty", args.royalty, 500, 8_000);
+    const gas = parseRangeParam("gas", args.gas, 50_000, 2_000_000);
+    const timeout = parseRangeParam("timeout", args.timeout, 1, 86_400);
+    const provenance = (await axonContract(hre, "SyntheticProvenance", args.from)) as unknown as ProvenanceContract;
+    const seller = await signerOf(provenance);
+    const inputs = synthesisInputs(args.inputs, count);
+    const key = datasetKey(hre, undefined);
+    let result: SynthesizedDataset;
+    try {
+      result = await synthesizeDataset(provenance, await hre.ethers.getSigner(seller), {
+        modelId,
+        inputs,
+        callbackGasLimit: gas,
+        listing: { metadataURI: args.uri, licenseURI: args.license, priceWei: price, modelRoyaltyBps: royalty },
+        encryptKey: () => encryptKey(hre, axonAddress(hre, "SyntheticProvenance"), seller, key),
+        timeoutMs: timeout * 1000,
+        onProgress: args.json ? undefined : (done, total) => process.stderr.write(`\r${done}/${total} answered`),
+      });
+    } catch (err) {
+      fail(describeError(err));
+    }
+    if (!args.json) process.stderr.write("\n");
+    if (args.out)
+      writeFileSync(
+        args.out,
+        JSON.stringify(result, (_k, v) => (typeof v === "bigint" ? `${v}` : v), 2),
+      );
+    printResult(args.json, {
+      datasetId: result.datasetId,
+      runId: result.runId,
+      modelId,
+      root: result.root,
+      leaves: result.generations.length,
+      errored: result.errored.length,
+      forwarder: await provenance.royaltyForwarderOf(modelId),
+      key: hre.ethers.toBeHex(key, 32),
+      ...(args.out ? { out: args.out } : {}),
+    });
+  });
+
+task("data:verify-provenance", "Check a synthetic dataset's provenance on chain and print a per-leaf report")
+  .addParam("dataset", "Dataset id")
+  .addOptionalParam("file", "The dataset file written by data:synthesize --out (default: rebuilt from chain events)")
+  .addOptionalParam("sample", "Spot-check this many random leaves instead of all")
+  .addFlag("json", "Print JSON")
+  .setAction(async (args, hre) => {
+    const id = parseIdParam("dataset", args.dataset);
+    const provenance = (await axonContract(hre, "SyntheticProvenance")) as unknown as ProvenanceContract;
+    let generations: Generation[] | undefined;
+    if (args.file) {
+      const parsed = JSON.parse(readFileSync(args.file, "utf8")) as { generations?: Generation[] };
+      if (!Array.isArray(parsed.generations)) fail(`--file ${args.file} holds no "generations" array`);
+      generations = parsed.generations.map((g) => ({ ...g, requestId: BigInt(g.requestId) }));
+    }
+    const p = await provenance.provenanceOf(id);
+    if (p.leafCount === 0n) fail(`dataset ${id} was not listed through SyntheticProvenance`);
+    let sample: number[] | undefined;
+    if (args.sample !== undefined) {
+      const k = parseRangeParam("sample", args.sample, 1, Number(p.leafCount));
+      const all = Array.from({ length: Number(p.leafCount) }, (_, i) => i);
+      for (let i = all.length - 1; i > 0; i--) {
+        const j = randomBytes(4).readUInt32BE() % (i + 1);
+        [all[i], all[j]] = [all[j], all[i]];
+      }
+      sample = all.slice(0, k).sort((a, b) => a - b);
+    }
+    const report = await provenanceReport(provenance, id, { generations, sample });
+    const registry = await axonContract(hre, "ModelRegistry");
+    const listed = await provenance.queryFilter(provenance.filters.SyntheticDatasetListed(id));
+    const weightsAtListing = listed[0]?.args.weightsHash;
+    const weightsNow = await registry.weightsHashOf(report.modelId);
+    const ok = report.rootMatches && report.verified === report.leaves.length;
+    if (args.json) {
+      printResult(true, { ...report, weightsAtListing, weightsNow, ok } as unknown as Record<string, unknown>);
+    } else {
+      console.log(`dataset ${id}: model ${report.modelId}, run ${report.runId}, ${report.leafCount} leaves`);
+      console.log(
+        `weights hash at listing ${weightsAtListing}${weightsNow === weightsAtListing ? "" : ` (now ${weightsNow})`}`,
+      );
+      console.log(
+        `root ${report.root} ${report.rootMatches ? "matches" : `DOES NOT match the rebuilt ${report.rebuiltRoot}`}`,
+      );
+      console.log("leaf  request  record     verified");
+      for (const l of report.leaves)
+        console.log(
+          `${String(l.index).padStart(4)}  ${String(l.requestId).padStart(7)}  ${l.record.padEnd(9)}  ${l.verified ? "yes" : "NO"}`,
+        );
+      console.log(`${report.verified}/${report.leaves.length} checked leaves verified: ${ok ? "OK" : "FAILED"}`);
+    }
+    if (!ok) process.exitCode = 1;
   });

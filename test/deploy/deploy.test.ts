@@ -73,6 +73,10 @@ describe("deployAxon on the Hardhat network", function () {
     expect(await bounties.treasury()).to.equal(await addr(treasury));
     expect(await exporter.bounties()).to.equal(await addr(bounties));
     expect(await exporter.market()).to.equal(await addr(market));
+    // Data provenance (issue 17): the recorder and the campaigns list on behalf of their sellers.
+    for (const c of [d.provenance, d.campaigns])
+      expect(await market.hasRole(await market.LISTER_ROLE(), await addr(c))).to.equal(true);
+    expect(await d.provenance.oracle()).to.equal(await addr(oracle));
     expect((await escrow.feedConfig()).feed).to.equal(d.feed);
     expect(await escrow.staking()).to.equal(await addr(staking));
     expect(await escrow.treasury()).to.equal(await addr(treasury));
@@ -200,6 +204,9 @@ describe("deployAxon on the Hardhat network", function () {
         ["operator:stake", { service: "gpu", amount: "1" }, /--service must be "oracle" or "compute"/],
         ["oracle:request", { model: "999", input: "0x00" }, /--model 999 is not registered/],
         ["compute:post", { spec: "s", payment: "abc" }, /--payment must be an ETH amount/],
+        // Data provenance (issue 17).
+        ["data:synthesize", { model: "1", price: "0.01", royalty: "100" }, /--royalty must be/],
+        ["data:verify-provenance", { dataset: "1" }, /dataset 1 was not listed through SyntheticProvenance/],
       ];
       for (const [name, args, message] of cases) {
         let error: Error | undefined;
