@@ -1,7 +1,8 @@
 /**
  * `npm run bench:zk`: the Proof backend's cost on this host. Measures (1) the integer inference alone, (2) the
  * latency of one proof (witness + Groth16) with a single prover thread, proofs one after another, and (3) proofs/s
- * with one prover thread per core, all proofs queued at once. Writes offchain/bench/zk-bench.json with the host's
+ * with one prover thread per core, all proofs queued at once; and the CPU time per proof, which a busy host skews
+ * far less than the wall time. Writes offchain/bench/zk-bench.json with the host's
  * core count and load average at the start and the end, since other processes sharing the cores skew the figures.
  */
 import { writeFileSync } from "node:fs";
@@ -36,11 +37,14 @@ async function main(): Promise<void> {
   const single = new ProverPool(proofModel.wasm, proofModel.zkey, 1);
   await single.prove(inputs(1, 0)[0]); // warm-up: loads the wasm, zkey and curve once
   const latencies: number[] = [];
+  // CPU time of the whole process (all threads) per proof: unlike wall time, it barely depends on other load.
+  const cpuStart = process.cpuUsage();
   for (const input of inputs(SEQUENTIAL, 1)) {
     const t = process.hrtime.bigint();
     await single.prove(input);
     latencies.push(Number(process.hrtime.bigint() - t) / 1e6);
   }
+  const cpu = process.cpuUsage(cpuStart);
   await single.close();
   latencies.sort((x, y) => x - y);
 
@@ -62,6 +66,7 @@ async function main(): Promise<void> {
       meanMs: Number((latencies.reduce((a, b) => a + b, 0) / latencies.length).toFixed(1)),
       p50Ms: Number(percentile(latencies, 0.5).toFixed(1)),
       maxMs: Number(latencies[latencies.length - 1].toFixed(1)),
+      cpuMsPerProof: Number(((cpu.user + cpu.system) / 1000 / SEQUENTIAL).toFixed(1)),
     },
     pool: {
       workers,
