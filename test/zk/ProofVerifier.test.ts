@@ -1,10 +1,24 @@
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import fc from "fast-check";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { packPublicInputs } from "../../offchain/src/backends/zkmlp";
+import { generateCircuit } from "../../zk/circuit";
 import { vkHash } from "../../zk/vk";
-import { MANIFEST, P, VERIFICATION_KEY, proofWords, provenDigit, wordsToProof, type ProvenCase } from "./helpers";
+import {
+  MANIFEST,
+  MODEL,
+  P,
+  ZK_DIR,
+  VERIFICATION_KEY,
+  proofWords,
+  provenDigit,
+  wordsToProof,
+  type ProvenCase,
+} from "./helpers";
 
 const INPUT_BYTES = 196;
 const OUTPUT_BYTES = 41;
@@ -222,5 +236,24 @@ describe("ProofBinding", () => {
     await expect(harness.publicInputs("0x", "0x01", 0, 2))
       .to.be.revertedWithCustomError(adapter, "ProofVerifierOutputLength")
       .withArgs(2, 1);
+  });
+});
+
+describe("zk:build artifacts (mnist14)", () => {
+  const file = (name: string) => readFileSync(join(ZK_DIR, name));
+
+  it("commit the circuit generated from the committed weights, and the trained model's weights", () => {
+    expect(file("circuit.circom").toString()).to.equal(generateCircuit(MODEL, "circomlib"));
+    const trained = JSON.parse(readFileSync(join(ZK_DIR, "..", "..", "models", "mnist14.json"), "utf8"));
+    expect(trained.model).to.deep.equal(MODEL);
+  });
+
+  it("match the manifest's hashes, constraint count and sizes", () => {
+    for (const [name, sha] of Object.entries(MANIFEST.sha256 as Record<string, string>)) {
+      expect(createHash("sha256").update(file(name)).digest("hex"), name).to.equal(sha);
+    }
+    expect(MANIFEST.publicInputs).to.equal(PUBLIC_INPUTS);
+    expect([MANIFEST.inputBytes, MANIFEST.outputBytes]).to.deep.equal([INPUT_BYTES, OUTPUT_BYTES]);
+    expect(MANIFEST.constraints).to.be.greaterThan(0);
   });
 });
