@@ -10,7 +10,7 @@ const uintString = z.union([z.string().regex(/^\d+$/, "must be a decimal integer
 const modelSchema = z
   .object({
     modelId: uintString.transform((v) => BigInt(v)),
-    backend: z.enum(["onnx", "openai"]).default("onnx"),
+    backend: z.enum(["onnx", "openai", "proof"]).default("onnx"),
     path: z.string().min(1).optional(),
     executionProvider: z.enum(["cpu", "webgpu", "cuda"]).default("cpu"),
     maxInputBytes: z.number().int().positive().default(4096),
@@ -28,6 +28,8 @@ const modelSchema = z
   .superRefine((m, ctx) => {
     if (m.backend === "onnx" && !m.path)
       ctx.addIssue({ code: "custom", path: ["path"], message: "onnx models need a path" });
+    if (m.backend === "proof" && !m.path)
+      ctx.addIssue({ code: "custom", path: ["path"], message: "proof models need a path (a zk:build directory)" });
     if (m.backend === "openai" && !m.openai)
       ctx.addIssue({ code: "custom", path: ["openai"], message: "openai models need an openai section" });
   });

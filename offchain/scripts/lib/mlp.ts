@@ -19,6 +19,10 @@ export interface TrainOptions {
   /** Random translation of each training image by up to this many pixels per axis. */
   maxShiftPixels: number;
   seed: number;
+  /** Input features (784 unless a preprocess changes the image's size). */
+  inputs?: number;
+  /** Turns a (shifted) 28x28 byte image into the float input; defaults to toFloatInput. */
+  preprocess?: (image: Uint8Array, out: Float32Array) => void;
 }
 
 /** The bytes → float preprocessing, identical to the exported graph's Cast + Div(255). */
@@ -47,8 +51,8 @@ export class Mlp {
   private readonly acts: Float32Array[];
   private readonly deltas: Float32Array[];
 
-  constructor(hidden: number[], prng: Prng) {
-    const sizes = [IMAGE_BYTES, ...hidden, CLASSES];
+  constructor(hidden: number[], prng: Prng, inputs = IMAGE_BYTES) {
+    const sizes = [inputs, ...hidden, CLASSES];
     this.layers = [];
     for (let l = 0; l + 1 < sizes.length; l++) {
       const inputs = sizes[l];
@@ -172,11 +176,16 @@ export interface EpochReport {
 }
 
 /** Accuracy of the model on a labelled set of byte images. */
-export function accuracy(model: Mlp, images: Uint8Array[], labels: number[]): number {
-  const x = new Float32Array(IMAGE_BYTES);
+export function accuracy(
+  model: Mlp,
+  images: Uint8Array[],
+  labels: number[],
+  preprocess: (image: Uint8Array, out: Float32Array) => void = toFloatInput,
+): number {
+  const x = new Float32Array(model.layers[0].inputs);
   let correct = 0;
   images.forEach((image, n) => {
-    toFloatInput(image, x);
+    preprocess(image, x);
     if (model.predict(x) === labels[n]) correct++;
   });
   return correct / images.length;
@@ -190,7 +199,8 @@ export function trainMlp(
   onEpoch: (report: EpochReport) => void,
 ): Mlp {
   const prng = new Prng(options.seed);
-  const model = new Mlp(options.hidden, prng);
+  const preprocess = options.preprocess ?? toFloatInput;
+  const model = new Mlp(options.hidden, prng, options.inputs ?? IMAGE_BYTES);
   const params = model.layers.flatMap((layer) => [layer.weights, layer.bias]);
   const gradW = model.layers.map((layer) => new Float32Array(layer.weights.length));
   const gradB = model.layers.map((layer) => new Float32Array(layer.bias.length));
@@ -198,7 +208,7 @@ export function trainMlp(
   const adam = new Adam(params);
   const order = train.images.map((_, n) => n);
   const shifted = new Uint8Array(IMAGE_BYTES);
-  const x = new Float32Array(IMAGE_BYTES);
+  const x = new Float32Array(options.inputs ?? IMAGE_BYTES);
   let learningRate = options.learningRate;
   for (let epoch = 1; epoch <= options.epochs; epoch++) {
     const started = Date.now();
@@ -212,7 +222,7 @@ export function trainMlp(
         const dx = prng.int(span) - options.maxShiftPixels;
         const dy = prng.int(span) - options.maxShiftPixels;
         shiftImage(train.images[n], dx, dy, shifted);
-        toFloatInput(shifted, x);
+        preprocess(shifted, x);
         model.forward(x);
         lossSum += model.backward(train.labels[n], gradW, gradB);
       }
@@ -222,7 +232,7 @@ export function trainMlp(
     onEpoch({
       epoch,
       loss: lossSum / order.length,
-      testAccuracy: accuracy(model, test.images, test.labels),
+      testAccuracy: accuracy(model, test.images, test.labels, preprocess),
       seconds: (Date.now() - started) / 1000,
     });
   }

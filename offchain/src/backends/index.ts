@@ -2,16 +2,19 @@ import type { Logger } from "pino";
 import { verifyModelHash } from "../modelHash";
 import { OnnxBackend } from "./onnx";
 import { OpenAIBackend, type OpenAIBackendOptions } from "./openai";
+import { ProofBackend, type ProofBackendOptions } from "./zkproof";
 import { ErrorCode, type InferenceBackend, type InferenceResult, type ModelSpec } from "./types";
 
 export * from "./types";
 export { OnnxBackend } from "./onnx";
 export { OpenAIBackend, type OpenAIBackendOptions } from "./openai";
+export { ProofBackend, type ProofBackendOptions } from "./zkproof";
 
 export interface CreateBackendOptions {
   /** When given, an onnx model file must hash (keccak256) to it or the backend is refused. */
   expectedWeightsHash?: string;
   openai?: OpenAIBackendOptions;
+  proof?: ProofBackendOptions;
 }
 
 /** Opens the backend a model spec names. */
@@ -27,6 +30,8 @@ export async function createBackend(
       return OnnxBackend.create(spec, logger);
     case "openai":
       return OpenAIBackend.create(spec, logger, options.openai);
+    case "proof":
+      return ProofBackend.create(spec, logger, options.proof);
     default:
       throw new Error(`model ${spec.modelId}: unknown backend ${String((spec as { backend: unknown }).backend)}`);
   }
