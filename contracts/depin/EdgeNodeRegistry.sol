@@ -49,7 +49,8 @@ contract EdgeNodeRegistry is AxonUpgradeable, IEdgeNodeRegistry {
         mapping(address node => uint256) servedOwedUnits;
         mapping(uint64 epoch => Report) reports;
         mapping(uint64 epoch => mapping(address node => Challenge)) challenges;
-        mapping(uint64 epoch => mapping(address node => bool)) claimed;
+        // One bit per epoch, 256 epochs a word: a node's claims after its first in a word cost a warm-slot update.
+        mapping(address node => mapping(uint256 word => uint256)) claimedBits;
         mapping(address account => uint256) credits;
     }
 
@@ -214,7 +215,7 @@ contract EdgeNodeRegistry is AxonUpgradeable, IEdgeNodeRegistry {
         if (!$.staking.isActiveOperator(msg.sender, $.service)) revert EdgeNotStaked(msg.sender);
         report.root = root;
         report.reporter = msg.sender;
-        report.postedAt = uint64(block.timestamp);
+        report.postedAt = uint40(block.timestamp);
         report.totalUptime = totalUptime;
         report.status = ReportStatus.Posted;
         emit ReportPosted(epoch, msg.sender, root, totalUptime);
@@ -323,7 +324,9 @@ contract EdgeNodeRegistry is AxonUpgradeable, IEdgeNodeRegistry {
         EdgeNodeRegistryStorage storage $ = _s();
         Report storage report = $.reports[epoch];
         if (report.status != ReportStatus.Finalized) revert EdgeBadReportStatus(epoch, report.status);
-        if ($.claimed[epoch][msg.sender]) revert EdgeAlreadyClaimed(epoch, msg.sender);
+        uint256 bit = 1 << (epoch & 255);
+        uint256 bits = $.claimedBits[msg.sender][epoch >> 8];
+        if (bits & bit != 0) revert EdgeAlreadyClaimed(epoch, msg.sender);
         if (!MerkleProof.verifyCalldata(proof, report.root, _leaf(msg.sender, epoch, uptime))) {
             revert EdgeInvalidProof(epoch, msg.sender, uptime);
         }
@@ -332,7 +335,7 @@ contract EdgeNodeRegistry is AxonUpgradeable, IEdgeNodeRegistry {
         // A report whose counts sum above its total cannot pay more than the budget: the last claims are cut.
         uint256 amount = Math.min(Math.mulDiv(budget, uptime, report.totalUptime), budget - report.paidWei);
         if (amount == 0) revert EdgeNothingToClaim(msg.sender);
-        $.claimed[epoch][msg.sender] = true;
+        $.claimedBits[msg.sender][epoch >> 8] = bits | bit;
         // amount <= budget - paidWei, so paidWei stays <= budget < 2^128.
         report.paidWei += uint128(amount);
         $.totalPaid += amount;
@@ -430,7 +433,7 @@ contract EdgeNodeRegistry is AxonUpgradeable, IEdgeNodeRegistry {
 
     /// @inheritdoc IEdgeNodeRegistry
     function claimed(uint64 epoch, address node) external view returns (bool) {
-        return _s().claimed[epoch][node];
+        return _s().claimedBits[node][epoch >> 8] & (1 << (epoch & 255)) != 0;
     }
 
     /// @inheritdoc IEdgeNodeRegistry

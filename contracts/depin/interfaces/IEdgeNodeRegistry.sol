@@ -48,10 +48,11 @@ interface IEdgeNodeRegistry {
     }
 
     /// @notice One epoch's posted uptime report.
+    /// @dev Packed so a report is three slots, posting writes two and a claim updates one already written.
     struct Report {
         bytes32 root;
         address reporter;
-        uint64 postedAt;
+        uint40 postedAt;
         uint32 totalUptime;
         uint16 openChallenges;
         ReportStatus status;
