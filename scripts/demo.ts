@@ -4,6 +4,7 @@ import { deployAxon } from "../deploy/axon";
 import { ensureFhevm } from "../tasks/fhe";
 import { bountySteps } from "./demo/bounty";
 import { computeSteps } from "./demo/compute";
+import { edgeSteps } from "./demo/edge";
 import { type DemoContext, demoActors } from "./demo/context";
 import { modelSteps } from "./demo/models";
 import { Narrator } from "./demo/narrator";
@@ -17,7 +18,17 @@ import { stakingSteps } from "./demo/staking";
 async function main() {
   if (hre.network.name !== "hardhat") throw new Error("the demo runs on the in-process hardhat network only");
   const short = process.env.DEMO_SHORT === "1";
-  const parts = [stakingSteps, bountySteps, modelSteps, oracleSteps, revenueSteps, computeSteps, privacySteps];
+  const parts = [
+    stakingSteps,
+    bountySteps,
+    modelSteps,
+    oracleSteps,
+    revenueSteps,
+    computeSteps,
+    privacySteps,
+    // DePIN edge nodes (issue 16).
+    edgeSteps,
+  ];
   const count = parts.reduce((n, s) => n + s.count, 1);
   const narrator = new Narrator(count);
   console.log(

@@ -55,9 +55,12 @@ export function slotAt(unixSeconds: number, t: HeartbeatTiming): { epoch: number
   return { epoch: Math.floor(since / t.epochSeconds), slot: Math.floor((since % t.epochSeconds) / t.slotSeconds) };
 }
 
+/** What the loop needs of a key: an ethers Wallet, HDNodeWallet or signer with a known address. */
+export type HeartbeatKey = Pick<Wallet, "address" | "signTypedData">;
+
 export interface HeartbeatLoopOptions {
   /** Device key: the `signer` the node registered with. */
-  wallet: Wallet;
+  wallet: HeartbeatKey;
   /** The registered node (operator address). */
   node: string;
   chainId: bigint | number;
