@@ -416,6 +416,40 @@ describe("EdgeNodeRegistry", function () {
         .withArgs(1, Status.Voided);
     });
 
+    it("voids without a slash when reports carry no bond", async function () {
+      const { registry, staking, reporter, challenger, nodeA } = await loadFixture(registeredFixture);
+      await registry.setConfig({ ...CONFIG, reporterBondWei: 0 });
+      await toEpoch(registry, 1, 1);
+      const tree = new UptimeTree(0n, [
+        { node: challenger.address, uptime: 2 },
+        { node: nodeA.address, uptime: 1 },
+      ]);
+      await registry.connect(reporter).postReport(0, tree.root, tree.total);
+      const { uptime, proof } = tree.proofOf(challenger.address);
+      await expect(registry.connect(challenger).challengeUptime(0, challenger.address, uptime, proof))
+        .to.emit(registry, "ReportVoided")
+        .withArgs(0, challenger.address, challenger.address, 0)
+        .and.not.to.emit(staking, "Slashed");
+    });
+
+    it("slashes nothing from a reporter whose stake is already gone", async function () {
+      const { registry, staking, reporter, challenger, admin } = await loadFixture(registeredFixture);
+      await toEpoch(registry, 1, 1);
+      const tree = new UptimeTree(0n, [
+        { node: challenger.address, uptime: 2 },
+        { node: reporter.address, uptime: 1 },
+      ]);
+      await registry.connect(reporter).postReport(0, tree.root, tree.total);
+      // Another module of the service takes the whole stake first.
+      await staking.setModule(EDGE_SERVICE, admin.address, true);
+      const all = (await staking.stakeOf(reporter.address, EDGE_SERVICE)).activeWei;
+      await staking.slash(reporter.address, EDGE_SERVICE, all, ethers.ZeroAddress, 0, ethers.id("other"));
+      const { uptime, proof } = tree.proofOf(challenger.address);
+      await expect(registry.connect(challenger).challengeUptime(0, challenger.address, uptime, proof))
+        .to.emit(registry, "ReportVoided")
+        .withArgs(0, challenger.address, challenger.address, 0);
+    });
+
     it("rejects wrong proofs, wrong bonds, duplicates, late challenges and answers without a challenge", async function () {
       const f = await loadFixture(reportedFixture);
       const { registry, tree, challenger, reporter, nodeB } = f;
@@ -668,6 +702,7 @@ describe("EdgeNodeRegistry", function () {
       await expect(registry.connect(sponsor).fund(10_000n, { value: 1 }))
         .to.be.revertedWithCustomError(registry, "EdgeFundingMismatch")
         .withArgs(10_000n, 1);
+      await expect(registry.connect(sponsor).fund(0n)).to.be.revertedWithCustomError(registry, "EdgeZeroAmount");
       await expect(registry.connect(sponsor).fund(10_000n))
         .to.emit(registry, "PoolFunded")
         .withArgs(sponsor.address, 9_900n, 9_900n);
