@@ -306,8 +306,36 @@ function packNode(): { detail: string; version: string } {
   return { detail, version: node.version };
 }
 
+/**
+ * An aarch64 glibc for qemu-user (`-L`): the arm64 node binary is dynamically linked. /usr/aarch64-linux-gnu when
+ * the cross libraries are installed, else Debian's libc6/libstdc++6/libgcc-s1-arm64-cross fetched with
+ * `apt-get download` (no install, no multiarch) and unpacked into the git-ignored cache. Throws naming what failed.
+ */
+export function arm64Sysroot(cacheDir = NODE_CACHE): string {
+  if (existsSync("/usr/aarch64-linux-gnu/lib/ld-linux-aarch64.so.1")) return "/usr/aarch64-linux-gnu";
+  const root = join(cacheDir, "sysroot");
+  const lib = join(root, "usr", "aarch64-linux-gnu");
+  if (existsSync(join(lib, "lib", "ld-linux-aarch64.so.1"))) return lib;
+  const debs = join(cacheDir, "sysroot-debs");
+  mkdirSync(debs, { recursive: true });
+  try {
+    execFileSync("apt-get", ["download", "libc6-arm64-cross", "libstdc++6-arm64-cross", "libgcc-s1-arm64-cross"], {
+      cwd: debs,
+      stdio: "ignore",
+    });
+    for (const deb of readdirSync(debs).filter((f) => f.endsWith(".deb")))
+      execFileSync("dpkg", ["-x", join(debs, deb), root], { stdio: "ignore" });
+  } catch (error) {
+    throw new Error(
+      `no aarch64 glibc for qemu: apt-get download libc6-arm64-cross libstdc++6-arm64-cross libgcc-s1-arm64-cross ` +
+        `failed (${error instanceof Error ? error.message : String(error)})`,
+    );
+  }
+  return lib;
+}
+
 /** Runs the arm64 bundle's selftest under qemu-aarch64-static (what test/e2e/bundle-arm64.test.ts does too). */
-export function smokeArm64(tarball: string, count = 50): void {
+export function smokeArm64(tarball: string, count = 50, sysroot = arm64Sysroot()): void {
   const dir = mkdtempSync(join(tmpdir(), "axon-bundle-arm64-"));
   try {
     execFileSync("tar", ["-xJf", tarball, "-C", dir], { stdio: "inherit" });
@@ -320,7 +348,7 @@ export function smokeArm64(tarball: string, count = 50): void {
     chmodSync(node, 0o755);
     const script = join(root, "app", "tools", "scripts", "selftest.js");
     const data = join(root, "app", "data", "mnist-heldout.bin");
-    execFileSync("qemu-aarch64-static", [node, script, "--data", data, "--count", String(count)], {
+    execFileSync("qemu-aarch64-static", ["-L", sysroot, node, script, "--data", data, "--count", String(count)], {
       stdio: "inherit",
       env: { PATH: "/usr/bin:/bin", HOME: dir },
     });

@@ -2,7 +2,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { describe, it } from "node:test";
-import { smokeArm64 } from "../../scripts/bundle";
+import { arm64Sysroot, smokeArm64 } from "../../scripts/bundle";
 
 const OFFCHAIN = path.join(__dirname, "..", "..");
 const TARBALL = path.join(OFFCHAIN, ".gpu-bundle", "axon-runner-linux-arm64.tar.xz");
@@ -19,7 +19,14 @@ function skipReason(): string | false {
 }
 
 describe("arm64 runner bundle", () => {
-  it("runs its selftest under qemu-aarch64-static", { skip: skipReason(), timeout: 20 * 60_000 }, () => {
+  it("runs its selftest under qemu-aarch64-static", { skip: skipReason(), timeout: 20 * 60_000 }, (t) => {
+    let sysroot: string;
+    try {
+      sysroot = arm64Sysroot(path.join(OFFCHAIN, ".gpu-bundle", "cache"));
+    } catch (err) {
+      t.skip((err as Error).message);
+      return;
+    }
     if (!existsSync(TARBALL))
       execFileSync(
         process.execPath,
@@ -29,6 +36,6 @@ describe("arm64 runner bundle", () => {
           stdio: "inherit",
         },
       );
-    smokeArm64(TARBALL, 20);
+    smokeArm64(TARBALL, 20, sysroot);
   });
 });
