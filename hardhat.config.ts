@@ -21,6 +21,8 @@ export const REDUCED_OPTIMIZER_RUNS: Record<string, number> = {
   "contracts/mocks/ComputeEscrowV2Mock.sol": 200,
   "contracts/data/LabelingBounties.sol": 1_000,
   "contracts/mocks/data/LabelingBountiesV2Mock.sol": 1_000,
+  // DePIN edge registry (issue 16): registry, reports, challenges and the reward pool in one proxy.
+  "contracts/depin/EdgeNodeRegistry.sol": 1,
 };
 
 // Hardhat's compiler download is unreachable offline: serve solc-js (wasm) from the pinned npm `solc` package.

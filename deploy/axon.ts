@@ -5,6 +5,8 @@ import { readManifest, writeManifest } from "./manifest";
 export const SERVICES = {
   oracle: "axon.service.oracle",
   compute: "axon.service.compute",
+  // DePIN edge nodes (issue 16): their own service, so edge stakes and slashes never touch oracle stake.
+  edge: "axon.service.edge",
 } as const;
 
 /** Chainlink ETH/USD on Sepolia (8 decimals); overridable with ETH_USD_FEED. */
@@ -21,6 +23,7 @@ export const PROXIES = [
   "LabelingBounties",
   "ComputeEscrow",
   "PrivateScoring",
+  "EdgeNodeRegistry",
 ] as const;
 
 /** Linked libraries of the implementations that have them (deployed once, recorded in the manifest). */
@@ -54,6 +57,19 @@ export interface ComputeParams {
   feedMaxAnswer: bigint;
 }
 
+export interface EdgeParams {
+  minEdgeStakeWei: bigint;
+  epochSeconds: number;
+  slotSeconds: number;
+  reportDeadlineSeconds: number;
+  challengeWindowSeconds: number;
+  answerWindowSeconds: number;
+  reporterBondWei: bigint;
+  challengeBondWei: bigint;
+  epochRewardWei: bigint;
+  servedRewardWei: bigint;
+}
+
 export interface DeployOptions {
   /** Delay (seconds) before a default-admin transfer can be accepted. */
   adminDelaySeconds: number;
@@ -81,6 +97,8 @@ export interface DeployOptions {
   guardian?: string;
   /** ETH/USD AggregatorV3 feed; when unset: the Sepolia feed on sepolia, a MockEthUsdAggregator elsewhere. */
   ethUsdFeed?: string;
+  /** DePIN edge registry (issue 16): the edge service's minimum stake and the registry's IEdgeNodeRegistry.Config. */
+  edge: EdgeParams;
   /** Write deployments/<chainId>.json (+ alias <network>.json) (off for throw-away in-process runs). */
   writeManifest: boolean;
   log: (line: string) => void;
@@ -115,6 +133,18 @@ export const DEFAULT_DEPLOY_OPTIONS: DeployOptions = {
     feedMaxStalenessSeconds: 3600,
     feedMinAnswer: 100n * 10n ** 8n,
     feedMaxAnswer: 100_000n * 10n ** 8n,
+  },
+  edge: {
+    minEdgeStakeWei: 10n ** 17n,
+    epochSeconds: 3600,
+    slotSeconds: 300,
+    reportDeadlineSeconds: 3600,
+    challengeWindowSeconds: 3600,
+    answerWindowSeconds: 3600,
+    reporterBondWei: 5n * 10n ** 16n,
+    challengeBondWei: 10n ** 16n,
+    epochRewardWei: 5n * 10n ** 16n,
+    servedRewardWei: 5n * 10n ** 14n,
   },
   ethUsdFeed: process.env.ETH_USD_FEED,
   owner: process.env.AXON_OWNER,
@@ -327,6 +357,36 @@ export async function deployAxon(hre: HardhatRuntimeEnvironment, partial: Partia
     () => staking.isModule(computeService, escrowEntry.address),
     () => staking.setModule(computeService, escrowEntry.address, true),
   );
+  // ---- DePIN edge registry (issue 16): its service (unbonding above its slashing horizon), then the module. ----
+  // Its served-count source stays unset until AIOracle has `servedCount` (phase B): then setServedSource(oracle).
+  const { minEdgeStakeWei, ...edgeConfig } = opts.edge;
+  const edgeService = ethers.id(SERVICES.edge);
+  const edgeEntry = await proxy("EdgeNodeRegistry", [
+    admin,
+    delay,
+    stakingEntry.address,
+    edgeService,
+    ethers.ZeroAddress,
+    edgeConfig,
+  ]);
+  const edge = await ethers.getContractAt("EdgeNodeRegistry", edgeEntry.address);
+  await ensure(
+    "staking service edge",
+    async () => {
+      const cfg = await staking.serviceConfig(edgeService);
+      return (
+        cfg.enabled &&
+        cfg.minStakeWei === minEdgeStakeWei &&
+        cfg.unbondingDelaySeconds === BigInt(opts.unbondingDelaySeconds)
+      );
+    },
+    () => staking.setService(edgeService, minEdgeStakeWei, opts.unbondingDelaySeconds, true),
+  );
+  await ensure(
+    "EdgeNodeRegistry is a module of the edge service (lock, slash)",
+    () => staking.isModule(edgeService, edgeEntry.address),
+    () => staking.setModule(edgeService, edgeEntry.address, true),
+  );
   const revenueManager = await registry.REVENUE_MANAGER_ROLE();
   await ensure(
     "ModelOffering holds REVENUE_MANAGER_ROLE on ModelRegistry",
@@ -393,7 +453,7 @@ export async function deployAxon(hre: HardhatRuntimeEnvironment, partial: Partia
     );
   }
 
-  const contracts = { treasury, staking, registry, oracle, offering, market, bounties, escrow, scoring };
+  const contracts = { treasury, staking, registry, oracle, offering, market, bounties, escrow, scoring, edge };
   if (opts.owner) {
     await handOver(opts.owner, opts.guardian ?? opts.owner);
   } else if (!LOCAL_NETWORKS.has(network.name)) {
@@ -456,8 +516,9 @@ export async function deployAxon(hre: HardhatRuntimeEnvironment, partial: Partia
     scoring,
     provenance,
     campaigns,
+    edge,
     feed: feedAddress,
-    services: { oracle: oracleService, compute: computeService },
+    services: { oracle: oracleService, compute: computeService, edge: edgeService },
   };
 }
 

@@ -4,6 +4,7 @@ import { deployAxon } from "../deploy/axon";
 import { ensureFhevm } from "../tasks/fhe";
 import { bountySteps } from "./demo/bounty";
 import { computeSteps } from "./demo/compute";
+import { edgeSteps } from "./demo/edge";
 import { type DemoContext, demoActors } from "./demo/context";
 import { modelSteps } from "./demo/models";
 import { Narrator } from "./demo/narrator";
@@ -27,6 +28,8 @@ async function main() {
     revenueSteps,
     computeSteps,
     privacySteps,
+    // DePIN edge nodes (issue 16).
+    edgeSteps,
   ];
   const count = parts.reduce((n, s) => n + s.count, 1);
   const narrator = new Narrator(count);

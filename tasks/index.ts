@@ -9,3 +9,4 @@ import "./bounty";
 import "./compute";
 import "./fhevm-prepare";
 import "./errors";
+import "./edge";

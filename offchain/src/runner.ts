@@ -1,8 +1,10 @@
 import { existsSync, readFileSync, unlinkSync, writeFileSync } from "node:fs";
+import { Wallet } from "ethers";
 import { createBackend } from "./backends";
 import type { InferenceBackend, ModelSpec } from "./backends/types";
 import { RpcPool, shortError } from "./chain";
 import type { RunnerConfig } from "./config";
+import { HeartbeatLoop, readTiming } from "./heartbeat";
 import { type Logger, createLogger } from "./log";
 import { type Health, Metrics, MetricsServer } from "./metrics";
 import { verifyModelHash } from "./modelHash";
@@ -63,6 +65,8 @@ export class Runner {
   scheduler!: Scheduler;
   readonly backends = new Map<bigint, InferenceBackend>();
   private server: MetricsServer | null = null;
+  /** DePIN edge heartbeat loop (issue 16), when `edge.enabled`. */
+  heartbeat: HeartbeatLoop | null = null;
   private housekeeping: NodeJS.Timeout | null = null;
   private readonly lockFile: string;
   private ownsLock = false;
@@ -208,6 +212,7 @@ export class Runner {
         this.server = new MetricsServer(this.metrics, () => this.health());
         this.metricsPort = await this.server.listen(cfg.metricsPort, cfg.metricsHost);
       }
+      if (cfg.edge.enabled && cfg.edgeRegistryAddress) await this.startHeartbeat(cfg.edgeRegistryAddress);
       this.watcher.start();
       this.scheduler.start();
       this.submitter.start();
@@ -237,7 +242,27 @@ export class Runner {
     this.logger.info("runner stopped");
   }
 
+  private async startHeartbeat(registry: string): Promise<void> {
+    const cfg = this.config;
+    const timing = await this.rpc.call("edge timing", (p) => readTiming(p, registry));
+    const wallet = new Wallet(cfg.nodeKey);
+    this.heartbeat = new HeartbeatLoop({
+      wallet,
+      node: wallet.address,
+      chainId: cfg.chainId,
+      registry,
+      timing,
+      region: cfg.region ?? null,
+      now: async () => (await this.rpc.call("edge clock", (p) => p.getBlock("latest")))?.timestamp ?? Date.now() / 1000,
+    });
+    const port = await this.heartbeat.listen(cfg.edge.port, cfg.edge.host);
+    this.heartbeat.start();
+    this.logger.info({ registry, port, region: cfg.region }, "edge heartbeats started");
+  }
+
   private async teardown(): Promise<void> {
+    await this.heartbeat?.stop();
+    this.heartbeat = null;
     if (this.housekeeping) clearInterval(this.housekeeping);
     this.housekeeping = null;
     await this.watcher?.stop();

@@ -1,0 +1,52 @@
+import { ethers } from "hardhat";
+import { time } from "@nomicfoundation/hardhat-network-helpers";
+import type { GasRecorder } from "../lib";
+import { edgeFixture, CONFIG, DE, toEpoch } from "../../test/depin/fixture";
+import { UptimeTree, type UptimeEntry } from "../../tasks/edgeTree";
+
+/** `count` entries: the given nodes, then synthetic addresses, all with a full epoch of uptime. */
+function entries(nodes: string[], count: number): UptimeEntry[] {
+  const out = nodes.map((node) => ({ node, uptime: 6 }));
+  for (let i = out.length; i < count; i++)
+    out.push({ node: ethers.getAddress(ethers.id(`n${i}`).slice(0, 42)), uptime: 6 });
+  return out;
+}
+
+// EdgeNodeRegistry (issue 16): register, one epoch report at 10 and 1,000 nodes (a root: flat), and claims in an early
+// and a late epoch with a 1,000-leaf proof (flat in epochs).
+export default async function (gas: GasRecorder): Promise<void> {
+  const f = await edgeFixture();
+  const { registry, nodeA, nodeB, keyA, reporter, sponsor } = f;
+  await gas.record(
+    "register",
+    await registry
+      .connect(nodeA)
+      .register(keyA.address, DE, 1, [ethers.id("model:mnist")], "https://a.example/edge.json"),
+  );
+  await registry.connect(nodeB).register(nodeB.address, DE, 1, [], "");
+  await registry.connect(sponsor).fund(ethers.parseEther("100"), { value: ethers.parseEther("100") });
+  const trees: Record<number, UptimeTree> = {};
+  for (const [epoch, size] of [
+    [0, 10],
+    [1, 1_000],
+    [40, 1_000],
+  ] as const) {
+    await toEpoch(registry, epoch + 1, 1);
+    const tree = new UptimeTree(epoch, entries([nodeA.address, nodeB.address], size));
+    trees[epoch] = tree;
+    const tx = await registry.connect(reporter).postReport(epoch, tree.root, tree.total);
+    if (epoch !== 40) await gas.record(`postReport.${size}nodes`, tx);
+    await time.increase(CONFIG.challengeWindowSeconds + 1);
+    const fin = await registry.finalizeEpoch(epoch);
+    if (epoch === 1) await gas.record("finalizeEpoch", fin);
+  }
+  for (const epoch of [1, 40]) {
+    const { uptime, proof } = trees[epoch].proofOf(nodeA.address);
+    await gas.record(
+      `claimUptime.epoch${epoch}.1000nodes`,
+      await registry.connect(nodeA).claimUptime(epoch, uptime, proof),
+    );
+  }
+  await f.served.setServed(nodeA.address, 12);
+  await gas.record("claimServed", await registry.connect(nodeA).claimServed());
+}
