@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
-import { MIN_ORACLE_STAKE, ORACLE_SERVICE, UNBONDING_DELAY_SECONDS } from "../helpers/constants";
+import { COMPUTE_SERVICE, MIN_ORACLE_STAKE, ORACLE_SERVICE, UNBONDING_DELAY_SECONDS } from "../helpers/constants";
 import {
   CALLBACK_GAS,
   deployOracle,
@@ -49,6 +49,10 @@ describe("AIOracle hot-path cache", function () {
     await expect(f.staking.setStatusListener(ORACLE_SERVICE, oracle))
       .to.emit(f.staking, "StatusListenerSet")
       .withArgs(ORACLE_SERVICE, oracle);
+    // Only the oracle service's statuses are accepted, even from the staking contract.
+    await expect(f.staking.setStatusListener(COMPUTE_SERVICE, oracle))
+      .to.be.revertedWithCustomError(f.oracle, "AIOracleUnauthorizedPush")
+      .withArgs(await f.staking.getAddress());
     expect(await f.registry.oracle()).to.equal(oracle);
     expect(await f.staking.statusListener(ORACLE_SERVICE)).to.equal(oracle);
     // Nothing pushed yet for model 1 or nodeA: everything still comes from the sources.
