@@ -48,12 +48,13 @@ library AIOracleCore {
     uint256 private constant STATUS_LISTENING_BIT = 152;
     uint256 private constant TERMS_EPOCH_SHIFT = 160;
     uint256 private constant TERMS_LISTENING_BIT = 176;
-    /// @dev `modelVerification`: [nodes epoch (208-223) | terms epoch (192-207) | active (bit 184) | bondWei (56-183)
-    /// | challengeWindowSeconds (24-55) | quorumN (16-23) | quorumK (8-15) | mode (0-7)]; `modelTerms`: [96-bit fee |
-    /// 160-bit revenue receiver].
+    /// @dev `modelVerification`: [node count (224-231) | nodes epoch (208-223) | terms epoch (192-207) | active (bit
+    /// 184) | bondWei (56-183) | challengeWindowSeconds (24-55) | quorumN (16-23) | quorumK (8-15) | mode (0-7)];
+    /// `modelTerms`: [96-bit fee | 160-bit revenue receiver].
     uint256 private constant ACTIVE_BIT = 184;
     uint256 private constant MODEL_EPOCH_SHIFT = 192;
     uint256 private constant NODES_EPOCH_SHIFT = 208;
+    uint256 private constant NODE_COUNT_SHIFT = 224;
 
     /// @dev The longest time from a node's answer to the last moment it can be slashed for it: an Optimistic result
     /// posted at the deadline, challenged at the end of the longest window, resolved at the end of the resolution time
@@ -201,7 +202,8 @@ library AIOracleCore {
         });
         uint256 needed = t.verification.mode == ModelRegistryModes.MODE_QUORUM ? t.verification.quorumN : 1;
         address[] storage set = $.modelNodes[modelId];
-        uint256 available = set.length;
+        // The set's length, cached with the terms (saves reading the array's length slot).
+        uint256 available = uint8(v >> NODE_COUNT_SHIFT);
         if (available < needed) revert IModelRegistry.ModelRegistryNotEnoughNodes(modelId, available, needed);
         t.nodes = new address[](needed);
         uint256 start = seed % available;
@@ -233,7 +235,8 @@ library AIOracleCore {
             (uint256(v.bondWei) << 56) |
             ((active ? uint256(1) : 0) << ACTIVE_BIT) |
             (uint256(uint16($.sources >> TERMS_EPOCH_SHIFT)) << MODEL_EPOCH_SHIFT) |
-            (uint256(uint16(old >> NODES_EPOCH_SHIFT)) << NODES_EPOCH_SHIFT);
+            (uint256(uint16(old >> NODES_EPOCH_SHIFT)) << NODES_EPOCH_SHIFT) |
+            (uint256(uint8(old >> NODE_COUNT_SHIFT)) << NODE_COUNT_SHIFT);
     }
 
     /// @dev Caches a model's node set (registry push).
@@ -242,7 +245,11 @@ library AIOracleCore {
         $.modelNodes[modelId] = nodes;
         uint256 v = $.modelVerification[modelId];
         uint256 epoch = uint16($.sources >> TERMS_EPOCH_SHIFT);
-        $.modelVerification[modelId] = (v & ~(uint256(0xffff) << NODES_EPOCH_SHIFT)) | (epoch << NODES_EPOCH_SHIFT);
+        // The registry bounds a node set by MAX_NODES (64), so its length fits 8 bits.
+        $.modelVerification[modelId] =
+            (v & ~(uint256(0xffffff) << NODES_EPOCH_SHIFT)) |
+            (epoch << NODES_EPOCH_SHIFT) |
+            (nodes.length << NODE_COUNT_SHIFT);
     }
 
     /// @dev Caches a node's stake and jail time (staking push), keeping its credit and served count.
