@@ -209,8 +209,18 @@ library AIOracleCore {
         uint256 start = seed % available;
         uint256 found;
         // Walks the set from the seed's position like the registry, skipping inactive nodes (bounded by MAX_NODES).
+        uint256 first;
+        assembly ("memory-safe") {
+            mstore(0, set.slot)
+            first := keccak256(0, 0x20)
+        }
         for (uint256 i = 0; i < available && found < needed; ++i) {
-            address node = set[(start + i) % available];
+            // `set[j]` without the bounds check's read of the length slot: j < available = the cached length.
+            address node;
+            uint256 j = (start + i) % available;
+            assembly ("memory-safe") {
+                node := sload(add(first, j))
+            }
             if (isActive($.credits[node], src, node)) t.nodes[found++] = node;
         }
         if (found < needed) revert IModelRegistry.ModelRegistryNotEnoughActiveNodes(modelId, found, needed);
