@@ -352,6 +352,18 @@ export async function deployAxon(hre: HardhatRuntimeEnvironment, partial: Partia
     () => staking.isModule(oracleService, oracleEntry.address),
     () => staking.setModule(oracleService, oracleEntry.address, true),
   );
+  // Issue 13: the oracle's hot path reads model terms and node statuses from its own cache, pushed by the registry and
+  // the staking contract (anything not pushed is read from them, so a late wiring is safe, only dearer).
+  await ensure(
+    "ModelRegistry pushes model terms to the AIOracle",
+    async () => (await registry.oracle()) === oracleEntry.address,
+    () => registry.setOracle(oracleEntry.address),
+  );
+  await ensure(
+    "OperatorStaking pushes oracle node statuses to the AIOracle",
+    async () => (await staking.statusListener(oracleService)) === oracleEntry.address,
+    () => staking.setStatusListener(oracleService, oracleEntry.address),
+  );
   await ensure(
     "ComputeEscrow is a module of the compute service (lock, slash)",
     () => staking.isModule(computeService, escrowEntry.address),

@@ -6,6 +6,11 @@ import { verifyAxon } from "./verify";
 
 // `npx hardhat run deploy/upgrade.ts --network <name>` [CONTRACTS=AIOracle,DataMarket]: validates each proxy's
 // storage layout against the new implementation, then upgrades it and updates deployments/<network>.json.
+// Issue 13 (compact request tuple, hot-path cache): the layouts only append, so validation passes, but requests opened
+// under the old 18-field tuple can no longer be fulfilled or refunded by the new code: pause `request`, drain the open
+// requests (fulfil or refund), then upgrade AIOracle, ModelRegistry and OperatorStaking together, and wire the cache
+// (`registry.setOracle`, `staking.setStatusListener`, then `pushStatus` per node and `pushModel` per model). See
+// docs/oracle.md, "Upgrading from the issue-12 layout".
 async function main() {
   const only = process.env.CONTRACTS?.split(",")
     .map((s) => s.trim())

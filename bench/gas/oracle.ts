@@ -1,6 +1,7 @@
 import { ethers } from "hardhat";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 import type { GasRecorder } from "../lib";
+import { ORACLE_SERVICE } from "../../test/helpers/constants";
 import { gasOf } from "../lib";
 import {
   BOND_WEI,
@@ -92,6 +93,14 @@ export default async function (gas: GasRecorder): Promise<void> {
     await oracle.connect(f.challenger).challenge(o2.id, o2.request, { value: BOND_WEI }),
   );
   await gas.record("optimistic.resolveInvalid", await oracle.resolveChallenge(o2.id, o2.request, false));
+
+  // Hot-path cache pushes (issue 13): what a stake change and a model change now add to feed the oracle's cache.
+  await gas.record(
+    "cache.stakePushesStatus",
+    await f.staking.connect(nodeB).stake(ORACLE_SERVICE, { value: ethers.parseEther("0.1") }),
+  );
+  await gas.record("cache.setFeePushesTerms", await f.registry.connect(f.modelOwner).setFee(1, 1n));
+  await gas.record("cache.pushModel1Node", await f.registry.pushModel(1));
 
   // Refund, payouts.
   const late = await sendRequest(f, 1, { gas: CALLBACK_GAS });

@@ -60,6 +60,9 @@ describe("deployAxon on the Hardhat network", function () {
     expect(await staking.isModule(ORACLE_SERVICE, await addr(oracle))).to.equal(true);
     expect(await staking.isModule(COMPUTE_SERVICE, await addr(escrow))).to.equal(true);
     expect(await staking.isModule(ORACLE_SERVICE, await addr(escrow))).to.equal(false);
+    // The oracle's hot-path cache is fed by the registry and the staking contract (issue 13).
+    expect(await registry.oracle()).to.equal(await addr(oracle));
+    expect(await staking.statusListener(ORACLE_SERVICE)).to.equal(await addr(oracle));
     for (const [service, min] of [
       [ORACLE_SERVICE, 10n ** 18n],
       [COMPUTE_SERVICE, 2n * 10n ** 18n],

@@ -4,8 +4,8 @@ pragma solidity 0.8.28;
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {IOperatorStaking} from "../../staking/interfaces/IOperatorStaking.sol";
-import {ModelRegistryModes} from "../../models/interfaces/IModelRegistry.sol";
-import {IAIOracle, AIOracleCodes} from "../interfaces/IAIOracle.sol";
+import {IModelRegistry, ModelRegistryModes} from "../../models/interfaces/IModelRegistry.sol";
+import {IAIOracle, AIOracleCodes, AIOracleRequests} from "../interfaces/IAIOracle.sol";
 import {IAIOracleCallback} from "../interfaces/IAIOracleCallback.sol";
 import {AIOracleStorage} from "./AIOracleStorage.sol";
 
@@ -14,6 +14,7 @@ import {AIOracleStorage} from "./AIOracleStorage.sol";
 /// the exact-gas callback, credits, settlement and slashing.
 library AIOracleCore {
     using SafeCast for uint256;
+    using AIOracleRequests for IAIOracle.Request;
 
     /// @notice The oracle service id in OperatorStaking.
     bytes32 internal constant ORACLE_SERVICE = keccak256("axon.service.oracle");
@@ -29,6 +30,31 @@ library AIOracleCore {
     uint256 private constant BPS = 10_000;
     uint256 private constant HASH_MASK = ~uint256(type(uint72).max);
     uint256 private constant STATE_MASK = uint256(type(uint8).max) << 64;
+    /// @dev A `credits` slot packs [16-bit status epoch | 80-bit active stake | 32-bit jailed-until | 32-bit served
+    /// count | 96-bit credit in wei] (the credit is bounded by the ETH supply; a stake above 2^80 wei, 1.2M ETH, is
+    /// cached as 2^80 - 1, a jail past 2106 as 2^32 - 1). The status fields are the node's OperatorStaking record as
+    /// last pushed; trusted only while `sources` says staking listens and the epochs match.
+    uint256 internal constant CREDIT_MASK = type(uint96).max;
+    uint256 internal constant SERVED_ONE = 1 << 96;
+    uint256 internal constant SERVED_SHIFT = 96;
+    uint256 private constant JAILED_SHIFT = 128;
+    uint256 private constant STAKE_SHIFT = 160;
+    uint256 private constant NODE_EPOCH_SHIFT = 240;
+    uint256 private constant BALANCE_MASK = type(uint128).max;
+    /// @dev `sources`: [terms listening (bit 176) | terms epoch (160-175) | status listening (152) | status epoch
+    /// (136-151) | oracle service minimum stake (8-135) | oracle service enabled (bit 0)]. Epochs are 16-bit.
+    uint256 private constant MIN_STAKE_SHIFT = 8;
+    uint256 private constant STATUS_EPOCH_SHIFT = 136;
+    uint256 private constant STATUS_LISTENING_BIT = 152;
+    uint256 private constant TERMS_EPOCH_SHIFT = 160;
+    uint256 private constant TERMS_LISTENING_BIT = 176;
+    /// @dev `modelVerification`: [node count (224-231) | nodes epoch (208-223) | terms epoch (192-207) | active (bit
+    /// 184) | bondWei (56-183) | challengeWindowSeconds (24-55) | quorumN (16-23) | quorumK (8-15) | mode (0-7)];
+    /// `modelTerms`: [96-bit fee | 160-bit revenue receiver].
+    uint256 private constant ACTIVE_BIT = 184;
+    uint256 private constant MODEL_EPOCH_SHIFT = 192;
+    uint256 private constant NODES_EPOCH_SHIFT = 208;
+    uint256 private constant NODE_COUNT_SHIFT = 224;
 
     /// @dev The longest time from a node's answer to the last moment it can be slashed for it: an Optimistic result
     /// posted at the deadline, challenged at the end of the longest window, resolved at the end of the resolution time
@@ -60,7 +86,26 @@ library AIOracleCore {
     }
 
     function matches(uint256 packed, IAIOracle.Request calldata req) internal pure returns (bool) {
-        return packed != 0 && (packed ^ uint256(keccak256(abi.encode(req)))) & HASH_MASK == 0;
+        return packed != 0 && (packed ^ uint256(hashRequest(req))) & HASH_MASK == 0;
+    }
+
+    /// @dev The commitment of a request (see `IAIOracle.hashRequest`): the seven static words, then the hashes of the
+    /// two dynamic fields.
+    function hashRequest(IAIOracle.Request calldata req) internal pure returns (bytes32) {
+        return
+            keccak256(
+                abi.encode(
+                    req.requester,
+                    req.callback,
+                    req.modelId,
+                    req.inputHash,
+                    req.receiverFee,
+                    req.fees,
+                    req.timing,
+                    keccak256(req.callbackData),
+                    keccak256(abi.encodePacked(req.nodes))
+                )
+            );
     }
 
     /// @dev The packed slot of a request whose supplied fields hash to its commitment.
@@ -100,13 +145,169 @@ library AIOracleCore {
         uint8 expectedState
     ) internal view returns (uint256 packed) {
         packed = load(requestId, req);
-        if (req.mode != ModelRegistryModes.MODE_OPTIMISTIC) revert IAIOracle.AIOracleWrongMode(requestId, req.mode);
+        if (req.mode() != ModelRegistryModes.MODE_OPTIMISTIC) {
+            revert IAIOracle.AIOracleWrongMode(requestId, req.mode());
+        }
         uint8 state = stateOf(packed);
         if (state != expectedState) revert IAIOracle.AIOracleInvalidState(requestId, state);
     }
 
     function setState(uint256 requestId, uint256 packed, uint8 state) internal {
         layout().commitments[requestId] = withState(packed, state);
+    }
+
+    // ------------------------------------------------------------------------------------------------------------
+    // Hot-path cache
+    // ------------------------------------------------------------------------------------------------------------
+
+    /// @dev Whether `node` (whose `credits` slot is `creditSlot`) is an active staked operator of the oracle service:
+    /// from the cache when staking listens and the node was pushed in the current epoch, else from OperatorStaking.
+    function isActive(uint256 creditSlot, uint256 src, address node) internal view returns (bool) {
+        if (
+            (src >> STATUS_LISTENING_BIT) & 1 == 1 &&
+            uint16(creditSlot >> NODE_EPOCH_SHIFT) == uint16(src >> STATUS_EPOCH_SHIFT)
+        ) {
+            uint256 stakeWei = uint80(creditSlot >> STAKE_SHIFT);
+            return
+                src & 1 == 1 &&
+                stakeWei != 0 &&
+                stakeWei >= uint128(src >> MIN_STAKE_SHIFT) &&
+                uint32(creditSlot >> JAILED_SHIFT) <= block.timestamp;
+        }
+        return IOperatorStaking(layout().staking).isActiveOperator(node, ORACLE_SERVICE);
+    }
+
+    /// @dev `IModelRegistry.requestTerms` from the cache when the registry listens and pushed the model's terms and
+    /// nodes in the current epoch (same checks, same errors), else from the registry.
+    function requestTerms(uint256 modelId, uint256 seed) internal view returns (IModelRegistry.RequestTerms memory t) {
+        AIOracleStorage.Layout storage $ = layout();
+        uint256 src = $.sources;
+        uint256 v = $.modelVerification[modelId];
+        uint16 epoch = uint16(src >> TERMS_EPOCH_SHIFT);
+        if (
+            (src >> TERMS_LISTENING_BIT) & 1 == 0 ||
+            uint16(v >> MODEL_EPOCH_SHIFT) != epoch ||
+            uint16(v >> NODES_EPOCH_SHIFT) != epoch
+        ) return IModelRegistry($.registry).requestTerms(modelId, seed);
+        if ((v >> ACTIVE_BIT) & 1 == 0) revert IModelRegistry.ModelRegistryModelInactive(modelId);
+        uint256 terms = $.modelTerms[modelId];
+        t.revenueReceiver = address(uint160(terms));
+        t.feeWei = uint96(terms >> 160);
+        t.verification = IModelRegistry.Verification({
+            mode: uint8(v),
+            quorumK: uint8(v >> 8),
+            quorumN: uint8(v >> 16),
+            challengeWindowSeconds: uint32(v >> 24),
+            bondWei: uint128(v >> 56)
+        });
+        uint256 needed = t.verification.mode == ModelRegistryModes.MODE_QUORUM ? t.verification.quorumN : 1;
+        address[] storage set = $.modelNodes[modelId];
+        // The set's length, cached with the terms (saves reading the array's length slot).
+        uint256 available = uint8(v >> NODE_COUNT_SHIFT);
+        if (available < needed) revert IModelRegistry.ModelRegistryNotEnoughNodes(modelId, available, needed);
+        t.nodes = new address[](needed);
+        uint256 start = seed % available;
+        uint256 found;
+        // Walks the set from the seed's position like the registry, skipping inactive nodes (bounded by MAX_NODES).
+        uint256 first;
+        assembly ("memory-safe") {
+            mstore(0, set.slot)
+            first := keccak256(0, 0x20)
+        }
+        for (uint256 i = 0; i < available && found < needed; ++i) {
+            // `set[j]` without the bounds check's read of the length slot: j < available = the cached length.
+            address node;
+            uint256 j = (start + i) % available;
+            assembly ("memory-safe") {
+                node := sload(add(first, j))
+            }
+            if (isActive($.credits[node], src, node)) t.nodes[found++] = node;
+        }
+        if (found < needed) revert IModelRegistry.ModelRegistryNotEnoughActiveNodes(modelId, found, needed);
+    }
+
+    /// @dev Caches a model's terms (registry push).
+    function cacheTerms(
+        uint256 modelId,
+        address revenueReceiver,
+        uint96 feeWei,
+        IModelRegistry.Verification calldata v,
+        bool active
+    ) internal {
+        AIOracleStorage.Layout storage $ = layout();
+        $.modelTerms[modelId] = uint256(uint160(revenueReceiver)) | (uint256(feeWei) << 160);
+        uint256 old = $.modelVerification[modelId];
+        $.modelVerification[modelId] =
+            uint256(v.mode) |
+            (uint256(v.quorumK) << 8) |
+            (uint256(v.quorumN) << 16) |
+            (uint256(v.challengeWindowSeconds) << 24) |
+            (uint256(v.bondWei) << 56) |
+            ((active ? uint256(1) : 0) << ACTIVE_BIT) |
+            (uint256(uint16($.sources >> TERMS_EPOCH_SHIFT)) << MODEL_EPOCH_SHIFT) |
+            (uint256(uint16(old >> NODES_EPOCH_SHIFT)) << NODES_EPOCH_SHIFT) |
+            (uint256(uint8(old >> NODE_COUNT_SHIFT)) << NODE_COUNT_SHIFT);
+    }
+
+    /// @dev Caches a model's node set (registry push).
+    function cacheNodes(uint256 modelId, address[] calldata nodes) internal {
+        AIOracleStorage.Layout storage $ = layout();
+        $.modelNodes[modelId] = nodes;
+        uint256 v = $.modelVerification[modelId];
+        uint256 epoch = uint16($.sources >> TERMS_EPOCH_SHIFT);
+        // The registry bounds a node set by MAX_NODES (64), so its length fits 8 bits.
+        $.modelVerification[modelId] =
+            (v & ~(uint256(0xffffff) << NODES_EPOCH_SHIFT)) |
+            (epoch << NODES_EPOCH_SHIFT) |
+            (nodes.length << NODE_COUNT_SHIFT);
+    }
+
+    /// @dev Caches a node's stake and jail time (staking push), keeping its credit and served count.
+    function cacheStatus(address node, uint256 activeWei, uint64 jailedUntil) internal {
+        AIOracleStorage.Layout storage $ = layout();
+        uint256 epoch = uint16($.sources >> STATUS_EPOCH_SHIFT);
+        uint256 stakeWei = activeWei > type(uint80).max ? type(uint80).max : activeWei;
+        uint256 jailed = jailedUntil > type(uint32).max ? type(uint32).max : jailedUntil;
+        $.credits[node] =
+            ($.credits[node] & BALANCE_MASK) |
+            (jailed << JAILED_SHIFT) |
+            (stakeWei << STAKE_SHIFT) |
+            (epoch << NODE_EPOCH_SHIFT);
+    }
+
+    /// @dev Caches the oracle service's configuration and whether staking listens (staking push). Stopping bumps the
+    /// epoch, so every node status cached before is ignored until pushed again.
+    function cacheService(bool enabled, uint256 minStakeWei, bool listening) internal {
+        AIOracleStorage.Layout storage $ = layout();
+        uint256 src = $.sources;
+        uint256 epoch = _nextEpoch(
+            uint16(src >> STATUS_EPOCH_SHIFT),
+            (src >> STATUS_LISTENING_BIT) & 1 == 1,
+            listening
+        );
+        uint256 keep = src & ~((uint256(1) << (STATUS_LISTENING_BIT + 1)) - 1);
+        $.sources =
+            keep |
+            ((listening ? uint256(1) : 0) << STATUS_LISTENING_BIT) |
+            (epoch << STATUS_EPOCH_SHIFT) |
+            (uint256(uint128(minStakeWei)) << MIN_STAKE_SHIFT) |
+            (enabled ? 1 : 0);
+    }
+
+    /// @dev Whether the registry listens (registry push); stopping bumps the terms epoch.
+    function cacheTermsListening(bool listening) internal {
+        AIOracleStorage.Layout storage $ = layout();
+        uint256 src = $.sources;
+        uint256 epoch = _nextEpoch(uint16(src >> TERMS_EPOCH_SHIFT), (src >> TERMS_LISTENING_BIT) & 1 == 1, listening);
+        uint256 cleared = src & ~((uint256(0xffff) << TERMS_EPOCH_SHIFT) | (uint256(1) << TERMS_LISTENING_BIT));
+        $.sources = cleared | (epoch << TERMS_EPOCH_SHIFT) | ((listening ? uint256(1) : 0) << TERMS_LISTENING_BIT);
+    }
+
+    /// @dev Epochs run 1..65535 (0 is never current, so a never-pushed entry is never trusted); each stop moves on.
+    /// Reusing an epoch would take 65,535 admin stop/start cycles.
+    function _nextEpoch(uint16 epoch, bool wasListening, bool listening) private pure returns (uint256) {
+        if (epoch == 0 || (wasListening && !listening)) return epoch == type(uint16).max ? 1 : uint256(epoch) + 1;
+        return epoch;
     }
 
     // ------------------------------------------------------------------------------------------------------------
@@ -127,7 +328,7 @@ library AIOracleCore {
             (requestId, errorCode, output, req.callbackData)
         );
         address target = req.callback;
-        uint256 gasLimit = req.callbackGasLimit;
+        uint256 gasLimit = req.callbackGasLimit();
         uint256 reserve = AIOracleCodes.GAS_FOR_CALL_EXACT_CHECK;
         uint256 gasLeft = gasleft();
         if (gasLeft < reserve || gasLeft - reserve - (gasLeft - reserve) / 64 <= gasLimit) {
@@ -145,7 +346,7 @@ library AIOracleCore {
 
     /// @dev The single settlement path of a delivered result (an ERC-20 fee asset would branch here). Success: model
     /// share to the revenue receiver; error result: model share back to the requester. Node and gas shares to the
-    /// node(s), protocol share accrued for the Treasury.
+    /// node(s), protocol share accrued for the Treasury. `node` is counted as having served the request.
     function settle(
         IAIOracle.Request calldata req,
         uint8 errorCode,
@@ -153,32 +354,48 @@ library AIOracleCore {
         uint256 nodeShareWei,
         address gasPayee
     ) internal {
-        credit(errorCode == 0 ? req.revenueReceiver : req.requester, req.modelFeeWei);
+        credit(errorCode == 0 ? req.revenueReceiver() : req.requester, req.modelFeeWei());
         if (node == gasPayee) {
-            credit(node, nodeShareWei + req.gasFeeWei);
+            creditServed(node, nodeShareWei + req.gasFeeWei());
         } else {
-            credit(node, nodeShareWei);
-            credit(gasPayee, req.gasFeeWei);
+            creditServed(node, nodeShareWei);
+            credit(gasPayee, req.gasFeeWei());
         }
-        if (req.protocolFeeWei != 0) layout().protocolFeesWei += req.protocolFeeWei;
+        uint256 protocolWei = req.protocolFeeWei();
+        if (protocolWei != 0) layout().protocolFeesWei += protocolWei;
     }
 
     /// @dev Node fee per assigned node, callback gas at `block.basefee` clamped to the admin bounds (so no node can
-    /// move other users' quotes), and the protocol share of the three.
+    /// move other users' quotes), and the protocol bps (the share itself is `AIOracleRequests.protocolFeeWei`).
     function fees(
-        uint96 modelFeeWei,
         uint256 nodeCount,
         uint32 callbackGasLimit
-    ) internal view returns (uint96 nodeFeeWei, uint96 gasFeeWei, uint96 protocolFeeWei) {
+    ) internal view returns (uint96 nodeFeeWei, uint96 gasFeeWei, uint16 protocolFeeBps) {
         IAIOracle.FeeConfig memory f = layout().feeConfig;
         uint256 gasPriceWei = Math.min(Math.max(block.basefee, f.minGasPriceWei), f.maxGasPriceWei);
         nodeFeeWei = (uint256(f.nodeFeeWei) * nodeCount).toUint96();
         gasFeeWei = (uint256(callbackGasLimit) * gasPriceWei).toUint96();
-        protocolFeeWei = Math.mulDiv(uint256(modelFeeWei) + nodeFeeWei + gasFeeWei, f.protocolFeeBps, BPS).toUint96();
+        protocolFeeBps = f.protocolFeeBps;
+    }
+
+    /// @dev The whole fee of a request: its three shares plus the protocol share of them.
+    function totalFee(
+        uint256 modelFeeWei,
+        uint256 nodeFeeWei,
+        uint256 gasFeeWei,
+        uint256 protocolFeeBps
+    ) internal pure returns (uint256) {
+        uint256 sharesWei = modelFeeWei + nodeFeeWei + gasFeeWei;
+        return sharesWei + (sharesWei * protocolFeeBps) / BPS;
+    }
+
+    /// @dev The whole fee a request paid (what a refund returns).
+    function paidWei(IAIOracle.Request calldata req) internal pure returns (uint256) {
+        return req.modelFeeWei() + req.nodeFeeWei() + req.gasFeeWei() + req.protocolFeeWei();
     }
 
     function refundRequester(uint256 requestId, IAIOracle.Request calldata req) internal {
-        uint256 amountWei = totalFee(req.modelFeeWei, req.nodeFeeWei, req.gasFeeWei, req.protocolFeeWei);
+        uint256 amountWei = paidWei(req);
         credit(req.requester, amountWei);
         emit IAIOracle.RequestRefunded(requestId, req.requester, amountWei);
     }
@@ -187,13 +404,9 @@ library AIOracleCore {
         if (amountWei != 0) layout().credits[account] += amountWei;
     }
 
-    function totalFee(
-        uint256 modelFeeWei,
-        uint256 nodeFeeWei,
-        uint256 gasFeeWei,
-        uint256 protocolFeeWei
-    ) internal pure returns (uint256) {
-        return modelFeeWei + nodeFeeWei + gasFeeWei + protocolFeeWei;
+    /// @dev Credits a node for a result that became final and counts it in `servedCount` (same slot, one write).
+    function creditServed(address node, uint256 amountWei) internal {
+        layout().credits[node] += amountWei + SERVED_ONE;
     }
 
     /// @dev Slashes through OperatorStaking; a failing slash (e.g. the stake is already gone) never blocks settlement
