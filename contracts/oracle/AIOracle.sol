@@ -5,7 +5,7 @@ import {Address} from "@openzeppelin/contracts/utils/Address.sol";
 import {AxonUpgradeable} from "../common/AxonUpgradeable.sol";
 import {IModelRegistry, ModelRegistryModes} from "../models/interfaces/IModelRegistry.sol";
 import {IOperatorStaking} from "../staking/interfaces/IOperatorStaking.sol";
-import {IAIOracle, AIOracleCodes} from "./interfaces/IAIOracle.sol";
+import {IAIOracle, AIOracleCodes, AIOracleRequests} from "./interfaces/IAIOracle.sol";
 import {AIOracleStorage} from "./libraries/AIOracleStorage.sol";
 import {AIOracleCore} from "./libraries/AIOracleCore.sol";
 import {AIOracleLogic} from "./libraries/AIOracleLogic.sol";
@@ -18,6 +18,7 @@ import {AIOracleLogic} from "./libraries/AIOracleLogic.sol";
 /// Optimistic state machines live in the linked library AIOracleLogic (size limit).
 /// @custom:oz-upgrades-unsafe-allow external-library-linking
 contract AIOracle is AxonUpgradeable, AIOracleStorage, IAIOracle {
+    using AIOracleRequests for Request;
     /// @notice May resolve challenges of Optimistic results.
     bytes32 public constant ARBITER_ROLE = keccak256("ARBITER_ROLE");
     /// @notice The smallest allowed `maxInputBytes` and `maxOutputBytes`.
@@ -76,16 +77,27 @@ contract AIOracle is AxonUpgradeable, AIOracleStorage, IAIOracle {
             revert AIOracleCallbackGasTooHigh(callbackGasLimit, cfg.maxCallbackGasLimit);
         }
         requestId = ++$.requestCount;
-        Request memory req = _newRequest(requestId, modelId, callbackGasLimit);
+        (Request memory req, uint256 totalWei) = _newRequest(requestId, modelId, callbackGasLimit);
+        if (msg.value < totalWei) revert AIOracleInsufficientFee(msg.value, totalWei);
         req.callback = callback;
         req.inputHash = keccak256(input);
         req.callbackData = callbackData;
-        uint256 totalWei = AIOracleCore.totalFee(req.modelFeeWei, req.nodeFeeWei, req.gasFeeWei, req.protocolFeeWei);
-        if (msg.value < totalWei) revert AIOracleInsufficientFee(msg.value, totalWei);
         $.commitments[requestId] = AIOracleCore.pack(
-            keccak256(abi.encode(req)),
+            keccak256(
+                abi.encode(
+                    msg.sender,
+                    callback,
+                    modelId,
+                    req.inputHash,
+                    req.receiverFee,
+                    req.fees,
+                    req.timing,
+                    keccak256(callbackData),
+                    keccak256(abi.encodePacked(req.nodes))
+                )
+            ),
             AIOracleCodes.STATE_PENDING,
-            req.deadline
+            uint64(uint40(req.timing >> AIOracleRequests.DEADLINE_SHIFT))
         );
         emit RequestCreated(requestId, modelId, msg.sender, req, input);
         if (msg.value > totalWei) Address.sendValue(payable(msg.sender), msg.value - totalWei);
@@ -232,7 +244,12 @@ contract AIOracle is AxonUpgradeable, AIOracleStorage, IAIOracle {
 
     /// @inheritdoc IAIOracle
     function hashRequest(Request calldata req) external pure returns (bytes32) {
-        return keccak256(abi.encode(req));
+        return AIOracleCore.hashRequest(req);
+    }
+
+    /// @inheritdoc IAIOracle
+    function servedCount(address node) external view returns (uint256) {
+        return _s().credits[node] >> 128;
     }
 
     /// @inheritdoc IAIOracle
@@ -247,7 +264,7 @@ contract AIOracle is AxonUpgradeable, AIOracleStorage, IAIOracle {
 
     /// @inheritdoc IAIOracle
     function creditOf(address account) external view returns (uint256) {
-        return _s().credits[account];
+        return _s().credits[account] & AIOracleCore.CREDIT_MASK;
     }
 
     /// @inheritdoc IAIOracle
@@ -309,30 +326,35 @@ contract AIOracle is AxonUpgradeable, AIOracleStorage, IAIOracle {
     // Internal: requests
     // ---------------------------------------------------------------------------------------------------------------
 
-    /// @dev Builds the request with its terms (fee snapshot, verification, assigned nodes) read in one registry call.
+    /// @dev Builds the request with its terms (fee snapshot, verification, assigned nodes) read in one registry call,
+    /// packed as `AIOracleRequests` lays them out, and the whole fee it must pay.
     function _newRequest(
         uint256 requestId,
         uint256 modelId,
         uint32 callbackGasLimit
-    ) private view returns (Request memory req) {
+    ) private view returns (Request memory req, uint256 totalWei) {
         Layout storage $ = _s();
         IModelRegistry.RequestTerms memory terms = IModelRegistry($.registry).requestTerms(modelId, requestId);
-        (req.nodeFeeWei, req.gasFeeWei, req.protocolFeeWei) = AIOracleCore.fees(
-            terms.feeWei,
-            terms.nodes.length,
-            callbackGasLimit
-        );
+        (uint96 nodeFeeWei, uint96 gasFeeWei, uint16 bps) = AIOracleCore.fees(terms.nodes.length, callbackGasLimit);
+        totalWei = AIOracleCore.totalFee(terms.feeWei, nodeFeeWei, gasFeeWei, bps);
         req.requester = msg.sender;
         req.modelId = modelId;
-        req.callbackGasLimit = callbackGasLimit;
-        req.exclusiveUntil = uint64(block.timestamp) + $.config.gracePeriodSeconds;
-        req.deadline = uint64(block.timestamp) + $.config.requestTimeoutSeconds;
-        req.revenueReceiver = terms.revenueReceiver;
-        req.modelFeeWei = terms.feeWei;
-        req.mode = terms.verification.mode;
-        req.quorumK = terms.verification.quorumK;
-        req.challengeWindowSeconds = terms.verification.challengeWindowSeconds;
-        req.bondWei = terms.verification.bondWei;
+        req.receiverFee =
+            uint256(uint160(terms.revenueReceiver)) | (uint256(terms.feeWei) << AIOracleRequests.FEE_SHIFT);
+        IModelRegistry.Verification memory v = terms.verification;
+        req.fees =
+            uint256(nodeFeeWei) |
+            (uint256(gasFeeWei) << AIOracleRequests.GAS_FEE_SHIFT) |
+            (uint256(bps) << AIOracleRequests.BPS_SHIFT) |
+            (uint256(callbackGasLimit) << AIOracleRequests.CALLBACK_GAS_SHIFT) |
+            (uint256(v.mode) << AIOracleRequests.MODE_SHIFT) |
+            (uint256(v.quorumK) << AIOracleRequests.QUORUM_K_SHIFT);
+        Config storage cfg = $.config;
+        req.timing =
+            (block.timestamp + cfg.gracePeriodSeconds) |
+            ((block.timestamp + cfg.requestTimeoutSeconds) << AIOracleRequests.DEADLINE_SHIFT) |
+            (uint256(v.challengeWindowSeconds) << AIOracleRequests.WINDOW_SHIFT) |
+            (uint256(v.bondWei) << AIOracleRequests.BOND_SHIFT);
         req.nodes = terms.nodes;
     }
 
@@ -353,7 +375,7 @@ contract AIOracle is AxonUpgradeable, AIOracleStorage, IAIOracle {
         packed = $.commitments[requestId];
         if (!AIOracleCore.matches(packed, req)) return (packed, AIOracleCore.mismatchError(requestId, packed));
         uint8 state = AIOracleCore.stateOf(packed);
-        bool quorum = req.mode == ModelRegistryModes.MODE_QUORUM;
+        bool quorum = req.mode() == ModelRegistryModes.MODE_QUORUM;
         if (state != AIOracleCodes.STATE_PENDING && !(quorum && state == AIOracleCodes.STATE_PROVISIONAL)) {
             return (packed, abi.encodeWithSelector(AIOracleInvalidState.selector, requestId, state));
         }
@@ -378,7 +400,7 @@ contract AIOracle is AxonUpgradeable, AIOracleStorage, IAIOracle {
             }
         } else if (
             // Quorum votes come from the assigned nodes only; otherwise any serving node may step in after the grace.
-            quorum || block.timestamp < req.exclusiveUntil || !IModelRegistry($.registry).isServing(req.modelId, node)
+            quorum || block.timestamp < req.exclusiveUntil() || !IModelRegistry($.registry).isServing(req.modelId, node)
         ) {
             return (packed, abi.encodeWithSelector(AIOracleNotAssigned.selector, requestId, node));
         }
@@ -392,10 +414,10 @@ contract AIOracle is AxonUpgradeable, AIOracleStorage, IAIOracle {
         uint8 errorCode,
         uint256 packed
     ) private returns (bytes memory err) {
-        uint8 mode = req.mode;
+        uint8 mode = req.mode();
         if (mode == ModelRegistryModes.MODE_NONE) {
             AIOracleCore.complete(requestId);
-            AIOracleCore.settle(req, errorCode, msg.sender, req.nodeFeeWei, msg.sender);
+            AIOracleCore.settle(req, errorCode, msg.sender, req.nodeFeeWei(), msg.sender);
             bool ok = AIOracleCore.callback(requestId, req, output, errorCode);
             emit RequestFulfilled(requestId, msg.sender, mode, true, ok, errorCode, keccak256(output));
         } else if (mode == ModelRegistryModes.MODE_QUORUM) {

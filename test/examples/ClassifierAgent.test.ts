@@ -163,7 +163,7 @@ describe("ClassifierAgent", function () {
       const r = await emittedRequest(f.oracle, tx);
       await expect(tx).to.emit(f.agent, "Thought").withArgs(r.id, r.totalWei);
       expect(r.input).to.equal(ethers.hexlify(prompt));
-      expect(r.request.callbackGasLimit).to.equal(await f.agent.CALLBACK_GAS_LIMIT());
+      expect(r.terms.callbackGasLimit).to.equal(await f.agent.CALLBACK_GAS_LIMIT());
       expect(await ethers.provider.getBalance(await f.agent.getAddress())).to.equal(before - r.totalWei);
     });
 

@@ -4,7 +4,7 @@ import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import type { ModelOffering, ModelRegistry, ModelToken } from "../../typechain-types";
 import { ADMIN_DELAY_SECONDS, MIN_ORACLE_STAKE, ORACLE_SERVICE } from "../helpers/constants";
 import { deployCore, deployProxy } from "../helpers/core";
-import { deployOracle } from "../oracle/fixtures";
+import { deployOracle, termsOf } from "../oracle/fixtures";
 import { defaultParams, E } from "./offeringFixtures";
 
 const ETH = ethers.ZeroAddress;
@@ -97,7 +97,7 @@ describe("IMO end to end with AIOracle", function () {
     const requests = 5n;
     for (let i = 0n; i < requests; i++) {
       const req = await requestAndFulfil(f, ethers.hexlify(ethers.toUtf8Bytes(`digit ${i}`)));
-      expect(req.revenueReceiver).to.equal(await token.getAddress());
+      expect(termsOf(req).revenueReceiver).to.equal(await token.getAddress());
     }
     const revenue = requests * MODEL_FEE;
     expect(await oracle.creditOf(await token.getAddress())).to.equal(revenue);

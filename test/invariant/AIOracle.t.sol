@@ -135,8 +135,13 @@ contract AIOracleHandler is VmBase {
         settled[id] = true;
         uint256 k;
         while (requestIds[k] != id) ++k;
-        IAIOracle.Request memory r = _requests[k];
-        ghostOpenWei -= uint256(r.modelFeeWei) + r.nodeFeeWei + r.gasFeeWei + r.protocolFeeWei;
+        ghostOpenWei -= _paidWei(_requests[k]);
+    }
+
+    /// @dev The whole fee a request paid, decoded from its packed words (`AIOracleRequests`).
+    function _paidWei(IAIOracle.Request memory r) internal pure returns (uint256) {
+        uint256 sharesWei = (r.receiverFee >> 160) + uint96(r.fees) + uint96(r.fees >> 96);
+        return sharesWei + (sharesWei * uint16(r.fees >> 192)) / 10_000;
     }
 }
 

@@ -814,9 +814,14 @@ contract ProtocolHandler is VmBase {
     /// @notice Fees still escrowed by the oracle's open requests, as snapshotted in each request.
     function openRequestFeesWei() external view returns (uint256 sum) {
         for (uint256 i; i < _open.length; ++i) {
-            IAIOracle.Request storage r = _requests[_open[i]];
-            sum += uint256(r.modelFeeWei) + r.nodeFeeWei + r.gasFeeWei + r.protocolFeeWei;
+            sum += _paidWei(_requests[_open[i]]);
         }
+    }
+
+    /// @dev The whole fee a request paid, decoded from its packed words (`AIOracleRequests`).
+    function _paidWei(IAIOracle.Request memory r) internal pure returns (uint256) {
+        uint256 sharesWei = (r.receiverFee >> 160) + uint96(r.fees) + uint96(r.fees >> 96);
+        return sharesWei + (sharesWei * uint16(r.fees >> 192)) / 10_000;
     }
 
     /// @notice Whether request `k` is still open in the handler's book.

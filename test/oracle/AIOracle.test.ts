@@ -113,19 +113,30 @@ describe("AIOracle", function () {
       expect(r.id).to.equal(2n);
       expect(r.request.requester).to.equal(requester.address);
       expect(r.request.nodes).to.deep.equal([nodeA.address]);
-      expect(r.request.revenueReceiver).to.equal(modelOwner.address);
+      expect(r.terms.revenueReceiver).to.equal(modelOwner.address);
       expect(r.request.inputHash).to.equal(ethers.keccak256(ethers.toUtf8Bytes("hello, axon!")));
-      expect(r.request.mode).to.equal(BigInt(MODE_NONE));
+      expect(r.terms.mode).to.equal(MODE_NONE);
       expect(r.totalWei).to.equal(fee);
       const [state, deadline] = await oracle.requestState(r.id);
       expect(state).to.equal(STATE_PENDING);
-      expect(deadline).to.equal(r.request.deadline);
-      expect(BigInt(r.request.deadline)).to.equal(BigInt(await time.latest()) + 3600n);
-      expect(await oracle.hashRequest(r.request)).to.equal(
+      expect(deadline).to.equal(r.terms.deadline);
+      expect(BigInt(r.terms.deadline)).to.equal(BigInt(await time.latest()) + 3600n);
+      const q = r.request;
+      expect(await oracle.hashRequest(q)).to.equal(
         ethers.keccak256(
           ethers.AbiCoder.defaultAbiCoder().encode(
-            [oracle.interface.getFunction("hashRequest")!.inputs[0]],
-            [r.request],
+            ["address", "address", "uint256", "bytes32", "uint256", "uint256", "uint256", "bytes32", "bytes32"],
+            [
+              q.requester,
+              q.callback,
+              q.modelId,
+              q.inputHash,
+              q.receiverFee,
+              q.fees,
+              q.timing,
+              ethers.keccak256(q.callbackData),
+              ethers.keccak256(ethers.solidityPacked(["address[]"], [q.nodes])),
+            ],
           ),
         ),
       );
@@ -154,7 +165,7 @@ describe("AIOracle", function () {
         });
       const { emittedRequest } = await import("./fixtures");
       const r = await emittedRequest(f.oracle, tx);
-      expect(r.request.gasFeeWei).to.equal(BigInt(CALLBACK_GAS) * BigInt(FEE_CONFIG.maxGasPriceWei));
+      expect(r.terms.gasFeeWei).to.equal(BigInt(CALLBACK_GAS) * BigInt(FEE_CONFIG.maxGasPriceWei));
     });
 
     it("sends an overpayment straight back to the requester", async function () {
@@ -233,10 +244,8 @@ describe("AIOracle", function () {
       await f.oracle.setFeeConfig({ ...FEE_CONFIG, nodeFeeWei: 1n, protocolFeeBps: 0 });
       await f.oracle.connect(f.nodeA).fulfil(r.id, r.request, OUTPUT, 0);
       expect(await f.oracle.creditOf(f.modelOwner.address)).to.equal(MODEL_FEE_WEI);
-      expect(await f.oracle.creditOf(f.nodeA.address)).to.equal(
-        BigInt(r.request.nodeFeeWei) + BigInt(r.request.gasFeeWei),
-      );
-      expect(await f.oracle.protocolFeesWei()).to.equal(r.request.protocolFeeWei);
+      expect(await f.oracle.creditOf(f.nodeA.address)).to.equal(BigInt(r.terms.nodeFeeWei) + BigInt(r.terms.gasFeeWei));
+      expect(await f.oracle.protocolFeesWei()).to.equal(r.terms.protocolFeeWei);
     });
   });
 
@@ -250,11 +259,9 @@ describe("AIOracle", function () {
         .withArgs(r.id, f.nodeA.address, MODE_NONE, true, true, 0, ethers.keccak256(OUTPUT));
       expect(await f.consumer.results(r.id)).to.equal(OUTPUT);
       expect(await f.oracle.requestState(r.id)).to.deep.equal([BigInt(STATE_FULFILLED), 0n]);
-      expect(await f.oracle.creditOf(f.modelOwner.address)).to.equal(r.request.modelFeeWei);
-      expect(await f.oracle.creditOf(f.nodeA.address)).to.equal(
-        BigInt(r.request.nodeFeeWei) + BigInt(r.request.gasFeeWei),
-      );
-      expect(await f.oracle.protocolFeesWei()).to.equal(r.request.protocolFeeWei);
+      expect(await f.oracle.creditOf(f.modelOwner.address)).to.equal(r.terms.modelFeeWei);
+      expect(await f.oracle.creditOf(f.nodeA.address)).to.equal(BigInt(r.terms.nodeFeeWei) + BigInt(r.terms.gasFeeWei));
+      expect(await f.oracle.protocolFeesWei()).to.equal(r.terms.protocolFeeWei);
       expect(await f.oracle.canFulfil(r.id, r.request, f.nodeA.address)).to.equal(false);
       await expect(f.oracle.connect(f.nodeA).fulfil(r.id, r.request, OUTPUT, 0))
         .to.be.revertedWithCustomError(f.oracle, "AIOracleInvalidState")
@@ -265,8 +272,12 @@ describe("AIOracle", function () {
       const f = await loadFixture(deployOracleFixture);
       const r = await sendRequest(f, 1);
       for (const patch of [
-        { modelFeeWei: 0n },
-        { callbackGasLimit: 1n },
+        { receiverFee: BigInt(r.request.receiverFee) & ((1n << 160n) - 1n) },
+        { fees: BigInt(r.request.fees) ^ (1n << 208n) },
+        { timing: BigInt(r.request.timing) + 1n },
+        { inputHash: ethers.ZeroHash },
+        { callback: f.stranger.address },
+        { modelId: 2n },
         { requester: f.stranger.address },
         { nodes: [f.stranger.address] },
         { callbackData: "0x01" },
@@ -305,12 +316,12 @@ describe("AIOracle", function () {
       await expect(f.oracle.connect(other).fulfil(r.id, r.request, OUTPUT, 0))
         .to.be.revertedWithCustomError(f.oracle, "AIOracleNotAssigned")
         .withArgs(r.id, other.address);
-      await time.setNextBlockTimestamp(BigInt(r.request.exclusiveUntil) - 1n);
+      await time.setNextBlockTimestamp(BigInt(r.terms.exclusiveUntil) - 1n);
       await expect(f.oracle.connect(other).fulfil(r.id, r.request, OUTPUT, 0)).to.be.revertedWithCustomError(
         f.oracle,
         "AIOracleNotAssigned",
       );
-      await time.setNextBlockTimestamp(BigInt(r.request.exclusiveUntil));
+      await time.setNextBlockTimestamp(BigInt(r.terms.exclusiveUntil));
       await expect(f.oracle.connect(f.stranger).fulfil(r.id, r.request, OUTPUT, 0))
         .to.be.revertedWithCustomError(f.oracle, "AIOracleNotAssigned")
         .withArgs(r.id, f.stranger.address);
@@ -327,11 +338,9 @@ describe("AIOracle", function () {
         .to.emit(f.oracle, "RequestFulfilled")
         .withArgs(r.id, f.nodeA.address, MODE_NONE, true, true, ERROR_INFERENCE_FAILED, ethers.keccak256("0x"));
       expect(await f.consumer.errors(r.id)).to.equal(ERROR_INFERENCE_FAILED);
-      expect(await f.oracle.creditOf(f.requester.address)).to.equal(r.request.modelFeeWei);
+      expect(await f.oracle.creditOf(f.requester.address)).to.equal(r.terms.modelFeeWei);
       expect(await f.oracle.creditOf(f.modelOwner.address)).to.equal(0n);
-      expect(await f.oracle.creditOf(f.nodeA.address)).to.equal(
-        BigInt(r.request.nodeFeeWei) + BigInt(r.request.gasFeeWei),
-      );
+      expect(await f.oracle.creditOf(f.nodeA.address)).to.equal(BigInt(r.terms.nodeFeeWei) + BigInt(r.terms.gasFeeWei));
     });
 
     it("is blocked while globally paused, and the requester can still be refunded after the deadline", async function () {
@@ -342,7 +351,7 @@ describe("AIOracle", function () {
         f.oracle,
         "EnforcedPause",
       );
-      await time.increaseTo(BigInt(r.request.deadline) + 1n);
+      await time.increaseTo(BigInt(r.terms.deadline) + 1n);
       await expect(f.oracle.refund(r.id, r.request)).to.emit(f.oracle, "RequestRefunded");
     });
   });
@@ -351,33 +360,33 @@ describe("AIOracle", function () {
     it("accepts a fulfilment at T-1", async function () {
       const f = await loadFixture(deployOracleFixture);
       const r = await sendRequest(f, 1);
-      await time.setNextBlockTimestamp(BigInt(r.request.deadline) - 1n);
+      await time.setNextBlockTimestamp(BigInt(r.terms.deadline) - 1n);
       await expect(f.oracle.connect(f.nodeA).fulfil(r.id, r.request, OUTPUT, 0)).to.emit(f.oracle, "RequestFulfilled");
     });
 
     it("refuses a refund at T", async function () {
       const f = await loadFixture(deployOracleFixture);
       const r = await sendRequest(f, 1);
-      await time.setNextBlockTimestamp(BigInt(r.request.deadline));
+      await time.setNextBlockTimestamp(BigInt(r.terms.deadline));
       await expect(f.oracle.refund(r.id, r.request))
         .to.be.revertedWithCustomError(f.oracle, "AIOracleRequestNotExpired")
-        .withArgs(r.id, r.request.deadline);
+        .withArgs(r.id, r.terms.deadline);
     });
 
     it("accepts a fulfilment at T", async function () {
       const f = await loadFixture(deployOracleFixture);
       const r = await sendRequest(f, 1);
-      await time.setNextBlockTimestamp(BigInt(r.request.deadline));
+      await time.setNextBlockTimestamp(BigInt(r.terms.deadline));
       await expect(f.oracle.connect(f.nodeA).fulfil(r.id, r.request, OUTPUT, 0)).to.emit(f.oracle, "RequestFulfilled");
     });
 
     it("refuses a fulfilment at T+1 and refunds the requester, recording the node as late", async function () {
       const f = await loadFixture(deployOracleFixture);
       const r = await sendRequest(f, 1);
-      await time.setNextBlockTimestamp(BigInt(r.request.deadline) + 1n);
+      await time.setNextBlockTimestamp(BigInt(r.terms.deadline) + 1n);
       await expect(f.oracle.connect(f.nodeA).fulfil(r.id, r.request, OUTPUT, 0))
         .to.be.revertedWithCustomError(f.oracle, "AIOracleRequestExpired")
-        .withArgs(r.id, r.request.deadline);
+        .withArgs(r.id, r.terms.deadline);
       await expect(f.oracle.connect(f.stranger).refund(r.id, r.request))
         .to.emit(f.oracle, "RequestRefunded")
         .withArgs(r.id, f.requester.address, r.totalWei)
@@ -396,7 +405,7 @@ describe("AIOracle", function () {
       const f = await loadFixture(deployOracleFixture);
       const r = await sendRequest(f, 1);
       await f.oracle.connect(f.nodeA).fulfil(r.id, r.request, OUTPUT, 0);
-      await time.increaseTo(BigInt(r.request.deadline) + 1n);
+      await time.increaseTo(BigInt(r.terms.deadline) + 1n);
       await expect(f.oracle.refund(r.id, r.request))
         .to.be.revertedWithCustomError(f.oracle, "AIOracleInvalidState")
         .withArgs(r.id, STATE_FULFILLED);
@@ -410,7 +419,7 @@ describe("AIOracle", function () {
       return { r, tx };
     }
 
-    async function expectSettled(f: OracleFixture, r: { id: bigint; request: { nodeFeeWei: unknown } }) {
+    async function expectSettled(f: OracleFixture, r: { id: bigint }) {
       expect((await f.oracle.requestState(r.id))[0]).to.equal(STATE_FULFILLED);
       expect(await f.oracle.creditOf(f.modelOwner.address)).to.equal(MODEL_FEE_WEI);
     }
@@ -579,7 +588,7 @@ describe("AIOracle", function () {
       if ((d.request.nodes as string[])[0] !== f.nodeB.address) d = await sendRequest(f, 1);
       expect(d.request.nodes).to.deep.equal([f.nodeB.address]);
       await f.oracle.connect(f.nodeA).fulfil(b.id, b.request, OUTPUT, 0);
-      const tampered = { ...c.request, modelFeeWei: 1n };
+      const tampered = { ...c.request, receiverFee: BigInt(c.request.receiverFee) + (1n << 160n) };
       const tx = f.oracle
         .connect(f.nodeA)
         .fulfilBatch(
@@ -674,7 +683,7 @@ describe("AIOracle", function () {
       const r1 = await sendRequest(f, 1);
       const r2 = await sendRequest(f, 1);
       await f.oracle.connect(f.nodeA).fulfilBatch([r1.id, r2.id], [r1.request, r2.request], [OUTPUT, OUTPUT], [0, 0]);
-      const fees = BigInt(r1.request.protocolFeeWei) + BigInt(r2.request.protocolFeeWei);
+      const fees = BigInt(r1.terms.protocolFeeWei) + BigInt(r2.terms.protocolFeeWei);
       await expect(f.oracle.connect(f.stranger).sweepProtocolFees())
         .to.emit(f.oracle, "ProtocolFeesSwept")
         .withArgs(await f.treasury.getAddress(), fees);
@@ -687,16 +696,14 @@ describe("AIOracle", function () {
       await f.registry.connect(f.modelOwner).setFee(1, 0);
       await f.oracle.setFeeConfig({ ...FEE_CONFIG, protocolFeeBps: 0 });
       const r = await sendRequest(f, 1);
-      expect(r.request.modelFeeWei).to.equal(0n);
-      expect(r.request.protocolFeeWei).to.equal(0n);
+      expect(r.terms.modelFeeWei).to.equal(0n);
+      expect(r.terms.protocolFeeWei).to.equal(0n);
       await expect(f.oracle.connect(f.nodeA).fulfil(r.id, r.request, OUTPUT, 0))
         .to.emit(f.oracle, "RequestFulfilled")
         .withArgs(r.id, f.nodeA.address, MODE_NONE, true, true, 0, ethers.keccak256(OUTPUT));
       expect(await f.oracle.creditOf(f.modelOwner.address)).to.equal(0n);
       expect(await f.oracle.protocolFeesWei()).to.equal(0n);
-      expect(await f.oracle.creditOf(f.nodeA.address)).to.equal(
-        BigInt(r.request.nodeFeeWei) + BigInt(r.request.gasFeeWei),
-      );
+      expect(await f.oracle.creditOf(f.nodeA.address)).to.equal(BigInt(r.terms.nodeFeeWei) + BigInt(r.terms.gasFeeWei));
       expect(await ethers.provider.getBalance(f.oracle)).to.equal(r.totalWei);
     });
 
@@ -767,8 +774,7 @@ describe("AIOracle", function () {
     const v2 = await (
       await ethers.getContractFactory("AIOracleV2Mock", { libraries: { AIOracleLogic: await logic.getAddress() } })
     ).deploy();
-    const R =
-      "(address,uint256,address,uint32,uint64,uint64,bytes32,bytes,address,uint96,uint96,uint96,uint96,uint8,uint8,uint32,uint128,address[])";
+    const R = "(address,address,uint256,bytes32,uint256,uint256,uint256,bytes,address[])";
     return {
       contract: f.oracle,
       callers: { admin: f.admin, stranger: f.stranger },

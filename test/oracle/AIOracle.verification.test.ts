@@ -48,7 +48,7 @@ describe("AIOracle verification modes", function () {
       const f = await loadFixture(deployOracleFixture);
       const r = await sendRequest(f, 2);
       expect(r.request.nodes).to.have.length(3);
-      expect(r.request.nodeFeeWei).to.equal(3n * 2_000_000_000_000_000n);
+      expect(r.terms.nodeFeeWei).to.equal(3n * 2_000_000_000_000_000n);
       await expect(f.oracle.connect(f.nodeA).fulfil(r.id, r.request, OUTPUT, 0))
         .to.emit(f.oracle, "RequestFulfilled")
         .withArgs(r.id, f.nodeA.address, MODE_QUORUM, false, false, 0, H);
@@ -63,10 +63,10 @@ describe("AIOracle verification modes", function () {
         .withArgs(r.id, f.nodeB.address, MODE_QUORUM, true, true, 0, H);
       expect(await f.consumer.results(r.id)).to.equal(OUTPUT);
       expect((await f.oracle.requestState(r.id))[0]).to.equal(STATE_FULFILLED);
-      const share = BigInt(r.request.nodeFeeWei) / 2n;
+      const share = BigInt(r.terms.nodeFeeWei) / 2n;
       expect(await f.oracle.creditOf(f.nodeA.address)).to.equal(share);
       expect(await f.oracle.creditOf(f.nodeB.address)).to.equal(
-        BigInt(r.request.nodeFeeWei) - share + BigInt(r.request.gasFeeWei),
+        BigInt(r.terms.nodeFeeWei) - share + BigInt(r.terms.gasFeeWei),
       );
       expect(await f.oracle.creditOf(f.modelOwner.address)).to.equal(MODEL_FEE_WEI);
       await expect(f.oracle.connect(f.nodeC).fulfil(r.id, r.request, OUTPUT, 0))
@@ -127,8 +127,8 @@ describe("AIOracle verification modes", function () {
       expect(await f.consumer.calls()).to.equal(0n);
       await expect(f.oracle.refund(r.id, r.request))
         .to.be.revertedWithCustomError(f.oracle, "AIOracleRequestNotExpired")
-        .withArgs(r.id, r.request.deadline);
-      await time.increaseTo(BigInt(r.request.deadline) + 1n);
+        .withArgs(r.id, r.terms.deadline);
+      await time.increaseTo(BigInt(r.terms.deadline) + 1n);
       await expect(f.oracle.refund(r.id, r.request))
         .to.emit(f.oracle, "RequestRefunded")
         .withArgs(r.id, f.requester.address, BigInt(r.totalWei));
@@ -139,7 +139,7 @@ describe("AIOracle verification modes", function () {
       const f = await loadFixture(deployOracleFixture);
       const r = await sendRequest(f, 2);
       await f.oracle.connect(f.nodeA).fulfil(r.id, r.request, OUTPUT, 0);
-      await time.increaseTo(BigInt(r.request.deadline) + 1n);
+      await time.increaseTo(BigInt(r.terms.deadline) + 1n);
       const tx = f.oracle.refund(r.id, r.request);
       await expect(tx).to.emit(f.oracle, "NodeLate").withArgs(f.nodeB.address, r.id, 1n);
       await expect(tx).to.emit(f.oracle, "NodeLate").withArgs(f.nodeC.address, r.id, 1n);
@@ -153,7 +153,7 @@ describe("AIOracle verification modes", function () {
       const outsider = [f.nodeA, f.nodeB, f.nodeC, f.nodeD].find(
         (s) => !(r.request.nodes as string[]).includes(s.address),
       )!;
-      await time.increaseTo(BigInt(r.request.exclusiveUntil) + 1n);
+      await time.increaseTo(BigInt(r.terms.exclusiveUntil) + 1n);
       await expect(f.oracle.connect(outsider).fulfil(r.id, r.request, OUTPUT, 0))
         .to.be.revertedWithCustomError(f.oracle, "AIOracleNotAssigned")
         .withArgs(r.id, outsider.address);
@@ -180,8 +180,8 @@ describe("AIOracle verification modes", function () {
         .withArgs(r.id, proposer.address, MODE_OPTIMISTIC, true, true, 0, H);
       expect(await f.consumer.results(r.id)).to.equal(OUTPUT);
       expect((await f.staking.stakeOf(proposer.address, ORACLE_SERVICE)).lockedWei).to.equal(0n);
-      expect(await f.oracle.creditOf(proposer.address)).to.equal(r.request.nodeFeeWei);
-      expect(await f.oracle.creditOf(f.stranger.address)).to.equal(r.request.gasFeeWei);
+      expect(await f.oracle.creditOf(proposer.address)).to.equal(r.terms.nodeFeeWei);
+      expect(await f.oracle.creditOf(f.stranger.address)).to.equal(r.terms.gasFeeWei);
     });
 
     it("refuses a second proposal while the first is provisional", async function () {
@@ -278,7 +278,7 @@ describe("AIOracle verification modes", function () {
         .and.to.emit(f.oracle, "RequestFulfilled")
         .withArgs(r.id, proposer.address, MODE_OPTIMISTIC, true, true, 0, H);
       // Half of the challenger's forfeited bond goes to the proposer (the rest to the Treasury).
-      expect(await f.oracle.creditOf(proposer.address)).to.equal(BigInt(r.request.nodeFeeWei) + BOND_WEI / 2n);
+      expect(await f.oracle.creditOf(proposer.address)).to.equal(BigInt(r.terms.nodeFeeWei) + BOND_WEI / 2n);
     });
 
     it("keeps challenges and challenge votes open while the oracle is paused", async function () {
@@ -335,7 +335,7 @@ describe("AIOracle verification modes", function () {
       await expect(f.oracle.resolveChallenge(r.id, r.request, true))
         .to.be.revertedWithCustomError(f.oracle, "AIOracleInvalidState")
         .withArgs(r.id, STATE_PROVISIONAL);
-      await time.increaseTo(BigInt(r.request.deadline) + 1n);
+      await time.increaseTo(BigInt(r.terms.deadline) + 1n);
       await expect(f.oracle.refund(r.id, r.request))
         .to.be.revertedWithCustomError(f.oracle, "AIOracleInvalidState")
         .withArgs(r.id, STATE_PROVISIONAL);

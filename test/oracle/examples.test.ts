@@ -85,8 +85,8 @@ describe("example consumers", function () {
         .withArgs(b.id, ERROR_MALFORMED_INPUT);
       expect((await f.classifier.resultOf(a.id)).classified).to.equal(false);
       // The model share of the error result was credited back to the classifier; its owner collects it.
-      expect(await f.oracle.creditOf(await f.classifier.getAddress())).to.equal(b.request.modelFeeWei);
-      await expect(f.classifier.withdrawRefunds(f.admin.address)).to.changeEtherBalance(f.admin, b.request.modelFeeWei);
+      expect(await f.oracle.creditOf(await f.classifier.getAddress())).to.equal(b.terms.modelFeeWei);
+      await expect(f.classifier.withdrawRefunds(f.admin.address)).to.changeEtherBalance(f.admin, b.terms.modelFeeWei);
     });
 
     it("accepts results only from the oracle", async function () {

@@ -127,12 +127,65 @@ export async function deployOracleFixture() {
 
 export type OracleFixture = Awaited<ReturnType<typeof deployOracleFixture>>;
 
-/** A request as emitted in RequestCreated, ready to pass back to the oracle. */
+/** The snapshotted terms of a request, decoded from its packed words (`AIOracleRequests` in IAIOracle.sol). */
+export interface Terms {
+  requester: string;
+  modelId: bigint;
+  revenueReceiver: string;
+  modelFeeWei: bigint;
+  nodeFeeWei: bigint;
+  gasFeeWei: bigint;
+  protocolFeeBps: bigint;
+  protocolFeeWei: bigint;
+  callbackGasLimit: bigint;
+  mode: number;
+  quorumK: number;
+  exclusiveUntil: bigint;
+  deadline: bigint;
+  challengeWindowSeconds: bigint;
+  bondWei: bigint;
+  nodes: string[];
+}
+
+/** A request as emitted in RequestCreated, ready to pass back to the oracle, with its decoded terms. */
 export interface Emitted {
   id: bigint;
   request: IAIOracle.RequestStruct;
+  terms: Terms;
   input: string;
   totalWei: bigint;
+}
+
+const bits = (word: bigint, shift: number, width: number): bigint =>
+  (word >> BigInt(shift)) & ((1n << BigInt(width)) - 1n);
+
+/** Decodes the packed words of a Request (the layout of `AIOracleRequests`). */
+export function termsOf(r: IAIOracle.RequestStruct): Terms {
+  const receiverFee = BigInt(r.receiverFee);
+  const fees = BigInt(r.fees);
+  const timing = BigInt(r.timing);
+  const modelFeeWei = receiverFee >> 160n;
+  const nodeFeeWei = bits(fees, 0, 96);
+  const gasFeeWei = bits(fees, 96, 96);
+  const protocolFeeBps = bits(fees, 192, 16);
+  return {
+    requester: String(r.requester),
+    modelId: BigInt(r.modelId),
+    revenueReceiver: ethers.getAddress(ethers.toBeHex(bits(receiverFee, 0, 160), 20)),
+    modelFeeWei,
+    nodeFeeWei,
+    gasFeeWei,
+    protocolFeeBps,
+    protocolFeeWei: ((modelFeeWei + nodeFeeWei + gasFeeWei) * protocolFeeBps) / 10_000n,
+    callbackGasLimit: bits(fees, 208, 32),
+    mode: Number(bits(fees, 240, 8)),
+    quorumK: Number(bits(fees, 248, 8)),
+    exclusiveUntil: bits(timing, 0, 40),
+    deadline: bits(timing, 40, 40),
+    challengeWindowSeconds: bits(timing, 80, 32),
+    bondWei: bits(timing, 112, 128),
+    nodes: [...(r.nodes as Iterable<string>)].map(String),
+  };
 }
 
 /** Deep-copies an ethers Result (the emitted request) into a plain object. */
@@ -142,8 +195,10 @@ export function plainRequest(r: unknown): IAIOracle.RequestStruct {
   return { ...o, nodes: [...(o.nodes as Iterable<string>)] };
 }
 
+/** The whole fee a request paid (what a refund returns). */
 export function totalFeeOf(r: IAIOracle.RequestStruct): bigint {
-  return BigInt(r.modelFeeWei) + BigInt(r.nodeFeeWei) + BigInt(r.gasFeeWei) + BigInt(r.protocolFeeWei);
+  const t = termsOf(r);
+  return t.modelFeeWei + t.nodeFeeWei + t.gasFeeWei + t.protocolFeeWei;
 }
 
 /** Decodes the RequestCreated event of a request transaction. */
@@ -153,7 +208,13 @@ export async function emittedRequest(oracle: AIOracle, tx: ContractTransactionRe
     const parsed = oracle.interface.parseLog(log);
     if (parsed?.name === "RequestCreated") {
       const request = plainRequest(parsed.args.request);
-      return { id: parsed.args.requestId, request, input: parsed.args.input, totalWei: totalFeeOf(request) };
+      return {
+        id: parsed.args.requestId,
+        request,
+        terms: termsOf(request),
+        input: parsed.args.input,
+        totalWei: totalFeeOf(request),
+      };
     }
   }
   throw new Error("no RequestCreated event");

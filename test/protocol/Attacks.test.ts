@@ -2,6 +2,7 @@ import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { anyValue } from "@nomicfoundation/hardhat-chai-matchers/withArgs";
+import { termsOf } from "../oracle/fixtures";
 import { CALLBACK_GAS, createdRequest, deployProtocol } from "./fixture";
 
 /** Attack classes of docs/THREAT_MODEL.md that no domain suite covered, run against the full protocol. */
@@ -25,14 +26,21 @@ describe("Protocol attacks", function () {
         .withArgs(requestId, node.address, 0, true, false, 0, ethers.keccak256("0x07"));
       const [state] = await oracle.requestState(requestId);
       expect(state).to.not.equal(1n);
-      expect(await oracle.creditOf(node.address)).to.equal(BigInt(req.nodeFeeWei) + BigInt(req.gasFeeWei));
+      const t = termsOf(req);
+      expect(await oracle.creditOf(node.address)).to.equal(t.nodeFeeWei + t.gasFeeWei);
     });
   });
 
   describe("front-running and request tampering", function () {
     it("refuses a fulfilment whose request struct differs from the one the requester paid for", async function () {
       const { oracle, node, requestId, req } = await requestWithCallback(ethers.Wallet.createRandom().address);
-      const tampered = { ...req, modelFeeWei: 0n, nodeFeeWei: BigInt(req.nodeFeeWei) + BigInt(req.modelFeeWei) };
+      // Move the model share into the node share: same total, different split.
+      const t = termsOf(req);
+      const tampered = {
+        ...req,
+        receiverFee: BigInt(req.receiverFee) & ((1n << 160n) - 1n),
+        fees: BigInt(req.fees) + t.modelFeeWei,
+      };
       await expect(oracle.connect(node).fulfil(requestId, tampered, "0x07", 0))
         .to.be.revertedWithCustomError(oracle, "AIOracleRequestMismatch")
         .withArgs(requestId);

@@ -8,6 +8,7 @@ import { COMPUTE_SERVICE, MIN_COMPUTE_STAKE, MIN_ORACLE_STAKE, ORACLE_SERVICE } 
 import { fheCatchUp, userDecrypt256 } from "../helpers/fhevm";
 import type { IAIOracle } from "../../typechain-types/contracts/oracle/AIOracle";
 import { jobRequest } from "../compute/fixture";
+import { termsOf } from "../oracle/fixtures";
 import { listingParams } from "../data/fixtures";
 import { commitmentOf, ItemTree, saltOf } from "../data/helpers/labeling";
 import {
@@ -940,10 +941,10 @@ describe("Protocol model: every wei held by an Axon contract is accounted for", 
                 for (const [id, o] of optimistic) {
                   const [state] = await oracle.requestState(id);
                   const p = await oracle.proposalOf(id);
-                  if (state === 1n && now > BigInt(o.req.deadline)) due.push([id, o, "refund"]);
+                  if (state === 1n && now > termsOf(o.req).deadline) due.push([id, o, "refund"]);
                   else if (state === 2n && (p.resolved || now > p.challengeDeadline)) due.push([id, o, "finalize"]);
                   else if (state === 5n && now > p.resolveBy) {
-                    due.push([id, o, p.votesInvalid >= BigInt(o.req.quorumK) ? "refund" : "finalize"]);
+                    due.push([id, o, p.votesInvalid >= BigInt(termsOf(o.req).quorumK) ? "refund" : "finalize"]);
                   }
                 }
                 if (due.length === 0) return;
@@ -965,7 +966,7 @@ describe("Protocol model: every wei held by an Axon contract is accounted for", 
                 const now = BigInt(await time.latest());
                 for (const [id, o] of optimistic) {
                   if (o.proposer || (o.req.nodes as string[])[0] !== node.address) continue;
-                  if (now + 10n > BigInt(o.req.deadline)) continue;
+                  if (now + 10n > termsOf(o.req).deadline) continue;
                   const creditBefore = await oracle.creditOf(node.address);
                   // Simulated (a mined revert would burn gas outside the model's ghost sums).
                   await expect(oracle.connect(node).fulfil.staticCall(id, o.req, "0x07", 0))

@@ -47,8 +47,7 @@ const AXON_UPGRADEABLE: Record<string, Guard> = {
 const LISTING = "(bytes32,string,bytes32,string,uint96,address,address[],uint16[],(uint256,uint256))";
 const OFFERING_PARAMS =
   "(string,string,uint256,uint256,uint64,uint64,uint8,uint256,uint256,uint256,uint256,uint64,uint32,uint16)";
-const ORACLE_REQUEST =
-  "(address,uint256,address,uint32,uint64,uint64,bytes32,bytes,address,uint96,uint96,uint96,uint96,uint8,uint8,uint32,uint128,address[])";
+const ORACLE_REQUEST = "(address,address,uint256,bytes32,uint256,uint256,uint256,bytes,address[])";
 const COMPUTE_JOB = "(bytes32,string,string,bytes8,uint16,uint16,uint32,uint32,address,uint8,uint8,uint112)";
 const COMPUTE_OFFER = "(bytes8,uint16,uint16,uint8,uint128)";
 const COMPUTE_SETTINGS = "(uint16,uint16,uint32,uint32,uint128)";

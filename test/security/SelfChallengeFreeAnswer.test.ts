@@ -60,11 +60,11 @@ describe("security: the requester challenges its own result to get the answer fo
         .withArgs(r.id, f.nodeA.address, MODE_OPTIMISTIC, true, true, 0, ethers.keccak256(OUTPUT));
       expect((await f.oracle.requestState(r.id))[0]).to.equal(STATE_FULFILLED);
       expect(await f.consumer.results(r.id)).to.equal(OUTPUT);
-      expect(await f.oracle.creditOf(f.nodeA.address)).to.equal(BigInt(r.request.nodeFeeWei) + BOND_WEI / 2n);
+      expect(await f.oracle.creditOf(f.nodeA.address)).to.equal(BigInt(r.terms.nodeFeeWei) + BOND_WEI / 2n);
       expect(await f.oracle.creditOf(challenger.address)).to.equal(0n);
       expect(await f.oracle.creditOf(f.modelOwner.address)).to.equal(MODEL_FEE_WEI);
       expect(await f.oracle.protocolFeesWei()).to.equal(
-        protocolBefore + BigInt(r.request.protocolFeeWei) + BOND_WEI - BOND_WEI / 2n,
+        protocolBefore + BigInt(r.terms.protocolFeeWei) + BOND_WEI - BOND_WEI / 2n,
       );
       // The node's bond is released.
       expect((await f.staking.stakeOf(f.nodeA.address, ORACLE_SERVICE)).lockedWei).to.equal(0n);
@@ -80,7 +80,7 @@ describe("security: the requester challenges its own result to get the answer fo
       .withArgs(r.id, true, f.admin.address);
     await expect(f.oracle.refund(r.id, r.request)).to.be.revertedWithCustomError(f.oracle, "AIOracleInvalidState");
     await f.oracle.finalize(r.id, r.request, OUTPUT, 0);
-    expect(await f.oracle.creditOf(f.nodeA.address)).to.equal(BigInt(r.request.nodeFeeWei) + BOND_WEI / 2n);
+    expect(await f.oracle.creditOf(f.nodeA.address)).to.equal(BigInt(r.terms.nodeFeeWei) + BOND_WEI / 2n);
     expect(await f.oracle.creditOf(f.requester.address)).to.equal(0n);
   });
 

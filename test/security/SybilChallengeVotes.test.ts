@@ -56,7 +56,7 @@ describe("security: sybil challenge votes slash an honest proposer (issue 12, it
     }
     await f.oracle.finalize(r.id, r.request, OUTPUT, 0);
     expect((await f.oracle.requestState(r.id))[0]).to.equal(STATE_FULFILLED);
-    expect(await f.oracle.creditOf(proposer.address)).to.equal(BigInt(r.request.nodeFeeWei) + BOND_WEI / 2n);
+    expect(await f.oracle.creditOf(proposer.address)).to.equal(BigInt(r.terms.nodeFeeWei) + BOND_WEI / 2n);
     expect(await f.oracle.creditOf(f.challenger.address)).to.equal(0n);
   });
 
@@ -102,7 +102,7 @@ describe("security: sybil challenge votes slash an honest proposer (issue 12, it
     const tx = f.oracle.finalize(r.id, r.request, OUTPUT, 0);
     await expect(tx).to.emit(f.oracle, "NodeSlashed").withArgs(sybils[0].address, r.id, BOND_WEI);
     await expect(tx).to.emit(f.oracle, "ChallengeResolved").withArgs(r.id, true, f.admin.address);
-    expect(await f.oracle.creditOf(proposer.address)).to.equal(BigInt(r.request.nodeFeeWei) + BOND_WEI / 2n);
+    expect(await f.oracle.creditOf(proposer.address)).to.equal(BigInt(r.terms.nodeFeeWei) + BOND_WEI / 2n);
     for (const s of [sybils[1], f.nodeD]) {
       const st = await f.staking.stakeOf(s.address, ORACLE_SERVICE);
       expect(st.lockedWei).to.equal(0n);

@@ -5,7 +5,9 @@ pragma solidity 0.8.28;
 /// @notice The Axon AI oracle: contracts pay for an inference of a registered model; staked nodes run it off-chain
 /// and deliver the result through a callback. One storage slot per request holds a truncated hash of the `Request`
 /// (the commitment), its state and its deadline; the caller of every later entry point supplies the `Request` tuple
-/// exactly as emitted in `RequestCreated`, and the oracle re-hashes it. The prompt lives only in that event.
+/// exactly as emitted in `RequestCreated`, and the oracle re-hashes it (`hashRequest`). The prompt lives only in that
+/// event. The `Request` is compact: seven words plus the callback data and the assigned node(s); the snapshotted
+/// terms are packed into three words whose bit layout `AIOracleRequests` defines (and decodes).
 /// @dev Fees (all snapshotted into the request, so later fee changes never touch it):
 ///  - success (errorCode 0): model share credited to the model's revenue receiver, node share and gas share to the
 ///    fulfilling node(s), protocol share accrued for the Treasury (`sweepProtocolFees`);
@@ -15,47 +17,39 @@ pragma solidity 0.8.28;
 ///  - refund (deadline passed without a final result, or an optimistic result proven wrong by the arbiter or by
 ///    `quorumK` bonded votes): the whole fee is credited back to the requester. A challenge nobody upholds never
 ///    refunds: it is settled in the proposer's favour (`finalize`), and the challenger forfeits its bond.
+/// The protocol share is `mulDiv(modelFee + nodeFee + gasFee, protocolFeeBps, 10_000)` with the bps snapshotted in
+/// the request (so `quote` and settlement agree to the wei).
 /// Every payout is a pull credit (`withdrawCredit`, or `pushCredit` which sends it to the account as plain ETH with
-/// no calldata, so a ModelToken's `receive()` can account it as revenue).
+/// no calldata, so a ModelToken's `receive()` can account it as revenue). A node's credit slot also counts the
+/// results it served (`servedCount`).
 interface IAIOracle {
-    /// @notice Everything the oracle needs to re-hash a request's commitment; passed back verbatim by nodes.
+    /// @notice The commitment preimage of a request, emitted in `RequestCreated` and passed back verbatim by nodes.
     /// @param requester Who paid (and who is refunded).
-    /// @param modelId The model to run.
     /// @param callback The consumer receiving `IAIOracleCallback.onAIOracleResult`.
-    /// @param callbackGasLimit Exact gas given to the callback.
-    /// @param exclusiveUntil Until this time only the assigned nodes may fulfil (None and Optimistic modes); after
-    /// it any serving node may.
-    /// @param deadline After this time the request can be refunded unless a result is final or provisional.
+    /// @param modelId The model to run.
     /// @param inputHash keccak256 of the input bytes (the input itself is in `RequestCreated`).
+    /// @param receiverFee `revenueReceiver` (bits 0-159, the model's revenue receiver at request time) and
+    /// `modelFeeWei` (bits 160-255, the model share of the fee). See `AIOracleRequests`.
+    /// @param fees `nodeFeeWei` (bits 0-95; in Quorum mode split among the agreeing nodes), `gasFeeWei` (96-191:
+    /// callback gas prepaid at the bounded gas price, to the node that runs the callback), `protocolFeeBps` (192-207),
+    /// `callbackGasLimit` (208-239: exact gas given to the callback), `mode` (240-247: `ModelRegistryModes`) and
+    /// `quorumK` (248-255: Quorum: agreeing votes needed; Optimistic: node votes that resolve a challenge, 0: arbiter).
+    /// @param timing `exclusiveUntil` (bits 0-39: until then only the assigned nodes may fulfil, in None and Optimistic
+    /// modes; after it any serving node may), `deadline` (40-79: after it the request can be refunded unless a result
+    /// is final or provisional), `challengeWindowSeconds` (80-111, Optimistic) and `bondWei` (112-239, Optimistic:
+    /// stake locked from the proposing node, and ETH bond a challenger posts).
     /// @param callbackData Forwarded to the consumer unchanged.
-    /// @param revenueReceiver The model's revenue receiver at request time.
-    /// @param modelFeeWei Model share of the fee.
-    /// @param nodeFeeWei Node share of the fee (in Quorum mode, split among the agreeing nodes).
-    /// @param gasFeeWei Callback gas prepaid at the bounded gas price (to the node that runs the callback).
-    /// @param protocolFeeWei Protocol share of the fee.
-    /// @param mode Verification mode (`ModelRegistryModes`).
-    /// @param quorumK Quorum: agreeing votes needed; Optimistic: node votes that resolve a challenge (0: arbiter).
-    /// @param challengeWindowSeconds Optimistic: how long a provisional result can be challenged.
-    /// @param bondWei Optimistic: stake locked from the proposing node, and ETH bond a challenger posts.
-    /// @param nodes The assigned node(s), picked deterministically from the model's node set by request id.
+    /// @param nodes The assigned node(s), picked deterministically from the model's active serving nodes by request id:
+    /// one in None and Optimistic modes, `quorumN` in Quorum mode.
     struct Request {
         address requester;
-        uint256 modelId;
         address callback;
-        uint32 callbackGasLimit;
-        uint64 exclusiveUntil;
-        uint64 deadline;
+        uint256 modelId;
         bytes32 inputHash;
+        uint256 receiverFee;
+        uint256 fees;
+        uint256 timing;
         bytes callbackData;
-        address revenueReceiver;
-        uint96 modelFeeWei;
-        uint96 nodeFeeWei;
-        uint96 gasFeeWei;
-        uint96 protocolFeeWei;
-        uint8 mode;
-        uint8 quorumK;
-        uint32 challengeWindowSeconds;
-        uint128 bondWei;
         address[] nodes;
     }
 
@@ -101,7 +95,8 @@ interface IAIOracle {
         uint8 votesInvalid;
     }
 
-    /// @notice A request was created. A runner passes `request` back verbatim; `input` exists only here.
+    /// @notice A request was created. A runner passes `request` back verbatim; `input` exists only here (its
+    /// keccak256 is `request.inputHash`). The deadline and the terms are in `request`'s packed words.
     event RequestCreated(
         uint256 indexed requestId,
         uint256 indexed modelId,
@@ -315,8 +310,15 @@ interface IAIOracle {
     /// @notice Whether `node` may call `fulfil` for this request now.
     function canFulfil(uint256 requestId, Request calldata request, address node) external view returns (bool);
 
-    /// @notice The commitment hash of a request: keccak256(abi.encode(request)).
+    /// @notice The commitment hash of a request: keccak256(abi.encode(requester, callback, modelId, inputHash,
+    /// receiverFee, fees, timing, keccak256(callbackData), keccak256(abi.encodePacked(nodes)))); its top 184 bits are
+    /// stored.
     function hashRequest(Request calldata request) external pure returns (bytes32);
+
+    /// @notice How many results `node` delivered that became final and were paid: None mode at fulfilment, Quorum
+    /// each agreeing node when the quorum completes, Optimistic the proposer when its result is finalized (after its
+    /// window or an upheld result). Kept in the node's credit slot, so counting costs no extra storage write.
+    function servedCount(address node) external view returns (uint256);
 
     /// @notice Largest accepted input in bytes.
     function maxInputBytes() external view returns (uint256);
@@ -391,4 +393,79 @@ library AIOracleCodes {
 
     /// @notice Gas a node must leave on top of `callbackGasLimit` for the exact-gas check and the call itself.
     uint256 internal constant GAS_FOR_CALL_EXACT_CHECK = 5_000;
+}
+
+/// @notice The bit layout of the packed words of `IAIOracle.Request` (see its NatSpec), and their decoding.
+library AIOracleRequests {
+    uint256 internal constant FEE_SHIFT = 160;
+    uint256 internal constant GAS_FEE_SHIFT = 96;
+    uint256 internal constant BPS_SHIFT = 192;
+    uint256 internal constant CALLBACK_GAS_SHIFT = 208;
+    uint256 internal constant MODE_SHIFT = 240;
+    uint256 internal constant QUORUM_K_SHIFT = 248;
+    uint256 internal constant DEADLINE_SHIFT = 40;
+    uint256 internal constant WINDOW_SHIFT = 80;
+    uint256 internal constant BOND_SHIFT = 112;
+
+    /// @notice The model's revenue receiver at request time.
+    function revenueReceiver(IAIOracle.Request calldata r) internal pure returns (address) {
+        return address(uint160(r.receiverFee));
+    }
+
+    /// @notice The model share of the fee.
+    function modelFeeWei(IAIOracle.Request calldata r) internal pure returns (uint256) {
+        return r.receiverFee >> FEE_SHIFT;
+    }
+
+    /// @notice The node share of the fee.
+    function nodeFeeWei(IAIOracle.Request calldata r) internal pure returns (uint256) {
+        return uint96(r.fees);
+    }
+
+    /// @notice The prepaid callback gas.
+    function gasFeeWei(IAIOracle.Request calldata r) internal pure returns (uint256) {
+        return uint96(r.fees >> GAS_FEE_SHIFT);
+    }
+
+    /// @notice The protocol share: `protocolFeeBps` of the three other shares.
+    function protocolFeeWei(IAIOracle.Request calldata r) internal pure returns (uint256) {
+        uint256 f = r.fees;
+        return
+            (((r.receiverFee >> FEE_SHIFT) + uint96(f) + uint96(f >> GAS_FEE_SHIFT)) * uint16(f >> BPS_SHIFT)) / 10_000;
+    }
+
+    /// @notice The exact gas given to the callback.
+    function callbackGasLimit(IAIOracle.Request calldata r) internal pure returns (uint32) {
+        return uint32(r.fees >> CALLBACK_GAS_SHIFT);
+    }
+
+    /// @notice The verification mode (`ModelRegistryModes`).
+    function mode(IAIOracle.Request calldata r) internal pure returns (uint8) {
+        return uint8(r.fees >> MODE_SHIFT);
+    }
+
+    /// @notice Quorum: agreeing votes needed; Optimistic: node votes that resolve a challenge.
+    function quorumK(IAIOracle.Request calldata r) internal pure returns (uint8) {
+        return uint8(r.fees >> QUORUM_K_SHIFT);
+    }
+
+    /// @notice Until this time only the assigned node(s) may fulfil.
+    function exclusiveUntil(IAIOracle.Request calldata r) internal pure returns (uint64) {
+        return uint64(uint40(r.timing));
+    }
+
+    /// @notice The deadline.
+    function deadline(IAIOracle.Request calldata r) internal pure returns (uint64) {
+        return uint64(uint40(r.timing >> DEADLINE_SHIFT));
+    }
+
+    /// @notice Optimistic: the challenge window.
+    function challengeWindowSeconds(IAIOracle.Request calldata r) internal pure returns (uint32) {
+        return uint32(r.timing >> WINDOW_SHIFT);
+    }
+
+    /// @notice Optimistic: the bond.
+    function bondWei(IAIOracle.Request calldata r) internal pure returns (uint128) {
+        return uint128(r.timing >> BOND_SHIFT);
+    }
 }

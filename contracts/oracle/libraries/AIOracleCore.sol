@@ -5,7 +5,7 @@ import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {IOperatorStaking} from "../../staking/interfaces/IOperatorStaking.sol";
 import {ModelRegistryModes} from "../../models/interfaces/IModelRegistry.sol";
-import {IAIOracle, AIOracleCodes} from "../interfaces/IAIOracle.sol";
+import {IAIOracle, AIOracleCodes, AIOracleRequests} from "../interfaces/IAIOracle.sol";
 import {IAIOracleCallback} from "../interfaces/IAIOracleCallback.sol";
 import {AIOracleStorage} from "./AIOracleStorage.sol";
 
@@ -14,6 +14,7 @@ import {AIOracleStorage} from "./AIOracleStorage.sol";
 /// the exact-gas callback, credits, settlement and slashing.
 library AIOracleCore {
     using SafeCast for uint256;
+    using AIOracleRequests for IAIOracle.Request;
 
     /// @notice The oracle service id in OperatorStaking.
     bytes32 internal constant ORACLE_SERVICE = keccak256("axon.service.oracle");
@@ -29,6 +30,9 @@ library AIOracleCore {
     uint256 private constant BPS = 10_000;
     uint256 private constant HASH_MASK = ~uint256(type(uint72).max);
     uint256 private constant STATE_MASK = uint256(type(uint8).max) << 64;
+    /// @dev A `credits` slot packs [128-bit served count | 128-bit credit in wei] (credits never approach 2^128 wei).
+    uint256 internal constant CREDIT_MASK = type(uint128).max;
+    uint256 internal constant SERVED_ONE = 1 << 128;
 
     /// @dev The longest time from a node's answer to the last moment it can be slashed for it: an Optimistic result
     /// posted at the deadline, challenged at the end of the longest window, resolved at the end of the resolution time
@@ -60,7 +64,26 @@ library AIOracleCore {
     }
 
     function matches(uint256 packed, IAIOracle.Request calldata req) internal pure returns (bool) {
-        return packed != 0 && (packed ^ uint256(keccak256(abi.encode(req)))) & HASH_MASK == 0;
+        return packed != 0 && (packed ^ uint256(hashRequest(req))) & HASH_MASK == 0;
+    }
+
+    /// @dev The commitment of a request (see `IAIOracle.hashRequest`): the seven static words, then the hashes of the
+    /// two dynamic fields.
+    function hashRequest(IAIOracle.Request calldata req) internal pure returns (bytes32) {
+        return
+            keccak256(
+                abi.encode(
+                    req.requester,
+                    req.callback,
+                    req.modelId,
+                    req.inputHash,
+                    req.receiverFee,
+                    req.fees,
+                    req.timing,
+                    keccak256(req.callbackData),
+                    keccak256(abi.encodePacked(req.nodes))
+                )
+            );
     }
 
     /// @dev The packed slot of a request whose supplied fields hash to its commitment.
@@ -100,7 +123,9 @@ library AIOracleCore {
         uint8 expectedState
     ) internal view returns (uint256 packed) {
         packed = load(requestId, req);
-        if (req.mode != ModelRegistryModes.MODE_OPTIMISTIC) revert IAIOracle.AIOracleWrongMode(requestId, req.mode);
+        if (req.mode() != ModelRegistryModes.MODE_OPTIMISTIC) {
+            revert IAIOracle.AIOracleWrongMode(requestId, req.mode());
+        }
         uint8 state = stateOf(packed);
         if (state != expectedState) revert IAIOracle.AIOracleInvalidState(requestId, state);
     }
@@ -127,7 +152,7 @@ library AIOracleCore {
             (requestId, errorCode, output, req.callbackData)
         );
         address target = req.callback;
-        uint256 gasLimit = req.callbackGasLimit;
+        uint256 gasLimit = req.callbackGasLimit();
         uint256 reserve = AIOracleCodes.GAS_FOR_CALL_EXACT_CHECK;
         uint256 gasLeft = gasleft();
         if (gasLeft < reserve || gasLeft - reserve - (gasLeft - reserve) / 64 <= gasLimit) {
@@ -145,7 +170,7 @@ library AIOracleCore {
 
     /// @dev The single settlement path of a delivered result (an ERC-20 fee asset would branch here). Success: model
     /// share to the revenue receiver; error result: model share back to the requester. Node and gas shares to the
-    /// node(s), protocol share accrued for the Treasury.
+    /// node(s), protocol share accrued for the Treasury. `node` is counted as having served the request.
     function settle(
         IAIOracle.Request calldata req,
         uint8 errorCode,
@@ -153,32 +178,48 @@ library AIOracleCore {
         uint256 nodeShareWei,
         address gasPayee
     ) internal {
-        credit(errorCode == 0 ? req.revenueReceiver : req.requester, req.modelFeeWei);
+        credit(errorCode == 0 ? req.revenueReceiver() : req.requester, req.modelFeeWei());
         if (node == gasPayee) {
-            credit(node, nodeShareWei + req.gasFeeWei);
+            creditServed(node, nodeShareWei + req.gasFeeWei());
         } else {
-            credit(node, nodeShareWei);
-            credit(gasPayee, req.gasFeeWei);
+            creditServed(node, nodeShareWei);
+            credit(gasPayee, req.gasFeeWei());
         }
-        if (req.protocolFeeWei != 0) layout().protocolFeesWei += req.protocolFeeWei;
+        uint256 protocolWei = req.protocolFeeWei();
+        if (protocolWei != 0) layout().protocolFeesWei += protocolWei;
     }
 
     /// @dev Node fee per assigned node, callback gas at `block.basefee` clamped to the admin bounds (so no node can
-    /// move other users' quotes), and the protocol share of the three.
+    /// move other users' quotes), and the protocol bps (the share itself is `AIOracleRequests.protocolFeeWei`).
     function fees(
-        uint96 modelFeeWei,
         uint256 nodeCount,
         uint32 callbackGasLimit
-    ) internal view returns (uint96 nodeFeeWei, uint96 gasFeeWei, uint96 protocolFeeWei) {
+    ) internal view returns (uint96 nodeFeeWei, uint96 gasFeeWei, uint16 protocolFeeBps) {
         IAIOracle.FeeConfig memory f = layout().feeConfig;
         uint256 gasPriceWei = Math.min(Math.max(block.basefee, f.minGasPriceWei), f.maxGasPriceWei);
         nodeFeeWei = (uint256(f.nodeFeeWei) * nodeCount).toUint96();
         gasFeeWei = (uint256(callbackGasLimit) * gasPriceWei).toUint96();
-        protocolFeeWei = Math.mulDiv(uint256(modelFeeWei) + nodeFeeWei + gasFeeWei, f.protocolFeeBps, BPS).toUint96();
+        protocolFeeBps = f.protocolFeeBps;
+    }
+
+    /// @dev The whole fee of a request: its three shares plus the protocol share of them.
+    function totalFee(
+        uint256 modelFeeWei,
+        uint256 nodeFeeWei,
+        uint256 gasFeeWei,
+        uint256 protocolFeeBps
+    ) internal pure returns (uint256) {
+        uint256 sharesWei = modelFeeWei + nodeFeeWei + gasFeeWei;
+        return sharesWei + (sharesWei * protocolFeeBps) / BPS;
+    }
+
+    /// @dev The whole fee a request paid (what a refund returns).
+    function paidWei(IAIOracle.Request calldata req) internal pure returns (uint256) {
+        return req.modelFeeWei() + req.nodeFeeWei() + req.gasFeeWei() + req.protocolFeeWei();
     }
 
     function refundRequester(uint256 requestId, IAIOracle.Request calldata req) internal {
-        uint256 amountWei = totalFee(req.modelFeeWei, req.nodeFeeWei, req.gasFeeWei, req.protocolFeeWei);
+        uint256 amountWei = paidWei(req);
         credit(req.requester, amountWei);
         emit IAIOracle.RequestRefunded(requestId, req.requester, amountWei);
     }
@@ -187,13 +228,9 @@ library AIOracleCore {
         if (amountWei != 0) layout().credits[account] += amountWei;
     }
 
-    function totalFee(
-        uint256 modelFeeWei,
-        uint256 nodeFeeWei,
-        uint256 gasFeeWei,
-        uint256 protocolFeeWei
-    ) internal pure returns (uint256) {
-        return modelFeeWei + nodeFeeWei + gasFeeWei + protocolFeeWei;
+    /// @dev Credits a node for a result that became final and counts it in `servedCount` (same slot, one write).
+    function creditServed(address node, uint256 amountWei) internal {
+        layout().credits[node] += amountWei + SERVED_ONE;
     }
 
     /// @dev Slashes through OperatorStaking; a failing slash (e.g. the stake is already gone) never blocks settlement

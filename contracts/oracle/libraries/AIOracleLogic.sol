@@ -5,7 +5,7 @@ import {Address} from "@openzeppelin/contracts/utils/Address.sol";
 import {ITreasury} from "../../common/interfaces/ITreasury.sol";
 import {IOperatorStaking} from "../../staking/interfaces/IOperatorStaking.sol";
 import {IModelRegistry, ModelRegistryModes} from "../../models/interfaces/IModelRegistry.sol";
-import {IAIOracle, AIOracleCodes} from "../interfaces/IAIOracle.sol";
+import {IAIOracle, AIOracleCodes, AIOracleRequests} from "../interfaces/IAIOracle.sol";
 import {AIOracleStorage} from "./AIOracleStorage.sol";
 import {AIOracleCore} from "./AIOracleCore.sol";
 
@@ -14,6 +14,8 @@ import {AIOracleCore} from "./AIOracleCore.sol";
 /// configuration. A linked library (run by DELEGATECALL in the oracle's storage) so the oracle stays under the
 /// contract size limit; every function is reached only through the oracle's own guarded entry points.
 library AIOracleLogic {
+    using AIOracleRequests for IAIOracle.Request;
+
     /// @notice A quorum vote; the vote that brings a result to `quorumK` makes it final, pays the agreeing nodes,
     /// slashes the nodes that voted otherwise and delivers the result.
     function vote(
@@ -28,7 +30,7 @@ library AIOracleLogic {
         bytes32 result = keccak256(abi.encode(errorCode, outputHash));
         $.votes[requestId][msg.sender] = result;
         uint256 agreeing = ++$.voteCounts[requestId][result];
-        if (agreeing < req.quorumK) {
+        if (agreeing < req.quorumK()) {
             if (AIOracleCore.stateOf(packed) == AIOracleCodes.STATE_PENDING) {
                 AIOracleCore.setState(requestId, packed, AIOracleCodes.STATE_PROVISIONAL);
             }
@@ -67,11 +69,16 @@ library AIOracleLogic {
         uint256 packed
     ) external returns (bytes memory err) {
         AIOracleStorage.Layout storage $ = AIOracleCore.layout();
-        try IOperatorStaking($.staking).lock(msg.sender, AIOracleCore.ORACLE_SERVICE, req.bondWei) {} catch {
+        try IOperatorStaking($.staking).lock(msg.sender, AIOracleCore.ORACLE_SERVICE, req.bondWei()) {} catch {
             return
-                abi.encodeWithSelector(IAIOracle.AIOracleBondUnavailable.selector, requestId, msg.sender, req.bondWei);
+                abi.encodeWithSelector(
+                    IAIOracle.AIOracleBondUnavailable.selector,
+                    requestId,
+                    msg.sender,
+                    req.bondWei()
+                );
         }
-        uint64 challengeDeadline = uint64(block.timestamp) + req.challengeWindowSeconds;
+        uint64 challengeDeadline = uint64(block.timestamp) + req.challengeWindowSeconds();
         bytes32 outputHash = keccak256(output);
         $.proposals[requestId] = IAIOracle.Proposal({
             node: msg.sender,
@@ -106,7 +113,7 @@ library AIOracleLogic {
     ) external {
         AIOracleStorage.Layout storage $ = AIOracleCore.layout();
         uint256 packed = AIOracleCore.load(requestId, req);
-        if (req.mode != ModelRegistryModes.MODE_OPTIMISTIC) revert IAIOracle.AIOracleWrongMode(requestId, req.mode);
+        if (req.mode() != ModelRegistryModes.MODE_OPTIMISTIC) revert IAIOracle.AIOracleWrongMode(requestId, req.mode());
         IAIOracle.Proposal storage p = $.proposals[requestId];
         uint8 state = AIOracleCore.stateOf(packed);
         if (state == AIOracleCodes.STATE_CHALLENGED) {
@@ -124,8 +131,8 @@ library AIOracleLogic {
         }
         address node = p.node;
         AIOracleCore.complete(requestId);
-        IOperatorStaking($.staking).unlock(node, AIOracleCore.ORACLE_SERVICE, req.bondWei);
-        AIOracleCore.settle(req, errorCode, node, req.nodeFeeWei, msg.sender);
+        IOperatorStaking($.staking).unlock(node, AIOracleCore.ORACLE_SERVICE, req.bondWei());
+        AIOracleCore.settle(req, errorCode, node, req.nodeFeeWei(), msg.sender);
         bool ok = AIOracleCore.callback(requestId, req, output, errorCode);
         emit IAIOracle.RequestFulfilled(
             requestId,
@@ -147,7 +154,7 @@ library AIOracleLogic {
             revert IAIOracle.AIOracleChallengeWindow(requestId, p.challengeDeadline);
         }
         if (msg.sender == p.node) revert IAIOracle.AIOracleProposerCannotChallenge(requestId, msg.sender);
-        if (paidWei != req.bondWei) revert IAIOracle.AIOracleWrongBond(paidWei, req.bondWei);
+        if (paidWei != req.bondWei()) revert IAIOracle.AIOracleWrongBond(paidWei, req.bondWei());
         uint64 resolveBy = uint64(block.timestamp) + $.config.challengeResolutionSeconds;
         p.challenger = msg.sender;
         p.resolveBy = resolveBy;
@@ -163,18 +170,18 @@ library AIOracleLogic {
         IAIOracle.Proposal storage p = $.proposals[requestId];
         if (block.timestamp > p.resolveBy) revert IAIOracle.AIOracleResolutionExpired(requestId, p.resolveBy);
         if (
-            req.quorumK == 0 ||
+            req.quorumK() == 0 ||
             msg.sender == p.node ||
             msg.sender == p.challenger ||
             msg.sender == req.requester ||
             !IModelRegistry($.registry).isServing(req.modelId, msg.sender)
         ) revert IAIOracle.AIOracleNotEligibleVoter(requestId, msg.sender);
         if ($.challengeVoted[requestId][msg.sender]) revert IAIOracle.AIOracleAlreadyVoted(requestId, msg.sender);
-        if (p.votesValid >= req.quorumK || p.votesInvalid >= req.quorumK) {
-            revert IAIOracle.AIOracleChallengeDecided(requestId, p.votesValid >= req.quorumK);
+        if (p.votesValid >= req.quorumK() || p.votesInvalid >= req.quorumK()) {
+            revert IAIOracle.AIOracleChallengeDecided(requestId, p.votesValid >= req.quorumK());
         }
-        try IOperatorStaking($.staking).lock(msg.sender, AIOracleCore.ORACLE_SERVICE, req.bondWei) {} catch {
-            revert IAIOracle.AIOracleBondUnavailable(requestId, msg.sender, req.bondWei);
+        try IOperatorStaking($.staking).lock(msg.sender, AIOracleCore.ORACLE_SERVICE, req.bondWei()) {} catch {
+            revert IAIOracle.AIOracleBondUnavailable(requestId, msg.sender, req.bondWei());
         }
         $.challengeVoted[requestId][msg.sender] = true;
         $.challengeVoters[requestId][resultValid].push(msg.sender);
@@ -198,7 +205,7 @@ library AIOracleLogic {
         uint8 state = AIOracleCore.stateOf(packed);
         if (
             state == AIOracleCodes.STATE_PENDING ||
-            (state == AIOracleCodes.STATE_PROVISIONAL && req.mode == ModelRegistryModes.MODE_QUORUM)
+            (state == AIOracleCodes.STATE_PROVISIONAL && req.mode() == ModelRegistryModes.MODE_QUORUM)
         ) {
             uint64 deadline = uint64(packed);
             if (block.timestamp <= deadline) revert IAIOracle.AIOracleRequestNotExpired(requestId, deadline);
@@ -221,9 +228,10 @@ library AIOracleLogic {
     /// @notice Pays `account`'s whole pull credit to it as plain ETH with no calldata.
     function payCredit(address account) external {
         AIOracleStorage.Layout storage $ = AIOracleCore.layout();
-        uint256 amountWei = $.credits[account];
+        uint256 slot = $.credits[account];
+        uint256 amountWei = slot & AIOracleCore.CREDIT_MASK;
         if (amountWei == 0) revert IAIOracle.AIOracleNothingToWithdraw(account);
-        $.credits[account] = 0;
+        $.credits[account] = slot - amountWei;
         emit IAIOracle.CreditWithdrawn(account, msg.sender, amountWei);
         Address.sendValue(payable(account), amountWei);
     }
@@ -284,18 +292,17 @@ library AIOracleLogic {
             modelId,
             0
         );
-        (uint96 nodeFeeWei, uint96 gasFeeWei, uint96 protocolFeeWei) = AIOracleCore.fees(
-            terms.feeWei,
+        (uint96 nodeFeeWei, uint96 gasFeeWei, uint16 protocolFeeBps) = AIOracleCore.fees(
             terms.nodes.length,
             callbackGasLimit
         );
-        return AIOracleCore.totalFee(terms.feeWei, nodeFeeWei, gasFeeWei, protocolFeeWei);
+        return AIOracleCore.totalFee(terms.feeWei, nodeFeeWei, gasFeeWei, protocolFeeBps);
     }
 
     /// @dev Records every assigned node that did not answer (in Quorum: did not vote) as late.
     function _markLate(uint256 requestId, IAIOracle.Request calldata req) private {
         AIOracleStorage.Layout storage $ = AIOracleCore.layout();
-        bool quorum = req.mode == ModelRegistryModes.MODE_QUORUM;
+        bool quorum = req.mode() == ModelRegistryModes.MODE_QUORUM;
         // Bounded by the registry's MAX_QUORUM_N.
         for (uint256 i = 0; i < req.nodes.length; ++i) {
             address node = req.nodes[i];
@@ -315,22 +322,22 @@ library AIOracleLogic {
         uint256 agreeing
     ) private {
         AIOracleStorage.Layout storage $ = AIOracleCore.layout();
-        uint256 shareWei = req.nodeFeeWei / agreeing;
+        uint256 shareWei = req.nodeFeeWei() / agreeing;
         uint256 dissentSlashWei = $.config.dissentSlashWei;
         // Bounded by the registry's MAX_QUORUM_N.
         for (uint256 i = 0; i < req.nodes.length; ++i) {
             address node = req.nodes[i];
             if (node == msg.sender) continue;
             bytes32 nodeVote = $.votes[requestId][node];
-            if (nodeVote == result) AIOracleCore.credit(node, shareWei);
+            if (nodeVote == result) AIOracleCore.creditServed(node, shareWei);
             else if (nodeVote != bytes32(0)) AIOracleCore.slash(requestId, node, dissentSlashWei, address(0), 0);
         }
-        AIOracleCore.settle(req, errorCode, msg.sender, req.nodeFeeWei - shareWei * (agreeing - 1), msg.sender);
+        AIOracleCore.settle(req, errorCode, msg.sender, req.nodeFeeWei() - shareWei * (agreeing - 1), msg.sender);
     }
 
     /// @dev Whether `quorumK` bonded votes found the proposed result invalid.
     function _upheldByVotes(IAIOracle.Request calldata req, IAIOracle.Proposal storage p) private view returns (bool) {
-        return req.quorumK != 0 && p.votesInvalid >= req.quorumK;
+        return req.quorumK() != 0 && p.votesInvalid >= req.quorumK();
     }
 
     /// @dev Settles a challenge. Voters on the losing side are slashed their vote bond (to the Treasury), the others
@@ -347,19 +354,19 @@ library AIOracleLogic {
         AIOracleStorage.Layout storage $ = AIOracleCore.layout();
         p.resolved = true;
         emit IAIOracle.ChallengeResolved(requestId, resultValid, msg.sender);
-        _settleVoters(requestId, req.bondWei, $.challengeVoters[requestId][resultValid], false);
-        _settleVoters(requestId, req.bondWei, $.challengeVoters[requestId][!resultValid], true);
+        _settleVoters(requestId, req.bondWei(), $.challengeVoters[requestId][resultValid], false);
+        _settleVoters(requestId, req.bondWei(), $.challengeVoters[requestId][!resultValid], true);
         if (resultValid) {
             AIOracleCore.setState(requestId, packed, AIOracleCodes.STATE_PROVISIONAL);
-            uint256 toNodeWei = req.bondWei / 2;
+            uint256 toNodeWei = req.bondWei() / 2;
             AIOracleCore.credit(p.node, toNodeWei);
-            $.protocolFeesWei += req.bondWei - toNodeWei;
+            $.protocolFeesWei += req.bondWei() - toNodeWei;
             return;
         }
         AIOracleCore.setState(requestId, packed, AIOracleCodes.STATE_REFUNDED);
-        AIOracleCore.credit(p.challenger, req.bondWei);
-        IOperatorStaking($.staking).unlock(p.node, AIOracleCore.ORACLE_SERVICE, req.bondWei);
-        AIOracleCore.slash(requestId, p.node, req.bondWei, p.challenger, req.bondWei / 2);
+        AIOracleCore.credit(p.challenger, req.bondWei());
+        IOperatorStaking($.staking).unlock(p.node, AIOracleCore.ORACLE_SERVICE, req.bondWei());
+        AIOracleCore.slash(requestId, p.node, req.bondWei(), p.challenger, req.bondWei() / 2);
         AIOracleCore.refundRequester(requestId, req);
     }
 
