@@ -88,7 +88,7 @@ task("oracle:request", "Request an inference from a registered model, paying the
       modelId,
       requester,
       feeWei: fee,
-      deadline: termsOf(ev.request).deadline,
+      deadline: BigInt(termsOf(ev.request).deadline),
       nodes: [...ev.request.nodes],
       ...sent,
     });
