@@ -3,7 +3,7 @@ pragma solidity 0.8.28;
 
 import {AxonUpgradeable} from "../common/AxonUpgradeable.sol";
 import {IOperatorStaking} from "../staking/interfaces/IOperatorStaking.sol";
-import {IModelRegistry, ModelRegistryModes} from "./interfaces/IModelRegistry.sol";
+import {IModelRegistry, IModelTermsListener, ModelRegistryModes} from "./interfaces/IModelRegistry.sol";
 
 /// @title ModelRegistry
 /// @notice Models served by the Axon oracle, their owners, fees, verification modes, revenue receivers and nodes.
@@ -29,6 +29,8 @@ contract ModelRegistry is AxonUpgradeable, IModelRegistry {
         mapping(uint256 modelId => address[]) nodes;
         // Position + 1 of each node in `nodes[modelId]`; 0 means absent.
         mapping(uint256 modelId => mapping(address node => uint256)) nodeSlots;
+        // Appended (issue 13): the oracle told of every change of a model's terms and node set.
+        address oracle;
     }
 
     // keccak256(abi.encode(uint256(keccak256("axon.storage.ModelRegistry")) - 1)) & ~bytes32(uint256(0xff))
@@ -72,12 +74,14 @@ contract ModelRegistry is AxonUpgradeable, IModelRegistry {
         });
         $.metadataURIs[modelId] = metadataURI;
         emit ModelRegistered(modelId, msg.sender, weightsHash, metadataURI, feeWei, verification);
+        _pushTerms(modelId);
     }
 
     /// @inheritdoc IModelRegistry
     function setFee(uint256 modelId, uint96 feeWei) external onlyModelOwner(modelId) {
         _s().models[modelId].feeWei = feeWei;
         emit FeeSet(modelId, feeWei);
+        _pushTerms(modelId);
     }
 
     /// @inheritdoc IModelRegistry
@@ -100,6 +104,7 @@ contract ModelRegistry is AxonUpgradeable, IModelRegistry {
         _checkVerification(verification);
         _s().models[modelId].verification = verification;
         emit VerificationSet(modelId, verification);
+        _pushTerms(modelId);
     }
 
     /// @inheritdoc IModelRegistry
@@ -109,6 +114,7 @@ contract ModelRegistry is AxonUpgradeable, IModelRegistry {
         if (m.revenueLocked) revert ModelRegistryRevenueReceiverLocked(modelId, m.revenueReceiver);
         m.revenueReceiver = receiver;
         emit RevenueReceiverSet(modelId, receiver);
+        _pushTerms(modelId);
     }
 
     /// @inheritdoc IModelRegistry
@@ -119,6 +125,7 @@ contract ModelRegistry is AxonUpgradeable, IModelRegistry {
         m.revenueReceiver = receiver;
         m.revenueLocked = true;
         emit RevenueReceiverLocked(modelId, receiver, msg.sender);
+        _pushTerms(modelId);
     }
 
     /// @inheritdoc IModelRegistry
@@ -129,6 +136,7 @@ contract ModelRegistry is AxonUpgradeable, IModelRegistry {
         }
         m.active = active;
         emit ModelActiveSet(modelId, active, msg.sender);
+        _pushTerms(modelId);
     }
 
     /// @inheritdoc IModelRegistry
@@ -151,6 +159,7 @@ contract ModelRegistry is AxonUpgradeable, IModelRegistry {
         set.push(node);
         $.nodeSlots[modelId][node] = set.length;
         emit NodeAdded(modelId, node);
+        _pushNodes(modelId);
     }
 
     /// @inheritdoc IModelRegistry
@@ -167,6 +176,28 @@ contract ModelRegistry is AxonUpgradeable, IModelRegistry {
             revert ModelRegistryNodeStillActive(modelId, node);
         }
         _removeNode(modelId, node);
+    }
+
+    /// @inheritdoc IModelRegistry
+    function setOracle(address oracle_) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        ModelRegistryStorage storage $ = _s();
+        address previous = $.oracle;
+        $.oracle = oracle_;
+        emit OracleSet(oracle_);
+        if (previous != address(0)) IModelTermsListener(previous).onTermsListening(false);
+        if (oracle_ != address(0)) IModelTermsListener(oracle_).onTermsListening(true);
+    }
+
+    /// @inheritdoc IModelRegistry
+    function pushModel(uint256 modelId) external {
+        _existing(modelId);
+        _pushTerms(modelId);
+        _pushNodes(modelId);
+    }
+
+    /// @inheritdoc IModelRegistry
+    function oracle() external view returns (address) {
+        return _s().oracle;
     }
 
     /// @inheritdoc IModelRegistry
@@ -259,6 +290,23 @@ contract ModelRegistry is AxonUpgradeable, IModelRegistry {
         set.pop();
         delete $.nodeSlots[modelId][node];
         emit NodeRemoved(modelId, node, msg.sender);
+        _pushNodes(modelId);
+    }
+
+    /// @dev Tells the oracle (if any) the model's request terms.
+    function _pushTerms(uint256 modelId) private {
+        ModelRegistryStorage storage $ = _s();
+        address oracle_ = $.oracle;
+        if (oracle_ == address(0)) return;
+        Model storage m = $.models[modelId];
+        IModelTermsListener(oracle_).onModelTerms(modelId, m.revenueReceiver, m.feeWei, m.verification, m.active);
+    }
+
+    /// @dev Tells the oracle (if any) the model's node set (bounded by MAX_NODES).
+    function _pushNodes(uint256 modelId) private {
+        ModelRegistryStorage storage $ = _s();
+        address oracle_ = $.oracle;
+        if (oracle_ != address(0)) IModelTermsListener(oracle_).onModelNodes(modelId, $.nodes[modelId]);
     }
 
     function _checkModelOwner(uint256 modelId) private view {

@@ -3,8 +3,8 @@ pragma solidity 0.8.28;
 
 import {Address} from "@openzeppelin/contracts/utils/Address.sol";
 import {AxonUpgradeable} from "../common/AxonUpgradeable.sol";
-import {IModelRegistry, ModelRegistryModes} from "../models/interfaces/IModelRegistry.sol";
-import {IOperatorStaking} from "../staking/interfaces/IOperatorStaking.sol";
+import {IModelRegistry, IModelTermsListener, ModelRegistryModes} from "../models/interfaces/IModelRegistry.sol";
+import {IOperatorStatusListener} from "../staking/interfaces/IOperatorStaking.sol";
 import {IAIOracle, AIOracleCodes, AIOracleRequests} from "./interfaces/IAIOracle.sol";
 import {AIOracleStorage} from "./libraries/AIOracleStorage.sol";
 import {AIOracleCore} from "./libraries/AIOracleCore.sol";
@@ -221,6 +221,41 @@ contract AIOracle is AxonUpgradeable, AIOracleStorage, IAIOracle {
     }
 
     // ---------------------------------------------------------------------------------------------------------------
+    // Hot-path cache (pushed by the registry and the staking contract)
+    // ---------------------------------------------------------------------------------------------------------------
+
+    /// @inheritdoc IModelTermsListener
+    function onModelTerms(
+        uint256 modelId,
+        address revenueReceiver,
+        uint96 feeWei,
+        IModelRegistry.Verification calldata verification,
+        bool active
+    ) external {
+        AIOracleLogic.onModelTerms(modelId, revenueReceiver, feeWei, verification, active);
+    }
+
+    /// @inheritdoc IModelTermsListener
+    function onModelNodes(uint256 modelId, address[] calldata nodes) external {
+        AIOracleLogic.onModelNodes(modelId, nodes);
+    }
+
+    /// @inheritdoc IModelTermsListener
+    function onTermsListening(bool listening) external {
+        AIOracleLogic.onTermsListening(listening);
+    }
+
+    /// @inheritdoc IOperatorStatusListener
+    function onOperatorStatus(bytes32 service, address operator, uint256 activeWei, uint64 jailedUntil) external {
+        AIOracleLogic.onOperatorStatus(service, operator, activeWei, jailedUntil);
+    }
+
+    /// @inheritdoc IOperatorStatusListener
+    function onServiceStatus(bytes32 service, bool enabled, uint256 minStakeWei, bool listening) external {
+        AIOracleLogic.onServiceStatus(service, enabled, minStakeWei, listening);
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
     // Views
     // ---------------------------------------------------------------------------------------------------------------
 
@@ -249,7 +284,7 @@ contract AIOracle is AxonUpgradeable, AIOracleStorage, IAIOracle {
 
     /// @inheritdoc IAIOracle
     function servedCount(address node) external view returns (uint256) {
-        return _s().credits[node] >> 128;
+        return uint32(_s().credits[node] >> AIOracleCore.SERVED_SHIFT);
     }
 
     /// @inheritdoc IAIOracle
@@ -334,7 +369,7 @@ contract AIOracle is AxonUpgradeable, AIOracleStorage, IAIOracle {
         uint32 callbackGasLimit
     ) private view returns (Request memory req, uint256 totalWei) {
         Layout storage $ = _s();
-        IModelRegistry.RequestTerms memory terms = IModelRegistry($.registry).requestTerms(modelId, requestId);
+        IModelRegistry.RequestTerms memory terms = AIOracleCore.requestTerms(modelId, requestId);
         (uint96 nodeFeeWei, uint96 gasFeeWei, uint16 bps) = AIOracleCore.fees(terms.nodes.length, callbackGasLimit);
         totalWei = AIOracleCore.totalFee(terms.feeWei, nodeFeeWei, gasFeeWei, bps);
         req.requester = msg.sender;
@@ -395,7 +430,7 @@ contract AIOracle is AxonUpgradeable, AIOracleStorage, IAIOracle {
                 return (packed, abi.encodeWithSelector(AIOracleAlreadyVoted.selector, requestId, node));
             }
             // An assigned node that unbonded or was jailed since the request may no longer answer (or earn).
-            if (!IOperatorStaking($.staking).isActiveOperator(node, ORACLE_SERVICE)) {
+            if (!AIOracleCore.isActive($.credits[node], $.sources, node)) {
                 return (packed, abi.encodeWithSelector(AIOracleNotActiveOperator.selector, requestId, node));
             }
         } else if (

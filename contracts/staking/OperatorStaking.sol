@@ -6,7 +6,7 @@ import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {EnumerableSet} from "@openzeppelin/contracts/utils/structs/EnumerableSet.sol";
 import {AxonUpgradeable} from "../common/AxonUpgradeable.sol";
 import {ITreasury} from "../common/interfaces/ITreasury.sol";
-import {IOperatorStaking, IStakingModule} from "./interfaces/IOperatorStaking.sol";
+import {IOperatorStaking, IOperatorStatusListener, IStakingModule} from "./interfaces/IOperatorStaking.sol";
 
 /// @title OperatorStaking
 /// @notice ETH stakes of Axon operators per service, with unbonding, module-controlled bonds, slashing and jailing.
@@ -29,6 +29,8 @@ contract OperatorStaking is AxonUpgradeable, IOperatorStaking {
         // Appended: the allowed modules of each service, so a new unbonding delay can be checked against all of their
         // slashing horizons.
         mapping(bytes32 service => EnumerableSet.AddressSet) moduleSets;
+        // Appended (issue 13): the contract told of every status change of each service (the AIOracle).
+        mapping(bytes32 service => address) statusListeners;
     }
 
     // keccak256(abi.encode(uint256(keccak256("axon.storage.OperatorStaking")) - 1)) & ~bytes32(uint256(0xff))
@@ -64,6 +66,30 @@ contract OperatorStaking is AxonUpgradeable, IOperatorStaking {
             enabled: enabled
         });
         emit ServiceSet(service, minStakeWei, unbondingDelaySeconds, enabled);
+        address listener = _s().statusListeners[service];
+        if (listener != address(0)) {
+            IOperatorStatusListener(listener).onServiceStatus(service, enabled, minStakeWei, true);
+        }
+    }
+
+    /// @inheritdoc IOperatorStaking
+    function setStatusListener(bytes32 service, address listener) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        OperatorStakingStorage storage $ = _s();
+        address previous = $.statusListeners[service];
+        Service memory cfg = $.services[service];
+        $.statusListeners[service] = listener;
+        emit StatusListenerSet(service, listener);
+        if (previous != address(0)) {
+            IOperatorStatusListener(previous).onServiceStatus(service, cfg.enabled, cfg.minStakeWei, false);
+        }
+        if (listener != address(0)) {
+            IOperatorStatusListener(listener).onServiceStatus(service, cfg.enabled, cfg.minStakeWei, true);
+        }
+    }
+
+    /// @inheritdoc IOperatorStaking
+    function pushStatus(address operator, bytes32 service) external {
+        _pushStatus(operator, service);
     }
 
     /// @inheritdoc IOperatorStaking
@@ -98,6 +124,7 @@ contract OperatorStaking is AxonUpgradeable, IOperatorStaking {
         st.activeWei = uint128(active);
         $.totalStaked += msg.value;
         emit Staked(msg.sender, service, msg.value, active);
+        _pushStatus(msg.sender, service);
     }
 
     /// @inheritdoc IOperatorStaking
@@ -118,6 +145,7 @@ contract OperatorStaking is AxonUpgradeable, IOperatorStaking {
         st.unbondingWei += uint128(amountWei);
         st.unbondingReleaseAt = releaseAt;
         emit UnbondRequested(msg.sender, service, amountWei, releaseAt);
+        _pushStatus(msg.sender, service);
     }
 
     /// @inheritdoc IOperatorStaking
@@ -201,6 +229,7 @@ contract OperatorStaking is AxonUpgradeable, IOperatorStaking {
             $.totalCredits += beneficiaryWei;
         }
         emit Slashed(operator, service, msg.sender, slashedWei, beneficiary, beneficiaryWei, evidence);
+        _pushStatus(operator, service);
         if (toTreasury != 0) ITreasury($.treasury).depositETH{value: toTreasury}();
     }
 
@@ -214,12 +243,14 @@ contract OperatorStaking is AxonUpgradeable, IOperatorStaking {
         // A shorter sentence never overrides a longer one already running.
         if (until > st.jailedUntil) st.jailedUntil = until;
         emit Jailed(operator, service, st.jailedUntil, msg.sender);
+        _pushStatus(operator, service);
     }
 
     /// @inheritdoc IOperatorStaking
     function unjail(address operator, bytes32 service) external onlyRole(DEFAULT_ADMIN_ROLE) {
         _s().stakes[operator][service].jailedUntil = 0;
         emit Unjailed(operator, service);
+        _pushStatus(operator, service);
     }
 
     /// @inheritdoc IOperatorStaking
@@ -288,6 +319,20 @@ contract OperatorStaking is AxonUpgradeable, IOperatorStaking {
     /// @inheritdoc IOperatorStaking
     function treasury() external view returns (address) {
         return _s().treasury;
+    }
+
+    /// @inheritdoc IOperatorStaking
+    function statusListener(bytes32 service) external view returns (address) {
+        return _s().statusListeners[service];
+    }
+
+    /// @dev Tells the service's listener (if any) the operator's active stake and jail time.
+    function _pushStatus(address operator, bytes32 service) private {
+        OperatorStakingStorage storage $ = _s();
+        address listener = $.statusListeners[service];
+        if (listener == address(0)) return;
+        Stake storage st = $.stakes[operator][service];
+        IOperatorStatusListener(listener).onOperatorStatus(service, operator, st.activeWei, st.jailedUntil);
     }
 
     function _setTreasury(address treasury_) private {

@@ -350,6 +350,8 @@ describe("ModelRegistry", function () {
         "setModelActive(uint256,bool)": custom("ModelRegistryNotOwnerOrPauser", ["modelOwner", "admin"]),
         "removeNode(uint256,address)": custom("ModelRegistryNotOwnerOrNode", ["modelOwner"]),
         "pruneNode(uint256,address)": ANYONE,
+        "setOracle(address)": role(DEFAULT_ADMIN_ROLE),
+        "pushModel(uint256)": ANYONE,
       },
       args: {
         "grantRole(bytes32,address)": [PAUSER_ROLE, f.stranger.address],

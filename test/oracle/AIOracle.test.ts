@@ -803,6 +803,15 @@ describe("AIOracle", function () {
         "withdrawCredit()": ANYONE,
         "pushCredit(address)": ANYONE,
         "sweepProtocolFees()": ANYONE,
+        // The hot-path cache accepts pushes from the registry and the staking contract only.
+        "onModelTerms(uint256,address,uint96,(uint8,uint8,uint8,uint32,uint128),bool)": custom(
+          "AIOracleUnauthorizedPush",
+          [],
+        ),
+        "onModelNodes(uint256,address[])": custom("AIOracleUnauthorizedPush", []),
+        "onTermsListening(bool)": custom("AIOracleUnauthorizedPush", []),
+        "onOperatorStatus(bytes32,address,uint256,uint64)": custom("AIOracleUnauthorizedPush", []),
+        "onServiceStatus(bytes32,bool,uint256,bool)": custom("AIOracleUnauthorizedPush", []),
       },
       args: {
         "grantRole(bytes32,address)": [PAUSER_ROLE, f.stranger.address],

@@ -104,6 +104,25 @@ export async function deployRegistryFixture() {
 }
 
 /**
+ * Makes the registry and the staking contract push into the oracle's hot-path cache (as deploy/axon.ts does), and
+ * pushes the nodes that staked before it listened.
+ */
+export async function wireOracleCache(
+  base: Pick<
+    Awaited<ReturnType<typeof deployRegistryFixture>>,
+    "registry" | "staking" | "nodeA" | "nodeB" | "nodeC" | "nodeD"
+  >,
+  oracle: AIOracle,
+) {
+  const address = await oracle.getAddress();
+  await base.registry.setOracle(address);
+  await base.staking.setStatusListener(ORACLE_SERVICE, address);
+  for (const node of [base.nodeA, base.nodeB, base.nodeC, base.nodeD]) {
+    await base.staking.pushStatus(node.address, ORACLE_SERVICE);
+  }
+}
+
+/**
  * The whole oracle stack: registry, oracle (module of the oracle service), a storing consumer, and three models:
  * 1 = None served by nodeA only, 2 = Quorum 2-of-3 served by A, B, C, 3 = Optimistic served by nodeA only (B, C and D
  * serve it too once added by a test).
@@ -113,6 +132,7 @@ export async function deployOracleFixture() {
   const { admin, registry, staking, treasury, modelOwner, nodeA, nodeB, nodeC } = base;
   const oracle = await deployOracle(admin.address, await registry.getAddress(), await treasury.getAddress());
   await staking.setModule(ORACLE_SERVICE, await oracle.getAddress(), true);
+  await wireOracleCache(base, oracle);
   const consumer = (await (await ethers.getContractFactory("StoringConsumer")).deploy()) as unknown as StoringConsumer;
 
   const reg = registry.connect(modelOwner);

@@ -71,6 +71,9 @@ export const CLASSIFICATION: Record<string, Record<string, Guard>> = {
     "setModule(bytes32,address,bool)": role(DEFAULT_ADMIN_ROLE),
     "setTreasury(address)": role(DEFAULT_ADMIN_ROLE),
     "unjail(address,bytes32)": role(DEFAULT_ADMIN_ROLE),
+    "setStatusListener(bytes32,address)": role(DEFAULT_ADMIN_ROLE),
+    // Pushes the operator's current status to the listener: nothing the caller chooses.
+    "pushStatus(address,bytes32)": ANYONE,
     "stake(bytes32)": ANYONE,
     "requestUnbond(bytes32,uint256)": ANYONE,
     "withdraw(bytes32)": ANYONE,
@@ -97,6 +100,9 @@ export const CLASSIFICATION: Record<string, Record<string, Guard>> = {
     "removeNode(uint256,address)": custom("ModelRegistryNotOwnerOrNode", ["creator", "node"]),
     // Anyone may prune a node that lost its stake (ModelRegistryNodeStillActive otherwise).
     "pruneNode(uint256,address)": ANYONE,
+    "setOracle(address)": role(DEFAULT_ADMIN_ROLE),
+    // Pushes the model's current terms to the oracle: nothing the caller chooses.
+    "pushModel(uint256)": ANYONE,
   },
   AIOracle: {
     ...AXON_UPGRADEABLE,
@@ -117,6 +123,15 @@ export const CLASSIFICATION: Record<string, Record<string, Guard>> = {
     "setFeeConfig((uint96,uint16,uint64,uint64))": role(DEFAULT_ADMIN_ROLE),
     "setConfig((uint32,uint32,uint32,uint32,uint32,uint32,uint128))": role(DEFAULT_ADMIN_ROLE),
     "setTreasury(address)": role(DEFAULT_ADMIN_ROLE),
+    // The hot-path cache accepts pushes from the registry and the staking contract only.
+    "onModelTerms(uint256,address,uint96,(uint8,uint8,uint8,uint32,uint128),bool)": custom(
+      "AIOracleUnauthorizedPush",
+      [],
+    ),
+    "onModelNodes(uint256,address[])": custom("AIOracleUnauthorizedPush", []),
+    "onTermsListening(bool)": custom("AIOracleUnauthorizedPush", []),
+    "onOperatorStatus(bytes32,address,uint256,uint64)": custom("AIOracleUnauthorizedPush", []),
+    "onServiceStatus(bytes32,bool,uint256,bool)": custom("AIOracleUnauthorizedPush", []),
   },
   ModelOffering: {
     ...AXON_UPGRADEABLE,

@@ -637,6 +637,8 @@ describe("OperatorStaking", function () {
         "setModule(bytes32,address,bool)": role(DEFAULT_ADMIN_ROLE),
         "setTreasury(address)": role(DEFAULT_ADMIN_ROLE),
         "unjail(address,bytes32)": role(DEFAULT_ADMIN_ROLE),
+        "setStatusListener(bytes32,address)": role(DEFAULT_ADMIN_ROLE),
+        "pushStatus(address,bytes32)": ANYONE,
         "stake(bytes32)": ANYONE,
         "requestUnbond(bytes32,uint256)": ANYONE,
         "withdraw(bytes32)": ANYONE,

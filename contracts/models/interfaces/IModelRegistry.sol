@@ -75,6 +75,8 @@ interface IModelRegistry {
     event NodeRemoved(uint256 indexed modelId, address indexed node, address indexed by);
     /// @notice The OperatorStaking contract used to check nodes was set.
     event StakingSet(address indexed staking);
+    /// @notice `oracle` now receives every change of the models' request terms and node sets (zero: none).
+    event OracleSet(address indexed oracle);
 
     /// @notice No model has this id.
     error ModelRegistryUnknownModel(uint256 modelId);
@@ -162,6 +164,17 @@ interface IModelRegistry {
     /// @notice Removes a node that is no longer an active staked operator (unstaked or jailed); anyone.
     function pruneNode(uint256 modelId, address node) external;
 
+    /// @notice Makes `oracle` receive every change of a model's request terms (`onModelTerms`: fee, revenue
+    /// receiver, verification, active) and node set (`onModelNodes`); admin only, zero to stop. The previous oracle is
+    /// told it no longer listens; models registered before are pushed one by one with `pushModel`.
+    function setOracle(address oracle) external;
+
+    /// @notice Pushes the model's current terms and node set to the oracle; anyone (a no-op without an oracle).
+    function pushModel(uint256 modelId) external;
+
+    /// @notice The oracle receiving the models' terms (zero if none).
+    function oracle() external view returns (address);
+
     /// @notice The full model record.
     function modelOf(uint256 modelId) external view returns (Model memory);
 
@@ -197,6 +210,27 @@ interface IModelRegistry {
 
     /// @notice The OperatorStaking contract checked for node stakes.
     function staking() external view returns (address);
+}
+
+/// @title IModelTermsListener
+/// @notice Receives ModelRegistry's pushes of what `requestTerms` reads, so the oracle prices and assigns a request
+/// from its own storage (the node statuses come from `IOperatorStatusListener`).
+interface IModelTermsListener {
+    /// @notice The model's fee, revenue receiver, verification or active flag changed (or was pushed).
+    function onModelTerms(
+        uint256 modelId,
+        address revenueReceiver,
+        uint96 feeWei,
+        IModelRegistry.Verification calldata verification,
+        bool active
+    ) external;
+
+    /// @notice The model's node set changed (or was pushed): the whole set, in the registry's order.
+    function onModelNodes(uint256 modelId, address[] calldata nodes) external;
+
+    /// @notice This contract started (`listening` true) or stopped (false) receiving the registry's pushes; one that
+    /// stops must stop trusting the terms it cached.
+    function onTermsListening(bool listening) external;
 }
 
 /// @notice Verification mode constants of `IModelRegistry.Verification.mode`.

@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
+import {IModelTermsListener} from "../../models/interfaces/IModelRegistry.sol";
+import {IOperatorStatusListener} from "../../staking/interfaces/IOperatorStaking.sol";
+
 /// @title IAIOracle
 /// @notice The Axon AI oracle: contracts pay for an inference of a registered model; staked nodes run it off-chain
 /// and deliver the result through a callback. One storage slot per request holds a truncated hash of the `Request`
@@ -22,7 +25,12 @@ pragma solidity 0.8.28;
 /// Every payout is a pull credit (`withdrawCredit`, or `pushCredit` which sends it to the account as plain ETH with
 /// no calldata, so a ModelToken's `receive()` can account it as revenue). A node's credit slot also counts the
 /// results it served (`servedCount`).
-interface IAIOracle {
+/// Hot-path cache: the registry pushes each model's terms and node set (`IModelTermsListener`) and OperatorStaking
+/// pushes each oracle node's stake and jail time (`IOperatorStatusListener`), so `request` and `fulfil` price, assign
+/// and check active operators from the oracle's own storage. A model or node never pushed (or pushed while the source
+/// no longer listened) is read from the registry / staking contract as before, so the cache can only be missing,
+/// never stale.
+interface IAIOracle is IModelTermsListener, IOperatorStatusListener {
     /// @notice The commitment preimage of a request, emitted in `RequestCreated` and passed back verbatim by nodes.
     /// @param requester Who paid (and who is refunded).
     /// @param callback The consumer receiving `IAIOracleCallback.onAIOracleResult`.
@@ -212,6 +220,8 @@ interface IAIOracle {
     error AIOracleInvalidConfig(string what);
     /// @notice A zero address was given for `what`.
     error AIOracleZeroAddress(string what);
+    /// @notice Only the registry (model terms) or the staking contract (operator statuses) may push into the cache.
+    error AIOracleUnauthorizedPush(address caller);
     /// @notice There is nothing to pay out.
     error AIOracleNothingToWithdraw(address account);
 

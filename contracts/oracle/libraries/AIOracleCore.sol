@@ -4,7 +4,7 @@ pragma solidity 0.8.28;
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {IOperatorStaking} from "../../staking/interfaces/IOperatorStaking.sol";
-import {ModelRegistryModes} from "../../models/interfaces/IModelRegistry.sol";
+import {IModelRegistry, ModelRegistryModes} from "../../models/interfaces/IModelRegistry.sol";
 import {IAIOracle, AIOracleCodes, AIOracleRequests} from "../interfaces/IAIOracle.sol";
 import {IAIOracleCallback} from "../interfaces/IAIOracleCallback.sol";
 import {AIOracleStorage} from "./AIOracleStorage.sol";
@@ -30,9 +30,30 @@ library AIOracleCore {
     uint256 private constant BPS = 10_000;
     uint256 private constant HASH_MASK = ~uint256(type(uint72).max);
     uint256 private constant STATE_MASK = uint256(type(uint8).max) << 64;
-    /// @dev A `credits` slot packs [128-bit served count | 128-bit credit in wei] (credits never approach 2^128 wei).
-    uint256 internal constant CREDIT_MASK = type(uint128).max;
-    uint256 internal constant SERVED_ONE = 1 << 128;
+    /// @dev A `credits` slot packs [16-bit status epoch | 80-bit active stake | 32-bit jailed-until | 32-bit served
+    /// count | 96-bit credit in wei] (the credit is bounded by the ETH supply; a stake above 2^80 wei, 1.2M ETH, is
+    /// cached as 2^80 - 1, a jail past 2106 as 2^32 - 1). The status fields are the node's OperatorStaking record as
+    /// last pushed; trusted only while `sources` says staking listens and the epochs match.
+    uint256 internal constant CREDIT_MASK = type(uint96).max;
+    uint256 internal constant SERVED_ONE = 1 << 96;
+    uint256 internal constant SERVED_SHIFT = 96;
+    uint256 private constant JAILED_SHIFT = 128;
+    uint256 private constant STAKE_SHIFT = 160;
+    uint256 private constant NODE_EPOCH_SHIFT = 240;
+    uint256 private constant BALANCE_MASK = type(uint128).max;
+    /// @dev `sources`: [terms listening (bit 176) | terms epoch (160-175) | status listening (152) | status epoch
+    /// (136-151) | oracle service minimum stake (8-135) | oracle service enabled (bit 0)]. Epochs are 16-bit.
+    uint256 private constant MIN_STAKE_SHIFT = 8;
+    uint256 private constant STATUS_EPOCH_SHIFT = 136;
+    uint256 private constant STATUS_LISTENING_BIT = 152;
+    uint256 private constant TERMS_EPOCH_SHIFT = 160;
+    uint256 private constant TERMS_LISTENING_BIT = 176;
+    /// @dev `modelVerification`: [nodes epoch (208-223) | terms epoch (192-207) | active (bit 184) | bondWei (56-183)
+    /// | challengeWindowSeconds (24-55) | quorumN (16-23) | quorumK (8-15) | mode (0-7)]; `modelTerms`: [96-bit fee |
+    /// 160-bit revenue receiver].
+    uint256 private constant ACTIVE_BIT = 184;
+    uint256 private constant MODEL_EPOCH_SHIFT = 192;
+    uint256 private constant NODES_EPOCH_SHIFT = 208;
 
     /// @dev The longest time from a node's answer to the last moment it can be slashed for it: an Optimistic result
     /// posted at the deadline, challenged at the end of the longest window, resolved at the end of the resolution time
@@ -132,6 +153,144 @@ library AIOracleCore {
 
     function setState(uint256 requestId, uint256 packed, uint8 state) internal {
         layout().commitments[requestId] = withState(packed, state);
+    }
+
+    // ------------------------------------------------------------------------------------------------------------
+    // Hot-path cache
+    // ------------------------------------------------------------------------------------------------------------
+
+    /// @dev Whether `node` (whose `credits` slot is `creditSlot`) is an active staked operator of the oracle service:
+    /// from the cache when staking listens and the node was pushed in the current epoch, else from OperatorStaking.
+    function isActive(uint256 creditSlot, uint256 src, address node) internal view returns (bool) {
+        if (
+            (src >> STATUS_LISTENING_BIT) & 1 == 1 &&
+            uint16(creditSlot >> NODE_EPOCH_SHIFT) == uint16(src >> STATUS_EPOCH_SHIFT)
+        ) {
+            uint256 stakeWei = uint80(creditSlot >> STAKE_SHIFT);
+            return
+                src & 1 == 1 &&
+                stakeWei != 0 &&
+                stakeWei >= uint128(src >> MIN_STAKE_SHIFT) &&
+                uint32(creditSlot >> JAILED_SHIFT) <= block.timestamp;
+        }
+        return IOperatorStaking(layout().staking).isActiveOperator(node, ORACLE_SERVICE);
+    }
+
+    /// @dev `IModelRegistry.requestTerms` from the cache when the registry listens and pushed the model's terms and
+    /// nodes in the current epoch (same checks, same errors), else from the registry.
+    function requestTerms(uint256 modelId, uint256 seed) internal view returns (IModelRegistry.RequestTerms memory t) {
+        AIOracleStorage.Layout storage $ = layout();
+        uint256 src = $.sources;
+        uint256 v = $.modelVerification[modelId];
+        uint16 epoch = uint16(src >> TERMS_EPOCH_SHIFT);
+        if (
+            (src >> TERMS_LISTENING_BIT) & 1 == 0 ||
+            uint16(v >> MODEL_EPOCH_SHIFT) != epoch ||
+            uint16(v >> NODES_EPOCH_SHIFT) != epoch
+        ) return IModelRegistry($.registry).requestTerms(modelId, seed);
+        if ((v >> ACTIVE_BIT) & 1 == 0) revert IModelRegistry.ModelRegistryModelInactive(modelId);
+        uint256 terms = $.modelTerms[modelId];
+        t.revenueReceiver = address(uint160(terms));
+        t.feeWei = uint96(terms >> 160);
+        t.verification = IModelRegistry.Verification({
+            mode: uint8(v),
+            quorumK: uint8(v >> 8),
+            quorumN: uint8(v >> 16),
+            challengeWindowSeconds: uint32(v >> 24),
+            bondWei: uint128(v >> 56)
+        });
+        uint256 needed = t.verification.mode == ModelRegistryModes.MODE_QUORUM ? t.verification.quorumN : 1;
+        address[] storage set = $.modelNodes[modelId];
+        uint256 available = set.length;
+        if (available < needed) revert IModelRegistry.ModelRegistryNotEnoughNodes(modelId, available, needed);
+        t.nodes = new address[](needed);
+        uint256 start = seed % available;
+        uint256 found;
+        // Walks the set from the seed's position like the registry, skipping inactive nodes (bounded by MAX_NODES).
+        for (uint256 i = 0; i < available && found < needed; ++i) {
+            address node = set[(start + i) % available];
+            if (isActive($.credits[node], src, node)) t.nodes[found++] = node;
+        }
+        if (found < needed) revert IModelRegistry.ModelRegistryNotEnoughActiveNodes(modelId, found, needed);
+    }
+
+    /// @dev Caches a model's terms (registry push).
+    function cacheTerms(
+        uint256 modelId,
+        address revenueReceiver,
+        uint96 feeWei,
+        IModelRegistry.Verification calldata v,
+        bool active
+    ) internal {
+        AIOracleStorage.Layout storage $ = layout();
+        $.modelTerms[modelId] = uint256(uint160(revenueReceiver)) | (uint256(feeWei) << 160);
+        uint256 old = $.modelVerification[modelId];
+        $.modelVerification[modelId] =
+            uint256(v.mode) |
+            (uint256(v.quorumK) << 8) |
+            (uint256(v.quorumN) << 16) |
+            (uint256(v.challengeWindowSeconds) << 24) |
+            (uint256(v.bondWei) << 56) |
+            ((active ? uint256(1) : 0) << ACTIVE_BIT) |
+            (uint256(uint16($.sources >> TERMS_EPOCH_SHIFT)) << MODEL_EPOCH_SHIFT) |
+            (uint256(uint16(old >> NODES_EPOCH_SHIFT)) << NODES_EPOCH_SHIFT);
+    }
+
+    /// @dev Caches a model's node set (registry push).
+    function cacheNodes(uint256 modelId, address[] calldata nodes) internal {
+        AIOracleStorage.Layout storage $ = layout();
+        $.modelNodes[modelId] = nodes;
+        uint256 v = $.modelVerification[modelId];
+        uint256 epoch = uint16($.sources >> TERMS_EPOCH_SHIFT);
+        $.modelVerification[modelId] = (v & ~(uint256(0xffff) << NODES_EPOCH_SHIFT)) | (epoch << NODES_EPOCH_SHIFT);
+    }
+
+    /// @dev Caches a node's stake and jail time (staking push), keeping its credit and served count.
+    function cacheStatus(address node, uint256 activeWei, uint64 jailedUntil) internal {
+        AIOracleStorage.Layout storage $ = layout();
+        uint256 epoch = uint16($.sources >> STATUS_EPOCH_SHIFT);
+        uint256 stakeWei = activeWei > type(uint80).max ? type(uint80).max : activeWei;
+        uint256 jailed = jailedUntil > type(uint32).max ? type(uint32).max : jailedUntil;
+        $.credits[node] =
+            ($.credits[node] & BALANCE_MASK) |
+            (jailed << JAILED_SHIFT) |
+            (stakeWei << STAKE_SHIFT) |
+            (epoch << NODE_EPOCH_SHIFT);
+    }
+
+    /// @dev Caches the oracle service's configuration and whether staking listens (staking push). Stopping bumps the
+    /// epoch, so every node status cached before is ignored until pushed again.
+    function cacheService(bool enabled, uint256 minStakeWei, bool listening) internal {
+        AIOracleStorage.Layout storage $ = layout();
+        uint256 src = $.sources;
+        uint256 epoch = _nextEpoch(
+            uint16(src >> STATUS_EPOCH_SHIFT),
+            (src >> STATUS_LISTENING_BIT) & 1 == 1,
+            listening
+        );
+        uint256 keep = src & ~((uint256(1) << (STATUS_LISTENING_BIT + 1)) - 1);
+        $.sources =
+            keep |
+            ((listening ? uint256(1) : 0) << STATUS_LISTENING_BIT) |
+            (epoch << STATUS_EPOCH_SHIFT) |
+            (uint256(uint128(minStakeWei)) << MIN_STAKE_SHIFT) |
+            (enabled ? 1 : 0);
+    }
+
+    /// @dev Whether the registry listens (registry push); stopping bumps the terms epoch.
+    function cacheTermsListening(bool listening) internal {
+        AIOracleStorage.Layout storage $ = layout();
+        uint256 src = $.sources;
+        uint256 epoch = _nextEpoch(uint16(src >> TERMS_EPOCH_SHIFT), (src >> TERMS_LISTENING_BIT) & 1 == 1, listening);
+        uint256 cleared = src & ~((uint256(0xffff) << TERMS_EPOCH_SHIFT) | (uint256(1) << TERMS_LISTENING_BIT));
+        $.sources = cleared | (epoch << TERMS_EPOCH_SHIFT) | ((listening ? uint256(1) : 0) << TERMS_LISTENING_BIT);
+    }
+
+    /// @dev Epochs run 1..65535 (0 is never current, so a never-pushed entry is never trusted); each stop moves on.
+    /// Reusing an epoch would take 65,535 admin stop/start cycles.
+    function _nextEpoch(uint16 epoch, bool wasListening, bool listening) private pure returns (uint256) {
+        if (epoch == 0 || (wasListening && !listening)) return epoch == type(uint16).max ? 1 : uint256(epoch) + 1;
+        return epoch;
     }
 
     // ------------------------------------------------------------------------------------------------------------

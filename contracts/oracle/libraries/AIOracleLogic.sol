@@ -286,17 +286,60 @@ library AIOracleLogic {
         emit IAIOracle.TreasurySet(treasury);
     }
 
+    /// @notice See `IModelTermsListener.onModelTerms` (registry only).
+    function onModelTerms(
+        uint256 modelId,
+        address revenueReceiver,
+        uint96 feeWei,
+        IModelRegistry.Verification calldata verification,
+        bool active
+    ) external {
+        _onlyRegistry();
+        AIOracleCore.cacheTerms(modelId, revenueReceiver, feeWei, verification, active);
+    }
+
+    /// @notice See `IModelTermsListener.onModelNodes` (registry only).
+    function onModelNodes(uint256 modelId, address[] calldata nodes) external {
+        _onlyRegistry();
+        AIOracleCore.cacheNodes(modelId, nodes);
+    }
+
+    /// @notice See `IModelTermsListener.onTermsListening` (registry only).
+    function onTermsListening(bool listening) external {
+        _onlyRegistry();
+        AIOracleCore.cacheTermsListening(listening);
+    }
+
+    /// @notice See `IOperatorStatusListener.onOperatorStatus` (staking only, oracle service only).
+    function onOperatorStatus(bytes32 service, address operator, uint256 activeWei, uint64 jailedUntil) external {
+        _onlyOracleService(service);
+        AIOracleCore.cacheStatus(operator, activeWei, jailedUntil);
+    }
+
+    /// @notice See `IOperatorStatusListener.onServiceStatus` (staking only, oracle service only).
+    function onServiceStatus(bytes32 service, bool enabled, uint256 minStakeWei, bool listening) external {
+        _onlyOracleService(service);
+        AIOracleCore.cacheService(enabled, minStakeWei, listening);
+    }
+
     /// @notice See `IAIOracle.quote`.
     function quote(uint256 modelId, uint32 callbackGasLimit) external view returns (uint256) {
-        IModelRegistry.RequestTerms memory terms = IModelRegistry(AIOracleCore.layout().registry).requestTerms(
-            modelId,
-            0
-        );
+        IModelRegistry.RequestTerms memory terms = AIOracleCore.requestTerms(modelId, 0);
         (uint96 nodeFeeWei, uint96 gasFeeWei, uint16 protocolFeeBps) = AIOracleCore.fees(
             terms.nodes.length,
             callbackGasLimit
         );
         return AIOracleCore.totalFee(terms.feeWei, nodeFeeWei, gasFeeWei, protocolFeeBps);
+    }
+
+    function _onlyRegistry() private view {
+        if (msg.sender != AIOracleCore.layout().registry) revert IAIOracle.AIOracleUnauthorizedPush(msg.sender);
+    }
+
+    function _onlyOracleService(bytes32 service) private view {
+        if (msg.sender != AIOracleCore.layout().staking || service != AIOracleCore.ORACLE_SERVICE) {
+            revert IAIOracle.AIOracleUnauthorizedPush(msg.sender);
+        }
     }
 
     /// @dev Records every assigned node that did not answer (in Quorum: did not vote) as late.

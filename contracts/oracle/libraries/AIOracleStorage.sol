@@ -6,7 +6,8 @@ import {IAIOracle} from "../interfaces/IAIOracle.sol";
 /// @title AIOracleStorage
 /// @notice The ERC-7201 namespaced state of the AIOracle, shared by the contract and its linked verification library.
 abstract contract AIOracleStorage {
-    /// @dev Each `commitments` slot packs [184-bit truncated commitment | 8-bit state | 64-bit deadline].
+    /// @dev Each `commitments` slot packs [184-bit truncated commitment | 8-bit state | 64-bit deadline]; each
+    /// `credits` slot packs the account's credit, and for a node its served count and cached status (AIOracleCore).
     /// @custom:storage-location erc7201:axon.storage.AIOracle
     struct Layout {
         address registry;
@@ -25,5 +26,12 @@ abstract contract AIOracleStorage {
         mapping(uint256 requestId => mapping(address node => bool)) challengeVoted;
         // Appended: the voters on each side of a challenge (each bonded `bondWei` of stake), settled with it.
         mapping(uint256 requestId => mapping(bool resultValid => address[])) challengeVoters;
+        // Appended (issue 13): the hot-path cache pushed by the registry (model terms, node sets) and by the staking
+        // contract (the oracle service and, in each node's `credits` slot, its stake and jail time). Bit layouts in
+        // AIOracleCore.
+        mapping(uint256 modelId => uint256) modelTerms;
+        mapping(uint256 modelId => uint256) modelVerification;
+        mapping(uint256 modelId => address[]) modelNodes;
+        uint256 sources;
     }
 }

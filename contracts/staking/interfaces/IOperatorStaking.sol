@@ -54,6 +54,8 @@ interface IOperatorStaking {
     event Unjailed(address indexed operator, bytes32 indexed service);
     /// @notice A pull credit (a slashing beneficiary's share) was paid out.
     event CreditWithdrawn(address indexed account, uint256 amountWei);
+    /// @notice `listener` now receives every change of `service`'s operator statuses (`IOperatorStatusListener`).
+    event StatusListenerSet(bytes32 indexed service, address indexed listener);
 
     /// @notice The service is not enabled.
     error StakingServiceDisabled(bytes32 service);
@@ -107,6 +109,20 @@ interface IOperatorStaking {
 
     /// @notice Sets the Treasury that receives slashed funds; admin only.
     function setTreasury(address treasury) external;
+
+    /// @notice Makes `listener` (e.g. the AIOracle for the oracle service) receive every change that can change an
+    /// operator's `isActiveOperator(operator, service)`: stake, unbond, slash, jail, unjail (`onOperatorStatus`) and
+    /// the service's configuration (`onServiceStatus`); admin only, zero to stop. The previous listener is told it no
+    /// longer listens (so it stops trusting what it cached), the new one is told the service's configuration.
+    /// Operators that staked before are pushed one by one with `pushStatus`.
+    function setStatusListener(bytes32 service, address listener) external;
+
+    /// @notice Pushes `operator`'s current stake and jail time of `service` to the service's listener; anyone (a
+    /// no-op without a listener). Brings a listener's cache up to date for operators that staked before it listened.
+    function pushStatus(address operator, bytes32 service) external;
+
+    /// @notice The status listener of `service` (zero if none).
+    function statusListener(bytes32 service) external view returns (address);
 
     /// @notice Adds `msg.value` to the caller's active stake; the result must reach the service minimum.
     function stake(bytes32 service) external payable;
@@ -187,4 +203,17 @@ interface IOperatorStaking {
 interface IStakingModule {
     /// @notice The module's slashing horizon in seconds.
     function slashingHorizonSeconds() external view returns (uint256);
+}
+
+/// @title IOperatorStatusListener
+/// @notice Receives OperatorStaking's pushes of the facts behind `isActiveOperator`, so a hot path can check an
+/// operator from its own storage: active iff the service is enabled, `activeWei != 0`, `activeWei >= minStakeWei` and
+/// `jailedUntil <= block.timestamp`.
+interface IOperatorStatusListener {
+    /// @notice `operator`'s active stake or jail time in `service` changed (or was pushed by `pushStatus`).
+    function onOperatorStatus(bytes32 service, address operator, uint256 activeWei, uint64 jailedUntil) external;
+
+    /// @notice `service`'s configuration changed, or this contract started (`listening` true) or stopped (false)
+    /// being its listener; a listener that stops listening must stop trusting the statuses it cached.
+    function onServiceStatus(bytes32 service, bool enabled, uint256 minStakeWei, bool listening) external;
 }

@@ -1,0 +1,111 @@
+import { ethers, network } from "hardhat";
+import { deployOracleFixture, emittedRequest, OUTPUT, sendRequest } from "../test/oracle/fixtures";
+
+// Gas anatomy of the oracle's round trip (issue 13), from `debug_traceTransaction` on the in-process network: the
+// same transactions as bench/gas/oracle.ts (12-byte prompt, 32-byte result, callback storing 32 B, None mode, steady
+// state). Every opcode's cost is attributed to a bucket; a CALL/STATICCALL into another contract is one bucket with
+// everything it ran (the registry, the staking contract, the consumer), DELEGATECALLs (proxy, linked library) are
+// descended into and only their own overhead is counted. Run: `npx hardhat run bench/oracle-anatomy.ts`.
+
+interface Step {
+  op: string;
+  gas: number;
+  gasCost: number;
+  depth: number;
+  stack?: string[];
+}
+
+const CALLBACK_GAS = 60_000;
+
+function calldataGas(data: string): number {
+  const bytes = ethers.getBytes(data);
+  let g = 0;
+  for (const b of bytes) g += b === 0 ? 4 : 16;
+  return g;
+}
+
+function bucketOf(op: string): string {
+  if (op === "SLOAD") return "SLOAD";
+  if (op === "SSTORE") return "SSTORE";
+  if (op.startsWith("LOG")) return "LOG (events)";
+  if (op === "KECCAK256" || op === "SHA3") return "KECCAK256";
+  if (op === "CALLDATACOPY" || op === "CALLDATALOAD") return "calldata reads";
+  if (op === "BALANCE" || op === "EXTCODESIZE" || op === "EXTCODEHASH") return "account access";
+  if (op === "TLOAD" || op === "TSTORE") return "reentrancy guard (transient)";
+  return "execution (ABI, memory, arithmetic)";
+}
+
+async function anatomy(label: string, hash: string, names: Map<string, string>) {
+  const tx = await ethers.provider.getTransaction(hash);
+  const receipt = await ethers.provider.getTransactionReceipt(hash);
+  const trace = (await network.provider.send("debug_traceTransaction", [
+    hash,
+    { disableStorage: true, disableMemory: true },
+  ])) as { structLogs: Step[] };
+  const logs = trace.structLogs;
+  const buckets = new Map<string, number>();
+  const add = (k: string, v: number) => buckets.set(k, (buckets.get(k) ?? 0) + v);
+  const intrinsic = 21_000 + calldataGas(tx!.data);
+  add("tx base 21,000", 21_000);
+  add("calldata", intrinsic - 21_000);
+  for (let i = 0; i < logs.length; i++) {
+    const s = logs[i];
+    const isCall = s.op === "CALL" || s.op === "STATICCALL" || s.op === "DELEGATECALL";
+    let cost = s.gasCost;
+    let j = i + 1;
+    if (isCall && j < logs.length && logs[j].depth > s.depth) {
+      while (j < logs.length && logs[j].depth > s.depth) j++;
+      const total = j < logs.length ? s.gas - logs[j].gas : s.gasCost;
+      if (s.op === "DELEGATECALL") {
+        // Only the overhead: the callee's own opcodes are attributed as they come.
+        const inner = logs[i + 1].gas - (logs[j - 1].gas - logs[j - 1].gasCost);
+        add("DELEGATECALL overhead (proxy, library)", total - inner);
+        continue;
+      }
+      const target = ethers.getAddress("0x" + s.stack![s.stack!.length - 2].slice(-40));
+      add(`${s.op} ${names.get(target) ?? target}`, total);
+      i = j - 1;
+      continue;
+    }
+    if (isCall) {
+      const target = ethers.getAddress("0x" + s.stack![s.stack!.length - 2].slice(-40));
+      add(`${s.op} ${names.get(target) ?? target}`, cost);
+      continue;
+    }
+    if (s.op === "RETURN" || s.op === "STOP" || s.op === "REVERT") cost = s.gasCost;
+    add(bucketOf(s.op), cost);
+  }
+  const executed = [...buckets.values()].reduce((a, b) => a + b, 0);
+  const refund = executed - Number(receipt!.gasUsed);
+  if (refund > 0) add("refund (cleared slot)", -refund);
+  console.log(`\n${label}: gasUsed ${receipt!.gasUsed}`);
+  for (const [k, v] of [...buckets.entries()].sort((a, b) => b[1] - a[1])) {
+    console.log(`  ${k.padEnd(48)} ${v.toString().padStart(8)}`);
+  }
+}
+
+async function main() {
+  const f = await deployOracleFixture();
+  const names = new Map<string, string>([
+    [await f.registry.getAddress(), "ModelRegistry (proxy)"],
+    [await f.staking.getAddress(), "OperatorStaking (proxy)"],
+    [await f.consumer.getAddress(), "consumer callback"],
+    [await f.oracle.getAddress(), "AIOracle (proxy)"],
+  ]);
+  const warm = await sendRequest(f, 1, { gas: CALLBACK_GAS });
+  await f.oracle.connect(f.nodeA).fulfil(warm.id, warm.request, OUTPUT, 0);
+  const fee = await f.oracle.quote(1, CALLBACK_GAS);
+  const reqTx = await f.oracle
+    .connect(f.requester)
+    .request(1, ethers.toUtf8Bytes("hello, axon!"), await f.consumer.getAddress(), CALLBACK_GAS, "0x", { value: fee });
+  const r = await emittedRequest(f.oracle, reqTx);
+  const fulTx = await f.oracle.connect(f.nodeA).fulfil(r.id, r.request, OUTPUT, 0);
+  await fulTx.wait();
+  await anatomy("request (12-byte prompt)", reqTx.hash, names);
+  await anatomy("fulfil (None, 32-byte result, callback stores 32 B)", fulTx.hash, names);
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exitCode = 1;
+});
