@@ -1,6 +1,7 @@
 import { task } from "hardhat/config";
 import { existsSync, readFileSync } from "node:fs";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
+import { type RequestTerms, unpackRequestTerms } from "../offchain/src/requestTerms";
 import {
   axonContract,
   eventOf,
@@ -28,7 +29,18 @@ async function findRequest(
   const args = (logs[0] as unknown as { args: { request: unknown; input: string } }).args;
   // Decoded structs are frozen ethers Results; calls take them back as plain (positional) arrays.
   const plain = (v: unknown): unknown => (Array.isArray(v) ? [...v].map(plain) : v);
-  return { request: plain(args.request), decoded: args.request, input: args.input, block: logs[0].blockNumber };
+  return {
+    request: plain(args.request),
+    decoded: args.request,
+    terms: termsOf(args.request),
+    input: args.input,
+    block: logs[0].blockNumber,
+  };
+}
+
+/** The terms packed in a decoded `Request` (deadline, fees, mode, quorumK...), unpacked by the runner's codec. */
+function termsOf(request: unknown): RequestTerms {
+  return unpackRequestTerms(request as { receiverFee: bigint; fees: bigint; timing: bigint });
 }
 
 function inputBytes(hre: HardhatRuntimeEnvironment, args: { input?: string; inputFile?: string }): string {
@@ -76,7 +88,7 @@ task("oracle:request", "Request an inference from a registered model, paying the
       modelId,
       requester,
       feeWei: fee,
-      deadline: ev.request.deadline,
+      deadline: BigInt(termsOf(ev.request).deadline),
       nodes: [...ev.request.nodes],
       ...sent,
     });
@@ -140,13 +152,13 @@ task("oracle:refund", "Refund an expired request (anyone may call; the requester
         `request ${requestId} is ${REQUEST_STATES[Number(state)]}: only a pending or challenged one can be refunded`,
       );
     const now = (await hre.ethers.provider.getBlock("latest"))!.timestamp;
-    const { request } = await findRequest(hre, oracle, requestId);
+    const { request, terms } = await findRequest(hre, oracle, requestId);
     if (Number(state) === 5) {
       // Issue 12: a challenge refunds only when upheld by quorumK bonded votes; otherwise it settles for the proposer.
       const p = await oracle.proposalOf(requestId);
       if (BigInt(now) <= p.resolveBy)
         fail(`request ${requestId} is challenged: it can be settled after its resolution time ${p.resolveBy}`);
-      const k = BigInt((request as { quorumK: bigint | number }).quorumK);
+      const k = BigInt(terms.quorumK);
       if (k === 0n || p.votesInvalid < k)
         fail(`request ${requestId}: its challenge was not upheld, so it settles for the proposer through finalize`);
     } else if (BigInt(now) <= deadline)

@@ -53,6 +53,8 @@ interface Result {
   anvilCpuMsPerRequest: number;
   /** Runner's own per-stage figures from its /metrics (axon_runner_stage_*): passes, wall and CPU ms in total. */
   runnerStages: Record<string, { passes: number; wallMs: number; cpuMs: number }>;
+  /** Gas used by the node's transactions in the window (fulfilBatch, callbacks included) per fulfilled request. */
+  gasPerRequest: number;
   loadAverage: { start: number[]; end: number[] };
 }
 
@@ -65,6 +67,23 @@ function cpuMsOf(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
   const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
   return (Number(f[11]) + Number(f[12])) * TICK_MS;
+}
+
+/** Gas used by the transactions `from` sent in blocks `fromBlock`..head (receipts read after the run). */
+async function nodeGasUsed(url: string, from: string, fromBlock: number): Promise<number> {
+  const head = Number(await rpc<string>(url, "eth_blockNumber"));
+  let gas = 0;
+  for (let b = fromBlock; b <= head; b++) {
+    const block = await rpc<{ transactions: { hash: string; from: string }[] }>(url, "eth_getBlockByNumber", [
+      `0x${b.toString(16)}`,
+      true,
+    ]);
+    for (const tx of block.transactions) {
+      if (tx.from.toLowerCase() !== from.toLowerCase()) continue;
+      gas += Number((await rpc<{ gasUsed: string }>(url, "eth_getTransactionReceipt", [tx.hash])).gasUsed);
+    }
+  }
+  return gas;
 }
 
 const selfCpuMs = () => {
@@ -147,6 +166,7 @@ async function runScenario(node: LocalNode, d: Deployed, dir: string, s: Scenari
     const seenAt = new Map<bigint, number>();
     const firstId = (await d.oracle.nextRequestId()) as bigint;
     let fromBlock = await d.provider.getBlockNumber();
+    const firstBlock = fromBlock + 1;
 
     // observer: the consumer's Answered events, block by block, over plain JSON-RPC (the harness stays light)
     let observing = true;
@@ -260,6 +280,7 @@ async function runScenario(node: LocalNode, d: Deployed, dir: string, s: Scenari
       anvil: Math.round(cpuEnd.anvil - cpuStart.anvil),
     };
     const n = Math.max(seenAt.size, 1);
+    const gasUsed = await nodeGasUsed(node.url, d.nodeAddress, firstBlock);
     return {
       name: s.name,
       mode: s.mode,
@@ -275,6 +296,7 @@ async function runScenario(node: LocalNode, d: Deployed, dir: string, s: Scenari
       runnerCpuMsPerRequest: +(cpuMs.runner / n).toFixed(3),
       anvilCpuMsPerRequest: +(cpuMs.anvil / n).toFixed(3),
       runnerStages: stagesFrom(text),
+      gasPerRequest: Math.round(gasUsed / n),
       loadAverage: { start: loadStart, end: loadavg() },
     };
   } finally {

@@ -7,7 +7,7 @@ import { type RunnerConfig, loadConfigFile } from "./config";
 import { Progress, createLogger } from "./log";
 import type { HeartbeatState } from "./heartbeat";
 import { hashModelFile } from "./modelHash";
-import { OracleReader } from "./oracle";
+import { OracleReader, REQUEST_CREATED_TOPIC } from "./oracle";
 import { RpcPool, shortError } from "./chain";
 import { probeExecutionProviders } from "./providers";
 import { Runner } from "./runner";
@@ -102,6 +102,16 @@ program
       }
       const maxIn = await reader.maxInputBytes();
       add("oracle", true, `maxInputBytes ${maxIn}, maxOutputBytes ${await reader.maxOutputBytes()}`);
+      try {
+        add("oracle encoding", true, `compact Request; this node served ${await reader.servedCount(node)} results`);
+      } catch (err) {
+        add(
+          "oracle encoding",
+          false,
+          `no servedCount(address) (${shortError(err)}): the oracle predates the compact Request of this runner; ` +
+            "upgrade it, or run the previous runner release",
+        );
+      }
     } catch (err) {
       add("chain", false, shortError(err));
     }
@@ -170,6 +180,26 @@ program
         pendingBatches: pending.map((b) => ({ id: b.id, nonce: b.nonce, size: b.requestIds.length, bumps: b.bumps })),
         failed: store.requestsInState("failed", 20).map((r) => ({ id: r.requestId, reason: r.finalReason })),
       }) + "\n",
+    );
+    store.close();
+  });
+
+program
+  .command("expire-legacy")
+  .description("close the store's requests in progress from the previous AIOracle encoding (after the oracle upgrade)")
+  .action(async () => {
+    const cfg = await config();
+    const store = new Store(cfg.dbPath, cfg.chainId, cfg.oracleAddress);
+    const legacy = store.openRequestsOfOtherEvent(REQUEST_CREATED_TOPIC);
+    store.transition(
+      legacy.map((r) => r.requestId),
+      "expired",
+      {
+        finalReason: "previous AIOracle encoding: the upgraded oracle cannot fulfil it (refundable after its deadline)",
+      },
+    );
+    process.stdout.write(
+      json({ db: cfg.dbPath, expired: legacy.map((r) => ({ id: r.requestId, was: r.state })) }) + "\n",
     );
     store.close();
   });

@@ -2,6 +2,7 @@ import { Interface, type Result } from "ethers";
 import oracleAbi from "./abi/AIOracle.json";
 import registryAbi from "./abi/ModelRegistry.json";
 import type { RpcPool } from "./chain";
+import { REQUEST_FIELDS, type RequestTerms, unpackRequestTerms } from "./requestTerms";
 import { checksumAddress } from "./txcodec";
 
 /** `AIOracleCodes.STATE_*`. */
@@ -24,37 +25,17 @@ export const RESULT_PROPOSED_TOPIC = oracleInterface.getEvent("ResultProposed")!
 /** `ModelRegistryModes.MODE_*`. */
 export const VerificationMode = { None: 0, Quorum: 1, Optimistic: 2 } as const;
 
-/** The `Request` fields in declaration order (IAIOracle.Request); the fast codec below relies on it. */
-const REQUEST_FIELDS = [
-  "requester",
-  "modelId",
-  "callback",
-  "callbackGasLimit",
-  "exclusiveUntil",
-  "deadline",
-  "inputHash",
-  "callbackData",
-  "revenueReceiver",
-  "modelFeeWei",
-  "nodeFeeWei",
-  "gasFeeWei",
-  "protocolFeeWei",
-  "mode",
-  "quorumK",
-  "challengeWindowSeconds",
-  "bondWei",
-  "nodes",
-];
 const requestComponents = oracleInterface.getEvent("RequestCreated")!.inputs[3].components!.map((c) => c.name);
 if (requestComponents.join(",") !== REQUEST_FIELDS.join(","))
   throw new Error(`AIOracle ABI: unexpected Request layout ${requestComponents.join(",")}`);
 const W = 32;
-const F = Object.fromEntries(REQUEST_FIELDS.map((f, i) => [f, i])) as Record<string, number>;
+const F = Object.fromEntries(REQUEST_FIELDS.map((f, i) => [f, i])) as Record<(typeof REQUEST_FIELDS)[number], number>;
 
 export interface DecodedRequest {
   requestId: bigint;
   modelId: bigint;
   requester: string;
+  callback: string;
   /** The ABI encoding of the `Request` tuple exactly as emitted; passed back verbatim (never re-encoded). */
   requestEnc: Uint8Array;
   input: Uint8Array;
@@ -66,6 +47,8 @@ export interface DecodedRequest {
   /** Quorum: agreeing votes needed; Optimistic: bonded challenge votes that decide a challenge. */
   quorumK: number;
   nodes: string[];
+  /** Every snapshotted term (fees, bond), unpacked from the tuple's three packed words. */
+  terms: RequestTerms;
 }
 
 function hexToBytes(hex: string): Uint8Array {
@@ -87,7 +70,9 @@ const toAddress = (w: bigint) => checksumAddress(w.toString(16).padStart(40, "0"
 
 /**
  * Decodes a `RequestCreated` log (topics + data as stored) by reading the ABI words directly: ethers' generic
- * decoder costs milliseconds per log for this tuple, which would bound the runner at a few hundred requests/s.
+ * decoder costs milliseconds per log, which would bound the runner at a few hundred requests/s. The tuple is seven
+ * static words, then the offsets of `callbackData` and `nodes`; the terms are unpacked by `requestTerms`.
+ * A log of the previous (18-field) encoding has another topic and is refused as "not a RequestCreated log".
  */
 export function decodeRequestCreated(topics: readonly string[], data: string): DecodedRequest {
   if (topics[0] !== REQUEST_CREATED_TOPIC || topics.length !== 4) throw new Error("not a RequestCreated log");
@@ -96,26 +81,29 @@ export function decodeRequestCreated(topics: readonly string[], data: string): D
   const inputOff = readOffset(b, W);
   if (inputOff <= reqOff) throw new Error("abi: input precedes request");
   const req = b.subarray(reqOff, inputOff);
-  const field = (name: string) => readWord(req, F[name] * W);
-  const nodesOff = Number(field("nodes"));
+  const field = (name: (typeof REQUEST_FIELDS)[number]) => readWord(req, F[name] * W);
+  const nodesOff = readOffset(req, F.nodes * W);
   const nodeCount = Number(readWord(req, nodesOff));
   const nodes: string[] = [];
   for (let i = 0; i < nodeCount; i++) nodes.push(toAddress(readWord(req, nodesOff + W * (i + 1))));
   const inputLen = Number(readWord(b, inputOff));
   if (inputOff + W + inputLen > b.length) throw new Error("abi: input past the end");
+  const terms = unpackRequestTerms({ receiverFee: field("receiverFee"), fees: field("fees"), timing: field("timing") });
   return {
     requestId: BigInt(topics[1]),
     modelId: BigInt(topics[2]),
     requester: toAddress(BigInt(topics[3])),
+    callback: toAddress(field("callback")),
     requestEnc: Uint8Array.from(req),
     input: Uint8Array.from(b.subarray(inputOff + W, inputOff + W + inputLen)),
-    callbackGasLimit: Number(field("callbackGasLimit")),
-    deadline: Number(field("deadline")),
-    exclusiveUntil: Number(field("exclusiveUntil")),
-    mode: Number(field("mode")),
-    challengeWindowSeconds: Number(field("challengeWindowSeconds")),
-    quorumK: Number(field("quorumK")),
+    callbackGasLimit: terms.callbackGasLimit,
+    deadline: terms.deadline,
+    exclusiveUntil: terms.exclusiveUntil,
+    mode: terms.mode,
+    challengeWindowSeconds: terms.challengeWindowSeconds,
+    quorumK: terms.quorumK,
     nodes,
+    terms,
   };
 }
 
@@ -213,6 +201,55 @@ export function encodeFinalize(item: FulfilItem): string {
 
 export function encodeCanFulfil(requestId: bigint, requestEnc: Uint8Array, node: string): string {
   return call("canFulfil", [word(requestId), { tail: Buffer.from(requestEnc) }, word(BigInt(node))]);
+}
+
+/** Calldata gas of bytes (EIP-2028: 4 per zero byte, 16 per other byte). */
+export function calldataGas(b: Uint8Array): number {
+  let zeros = 0;
+  for (let i = 0; i < b.length; i++) if (b[i] === 0) zeros++;
+  return zeros * 4 + (b.length - zeros) * 16;
+}
+
+/** The item's head words in `fulfilBatch` (request id, two offsets, error code), each at most 4 non-zero bytes. */
+const LENGTH_WORD_GAS = 28 * 4 + 4 * 16;
+const ITEM_HEAD_GAS = 4 * LENGTH_WORD_GAS;
+
+/** What one item adds to a fulfilment transaction: gas (calldata, callback, execution) and calldata bytes. */
+export interface ItemCost {
+  gas: number;
+  bytes: number;
+}
+
+/**
+ * One item's share of a fulfilment's gas, from its actual bytes: the calldata it adds (exact), the callback's gas
+ * limit plus the 1/63 the oracle must hold back (EIP-150), and `perItemGas` of execution.
+ */
+export function fulfilItemCost(item: FulfilItem, callbackGasLimit: number, perItemGas: number): ItemCost {
+  const outputWords = Math.ceil(item.output.length / W) + 1;
+  const padding = (outputWords - 1) * W - item.output.length;
+  return {
+    gas:
+      perItemGas +
+      Math.ceil((callbackGasLimit * 64) / 63) +
+      ITEM_HEAD_GAS +
+      calldataGas(item.requestEnc) +
+      calldataGas(item.output) +
+      4 * padding +
+      LENGTH_WORD_GAS,
+    bytes: item.requestEnc.length + outputWords * W + 4 * W,
+  };
+}
+
+/** Gas of a fulfilment of items of these costs: `baseGas`, the items, and the memory expansion of the whole calldata as if copied to memory once. */
+export function fulfilGas(baseGas: number, costs: readonly ItemCost[]): number {
+  let gas = baseGas;
+  let bytes = 0;
+  for (const c of costs) {
+    gas += c.gas;
+    bytes += c.bytes;
+  }
+  const words = Math.ceil(bytes / W);
+  return gas + 3 * words + Math.floor((words * words) / 512);
 }
 
 interface RawLog {
@@ -333,6 +370,11 @@ export class OracleReader {
     const data = encodeCanFulfil(id, requestEnc, node);
     const ret = await this.rpc.call("canFulfil", (p) => p.call({ to: this.oracle, data }));
     return oracleInterface.decodeFunctionResult("canFulfil", ret)[0] as boolean;
+  }
+
+  /** Results of `node` that became final and were paid. The view exists only on oracles of the compact encoding. */
+  async servedCount(node: string): Promise<bigint> {
+    return (await this.view(oracleInterface, this.oracle, "servedCount", [node]))[0] as bigint;
   }
 
   async maxInputBytes(): Promise<number> {

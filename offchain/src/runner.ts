@@ -8,7 +8,7 @@ import { HeartbeatLoop, readTiming } from "./heartbeat";
 import { type Logger, createLogger } from "./log";
 import { type Health, Metrics, MetricsServer } from "./metrics";
 import { verifyModelHash } from "./modelHash";
-import { OracleReader } from "./oracle";
+import { OracleReader, REQUEST_CREATED_TOPIC } from "./oracle";
 import { Scheduler } from "./scheduler";
 import { Store } from "./store";
 import { Submitter } from "./submitter";
@@ -34,6 +34,26 @@ export class RunnerLockedError extends Error {
   ) {
     super(`another runner (pid ${pid}) holds ${lockFile}: one writer per key`);
     this.name = "RunnerLockedError";
+  }
+}
+
+/**
+ * The store holds requests in progress that were created under an earlier encoding of the oracle's `Request` (the
+ * 18-field tuple before issue 13): the upgraded oracle cannot take them back, and the runner will not guess.
+ */
+export class LegacyRequestsError extends Error {
+  constructor(
+    readonly dbPath: string,
+    readonly requestIds: bigint[],
+  ) {
+    const shown = requestIds.slice(0, 10).map(String).join(", ");
+    super(
+      `the store ${dbPath} holds ${requestIds.length} request(s) in progress from the previous AIOracle encoding ` +
+        `(${shown}${requestIds.length > 10 ? ", ..." : ""}): before the oracle upgrade, let the previous runner ` +
+        "fulfil them; after it, run `axon-runner expire-legacy` to close them in the store (their requesters can " +
+        "refund them after the deadline)",
+    );
+    this.name = "LegacyRequestsError";
   }
 }
 
@@ -122,6 +142,12 @@ export class Runner {
     this.acquireLock();
     try {
       this.store = new Store(cfg.dbPath, cfg.chainId, cfg.oracleAddress);
+      const legacy = this.store.openRequestsOfOtherEvent(REQUEST_CREATED_TOPIC);
+      if (legacy.length > 0)
+        throw new LegacyRequestsError(
+          cfg.dbPath,
+          legacy.map((r) => r.requestId),
+        );
       await this.verifyModels();
       const factory = this.opts.backendFactory ?? createBackend;
       for (const spec of cfg.models) {

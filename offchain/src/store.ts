@@ -47,6 +47,11 @@ export const TRANSITIONS: Record<RequestState, readonly RequestState[]> = {
   finalized: ["finalizing"],
 };
 
+/** States of a request the runner still acts on. */
+export const OPEN_STATES: readonly RequestState[] = REQUEST_STATES.filter(
+  (st) => !["confirmed", "failed", "expired", "finalized"].includes(st),
+);
+
 export type BatchState = "pending" | "confirmed" | "reverted" | "dropped";
 /** What a batch's transaction does: `fulfilBatch` of several requests, or `finalize` of one proposed result. */
 export type BatchKind = "fulfil" | "finalize";
@@ -535,6 +540,20 @@ export class Store {
            AND challenge_deadline IS NOT NULL AND challenge_deadline < ?
          ORDER BY challenge_deadline, seq LIMIT ?`,
     ).all(this.key.chainId, this.key.contract, chainTime, limit) as Row[];
+    return rows.map(toRequest);
+  }
+
+  /**
+   * Requests still in progress (not confirmed, failed, expired or finalized) whose stored `RequestCreated` log has
+   * another event topic than `topic0`: requests of an earlier encoding of the oracle's `Request`, which the runner
+   * can no longer pass back to the oracle.
+   */
+  openRequestsOfOtherEvent(topic0: string, limit = 1_000_000): RequestRow[] {
+    const rows = this.stmt(
+      `SELECT * FROM requests WHERE chain_id = ? AND contract = ? AND state IN (${OPEN_STATES.map(() => "?").join(",")})
+           AND json_extract(log_topics, '$[0]') IS NOT ?
+         ORDER BY seq LIMIT ?`,
+    ).all(this.key.chainId, this.key.contract, ...OPEN_STATES, topic0, limit) as Row[];
     return rows.map(toRequest);
   }
 

@@ -11,6 +11,9 @@ import {
   encodeFinalize,
   encodeFulfil,
   encodeFulfilBatchBytes,
+  fulfilGas,
+  fulfilItemCost,
+  type ItemCost,
   oracleInterface,
   type OracleReader,
 } from "./oracle";
@@ -234,20 +237,27 @@ export class Submitter {
     return out;
   }
 
-  private gasFor(rows: RequestRow[]): number {
-    return rows.reduce(
-      (g, r) => g + r.callbackGasLimit + this.opts.perItemGasOverhead + 16 * ((r.output?.length ?? 0) + 600),
+  /** The gas limit of a fulfilment (or finalize) of these items: estimated from their actual bytes and callbacks. */
+  private gasFor(items: readonly { row: RequestRow; item: FulfilItem }[]): number {
+    return fulfilGas(
       this.opts.baseGas,
+      items.map((i) => this.itemCost(i)),
     );
   }
 
-  private fitGas<T extends { row: RequestRow }>(items: T[]): T[] {
-    const out: T[] = [];
+  private itemCost(i: { row: RequestRow; item: FulfilItem }): ItemCost {
+    return fulfilItemCost(i.item, i.row.callbackGasLimit, this.opts.perItemGasOverhead);
+  }
+
+  /** The longest prefix of `items` whose fulfilment fits `maxGasPerTx` (at least one item). */
+  private fitGas<T extends { row: RequestRow; item: FulfilItem }>(items: T[]): T[] {
+    const costs: ItemCost[] = [];
     for (const it of items) {
-      if (out.length > 0 && this.gasFor([...out, it].map((x) => x.row)) > this.opts.maxGasPerTx) break;
-      out.push(it);
+      costs.push(this.itemCost(it));
+      if (costs.length > 1 && fulfilGas(this.opts.baseGas, costs) > this.opts.maxGasPerTx)
+        return items.slice(0, costs.length - 1);
     }
-    return out;
+    return items;
   }
 
   /**
@@ -256,7 +266,7 @@ export class Submitter {
    * dropped (or failed after `maxAttempts`) instead of paying for them.
    */
   private async simulate<T extends { row: RequestRow; item: FulfilItem }>(items: T[]): Promise<T[]> {
-    const gasLimit = this.gasFor(items.map((i) => i.row));
+    const gasLimit = this.gasFor(items);
     const data = `0x${encodeFulfilBatchBytes(items.map((i) => i.item)).toString("hex")}`;
     try {
       await this.ethCall("simulate", data, gasLimit);
@@ -271,7 +281,7 @@ export class Submitter {
     const ok: T[] = [];
     for (const it of items) {
       try {
-        await this.ethCall("simulate", encodeFulfil(it.item), this.gasFor([it.row]));
+        await this.ethCall("simulate", encodeFulfil(it.item), this.gasFor([it]));
         ok.push(it);
       } catch (err) {
         if (isTransientRpcError(err)) throw err;
@@ -332,7 +342,7 @@ export class Submitter {
   }
 
   private async send(items: { row: RequestRow; item: FulfilItem }[], head: number): Promise<void> {
-    const gasLimit = this.gasFor(items.map((i) => i.row));
+    const gasLimit = this.gasFor(items);
     const fees = await this.fees();
     const encode = this.metrics?.stageTimer("encode");
     const data = encodeFulfilBatchBytes(items.map((i) => i.item));
@@ -625,7 +635,7 @@ export class Submitter {
         errorCode: row.errorCode,
       };
       const data = encodeFinalize(item);
-      const gasLimit = this.gasFor([row]);
+      const gasLimit = this.gasFor([{ row, item }]);
       try {
         await this.ethCall("simulate", data, gasLimit);
       } catch (err) {

@@ -237,6 +237,10 @@ describe("tasks: full user flows on the Hardhat network", function () {
     });
     const req = await runTaskJson("oracle:request", { model: String(model.modelId), input: "hello" });
     const id = String(req.requestId);
+    // the deadline and nodes come from the compact Request's packed words (the runner's requestTerms)
+    const pending = await runTaskJson("oracle:status", { request: id });
+    expect(pending).to.deep.include({ state: "pending", deadline: req.deadline, nodes: [node.address] });
+    expect(req.nodes).to.deep.equal([node.address]);
     expect(await taskError("oracle:refund", { request: id })).to.match(/can be refunded after its deadline/);
     await time.increase(3601);
     const refunded = await runTaskJson("oracle:refund", { request: id, withdraw: true });

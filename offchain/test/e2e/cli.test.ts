@@ -1,8 +1,11 @@
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
+import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { promisify } from "node:util";
+import { REQUEST_CREATED_TOPIC } from "../../src/oracle";
+import { type NewRequest, Store } from "../../src/store";
 import { type Deployed, deployStack } from "../helpers/deploy";
 import { runnerConfig, writeConfig } from "../helpers/e2e";
 import { type LocalNode, OFFCHAIN_DIR, startAnvil } from "../helpers/nodes";
@@ -47,6 +50,7 @@ describe("axon-runner CLI", () => {
     assert.equal(code, 0, out);
     assert.match(out, /ok\s+rpc http:\/\/127\.0\.0\.1:\d+: chain 31337/);
     assert.match(out, /ok\s+contract AIOracle/);
+    assert.match(out, /ok\s+oracle encoding: compact Request; this node served 0 results/);
     assert.match(out, /ok\s+model 1 node set: this node serves it/);
     assert.match(out, new RegExp(`ok\\s+model 1 hash: file ${d.weightsHash}`));
     assert.match(out, /ok\s+execution provider cpu/);
@@ -67,6 +71,42 @@ describe("axon-runner CLI", () => {
     const status = JSON.parse(out) as { requests: Record<string, number>; pendingBatches: unknown[] };
     assert.equal(status.requests.confirmed, 0);
     assert.deepEqual(status.pendingBatches, []);
+  });
+
+  it("start refuses a store holding requests of the previous encoding; expire-legacy closes them", async () => {
+    const dir = path.join(tmp.dir, "legacy");
+    mkdirSync(dir);
+    const cfg = runnerConfig(d, dir, [node.url]);
+    const file = writeConfig(dir, cfg, "legacy.json");
+    const store = new Store(cfg.dbPath!, 31337, await d.oracle.getAddress());
+    const old = (id: bigint, topic: string): NewRequest => ({
+      requestId: id,
+      modelId: d.modelId,
+      input: Uint8Array.of(1),
+      logTopics: [topic, "0x01"],
+      logData: "0x",
+      blockNumber: 1,
+      blockHash: `0x${"b".repeat(64)}`,
+      logIndex: Number(id),
+      txHash: "0xtx",
+      callbackGasLimit: 100_000,
+      deadline: 999,
+    });
+    store.commitScan([old(7n, `0x${"0d".repeat(32)}`), old(8n, REQUEST_CREATED_TOPIC)], [], 1);
+    store.close();
+    const refused = await cli(["--config", file, "start"], { AXON_NODE_KEY: d.nodeKey });
+    assert.equal(refused.code, 1);
+    assert.match(refused.out, /holds 1 request\(s\) in progress from the previous AIOracle encoding \(7\)/);
+    assert.match(refused.out, /axon-runner expire-legacy/);
+    const closed = await cli(["--config", file, "expire-legacy"], { AXON_NODE_KEY: d.nodeKey });
+    assert.equal(closed.code, 0, closed.out);
+    assert.deepEqual(JSON.parse(closed.out).expired, [{ id: "7", was: "seen" }]);
+    const after = new Store(cfg.dbPath!, 31337, await d.oracle.getAddress());
+    assert.equal(after.getRequest(7n)!.state, "expired");
+    assert.match(after.getRequest(7n)!.finalReason!, /previous AIOracle encoding/);
+    assert.equal(after.getRequest(8n)!.state, "seen");
+    assert.deepEqual(after.openRequestsOfOtherEvent(REQUEST_CREATED_TOPIC), []);
+    after.close();
   });
 
   it("start refuses a missing key with a clear message", async () => {

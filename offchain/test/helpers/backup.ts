@@ -1,5 +1,6 @@
 import { type Contract, type EventLog, Result, Wallet } from "ethers";
 import type { Metrics } from "../../src/metrics";
+import { unpackRequestTerms } from "../../src/requestTerms";
 import { type Deployed, ORACLE_SERVICE } from "./deploy";
 import { rpc } from "./nodes";
 
@@ -21,13 +22,14 @@ export async function createdOf(d: Deployed): Promise<Map<bigint, Created>> {
   const out = new Map<bigint, Created>();
   for (const l of logs as EventLog[]) {
     const req = l.args.request as Result;
+    const terms = unpackRequestTerms(req as unknown as { receiverFee: bigint; fees: bigint; timing: bigint });
     out.set(l.args.requestId as bigint, {
       request: plain(req) as unknown[],
       nodes: [...(req.nodes as string[])],
-      exclusiveUntil: Number(req.exclusiveUntil),
-      nodeFeeWei: req.nodeFeeWei as bigint,
-      gasFeeWei: req.gasFeeWei as bigint,
-      bondWei: req.bondWei as bigint,
+      exclusiveUntil: terms.exclusiveUntil,
+      nodeFeeWei: terms.nodeFeeWei,
+      gasFeeWei: terms.gasFeeWei,
+      bondWei: terms.bondWei,
     });
   }
   return out;

@@ -100,6 +100,10 @@ export async function deployStack(url: string, dir: string, opts: DeployOptions 
   const oracleAddress = await oracle.getAddress();
   // the oracle locks and slashes oracle-service stake
   await (await staking.setModule(ORACLE_SERVICE, oracleAddress, true)).wait();
+  // the hot-path cache (issue 13): the registry pushes model terms and node sets, the staking contract oracle node
+  // stakes, so a request and a fulfilment read the oracle's own storage (deploy/axon.ts wires the same)
+  await (await registry.setOracle(oracleAddress)).wait();
+  await (await staking.setStatusListener(ORACLE_SERVICE, oracleAddress)).wait();
 
   const weightsHash = opts.weightsHash ?? (await hashModelFile(BUNDLED_MODEL));
   const verificationNone = { mode: 0, quorumK: 0, quorumN: 0, challengeWindowSeconds: 0, bondWei: 0 };

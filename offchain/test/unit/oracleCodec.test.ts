@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { getAddress, hexlify } from "ethers";
+import { Interface, getAddress, hexlify } from "ethers";
 import fc from "fast-check";
 import {
   decodeFulfilmentLog,
@@ -10,32 +10,44 @@ import {
   encodeFulfil,
   encodeFulfilBatch,
   encodeFulfilBatchBytes,
+  calldataGas,
+  fulfilGas,
+  fulfilItemCost,
   oracleInterface,
 } from "../../src/oracle";
+import { packRequestTerms, requestFeeWei, unpackRequestTerms } from "../../src/requestTerms";
 
 const RUNS = process.env.DEEP ? 2000 : 150;
 const address = fc.uint8Array({ minLength: 20, maxLength: 20 }).map((b) => getAddress(hexlify(b)));
 const uint = (bits: number) => fc.bigInt({ min: 0n, max: (1n << BigInt(bits)) - 1n });
-const request = fc.record({
-  requester: address,
-  modelId: uint(256),
-  callback: address,
-  callbackGasLimit: uint(32),
-  exclusiveUntil: uint(48),
-  deadline: uint(48), // timestamps: the runner reads them as JS numbers
-  inputHash: fc.uint8Array({ minLength: 32, maxLength: 32 }).map((b) => hexlify(b)),
-  callbackData: fc.uint8Array({ maxLength: 100 }).map((b) => hexlify(b)),
-  revenueReceiver: address,
-  modelFeeWei: uint(96),
-  nodeFeeWei: uint(96),
-  gasFeeWei: uint(96),
-  protocolFeeWei: uint(96),
-  mode: uint(8),
-  quorumK: uint(8),
-  challengeWindowSeconds: uint(32),
-  bondWei: uint(128),
-  nodes: fc.array(address, { maxLength: 5 }),
-});
+const terms = fc
+  .record({
+    revenueReceiver: address.map((a) => a.toLowerCase()),
+    modelFeeWei: uint(96),
+    nodeFeeWei: uint(96),
+    gasFeeWei: uint(96),
+    protocolFeeBps: fc.integer({ min: 0, max: 0xffff }),
+    callbackGasLimit: fc.integer({ min: 0, max: 2 ** 32 - 1 }),
+    mode: fc.integer({ min: 0, max: 255 }),
+    quorumK: fc.integer({ min: 0, max: 255 }),
+    // timestamps: the runner reads them as JS numbers
+    exclusiveUntil: fc.integer({ min: 0, max: 2 ** 40 - 1 }),
+    deadline: fc.integer({ min: 0, max: 2 ** 40 - 1 }),
+    challengeWindowSeconds: fc.integer({ min: 0, max: 2 ** 32 - 1 }),
+    bondWei: uint(128),
+  })
+  .map((t) => ({ ...t })); // a plain object (fc.record's have no prototype), as unpackRequestTerms returns
+const request = fc
+  .record({
+    requester: address,
+    callback: address,
+    modelId: uint(256),
+    inputHash: fc.uint8Array({ minLength: 32, maxLength: 32 }).map((b) => hexlify(b)),
+    terms,
+    callbackData: fc.uint8Array({ maxLength: 100 }).map((b) => hexlify(b)),
+    nodes: fc.array(address, { maxLength: 5 }),
+  })
+  .map(({ terms: t, ...r }) => ({ ...r, ...packRequestTerms(t), terms: t }));
 const event = oracleInterface.getEvent("RequestCreated")!;
 
 function emitted(id: bigint, req: Record<string, unknown>, input: Uint8Array) {
@@ -52,13 +64,18 @@ describe("oracle codec (hand-rolled ABI, checked against ethers)", () => {
         assert.equal(fast.requestId, id);
         assert.equal(fast.modelId, req.modelId);
         assert.equal(fast.requester, req.requester);
+        assert.equal(fast.callback, req.callback);
         assert.equal(hexlify(fast.input), hexlify(input));
-        assert.equal(BigInt(fast.callbackGasLimit), req.callbackGasLimit);
-        assert.equal(BigInt(fast.deadline), req.deadline);
+        assert.deepEqual(fast.terms, req.terms);
+        assert.equal(fast.callbackGasLimit, req.terms.callbackGasLimit);
+        assert.equal(fast.deadline, req.terms.deadline);
+        assert.equal(fast.exclusiveUntil, req.terms.exclusiveUntil);
+        assert.equal(fast.mode, req.terms.mode);
+        assert.equal(fast.quorumK, req.terms.quorumK);
+        assert.equal(fast.challengeWindowSeconds, req.terms.challengeWindowSeconds);
         assert.deepEqual(fast.nodes, req.nodes);
-        assert.equal(BigInt(fast.exclusiveUntil), req.exclusiveUntil);
-        assert.equal(BigInt(fast.mode), req.mode);
-        assert.equal(BigInt(fast.challengeWindowSeconds), req.challengeWindowSeconds);
+        // what ethers decodes unpacks to the same terms (the tasks read them that way)
+        assert.deepEqual(unpackRequestTerms(slow.args.request), req.terms);
         // finalize takes the same head as fulfil
         assert.equal(
           encodeFinalize({ requestId: id, requestEnc: fast.requestEnc, output: input, errorCode: 1 }),
@@ -122,6 +139,93 @@ describe("oracle codec (hand-rolled ABI, checked against ethers)", () => {
     const log = emitted(1n, fc.sample(request, { numRuns: 1, seed: 1 })[0], new Uint8Array(10));
     assert.throws(() => decodeRequestCreated([log.topics[0]], log.data), /not a RequestCreated/);
     assert.throws(() => decodeRequestCreated(log.topics, log.data.slice(0, 200)), /abi:/);
+    // a nodes offset past the tuple (a corrupt word 8) is named, not read as garbage
+    const data = `${log.data.slice(0, 2 + 64 * (2 + 8))}${"f".repeat(64)}${log.data.slice(2 + 64 * (2 + 9))}`;
+    assert.throws(() => decodeRequestCreated(log.topics, data), /abi: offset \d+ past the end/);
+  });
+
+  it("refuses a RequestCreated log of the previous 18-field encoding (another event topic)", () => {
+    const legacy = new Interface([
+      "event RequestCreated(uint256 indexed requestId, uint256 indexed modelId, address indexed requester, " +
+        "(address requester, uint256 modelId, address callback, uint32 callbackGasLimit, uint64 exclusiveUntil, " +
+        "uint64 deadline, bytes32 inputHash, bytes callbackData, address revenueReceiver, uint256 modelFeeWei, " +
+        "uint256 nodeFeeWei, uint256 gasFeeWei, uint256 protocolFeeWei, uint8 mode, uint8 quorumK, " +
+        "uint32 challengeWindowSeconds, uint256 bondWei, address[] nodes) request, bytes input)",
+    ]);
+    const n = "0x" + "11".repeat(20);
+    const old = legacy.encodeEventLog("RequestCreated", [
+      1n,
+      2n,
+      n,
+      [n, 2n, n, 100000, 5, 6, `0x${"22".repeat(32)}`, "0x", n, 1n, 1n, 1n, 1n, 0, 0, 0, 0n, [n]],
+      "0x1234",
+    ]);
+    assert.notEqual(old.topics[0], oracleInterface.getEvent("RequestCreated")!.topicHash);
+    assert.throws(() => decodeRequestCreated(old.topics, old.data), /not a RequestCreated log/);
+  });
+
+  it("packs and unpacks the request terms at the bit positions of AIOracleRequests", () => {
+    fc.assert(
+      fc.property(terms, (t) => assert.deepEqual(unpackRequestTerms(packRequestTerms(t)), t)),
+      { numRuns: RUNS, seed: 3 },
+    );
+    const t = unpackRequestTerms({
+      receiverFee: (5n << 160n) | 0xabn,
+      fees: (7n << 248n) | (2n << 240n) | (100_000n << 208n) | (250n << 192n) | (3n << 96n) | 4n,
+      timing: (9n << 112n) | (60n << 80n) | (1_700_000_000n << 40n) | 1_699_999_000n,
+    });
+    assert.deepEqual(t, {
+      revenueReceiver: `0x${"ab".padStart(40, "0")}`,
+      modelFeeWei: 5n,
+      nodeFeeWei: 4n,
+      gasFeeWei: 3n,
+      protocolFeeBps: 250,
+      callbackGasLimit: 100_000,
+      mode: 2,
+      quorumK: 7,
+      exclusiveUntil: 1_699_999_000,
+      deadline: 1_700_000_000,
+      challengeWindowSeconds: 60,
+      bondWei: 9n,
+    });
+    // (5 + 4 + 3) wei at 2.5 %: the protocol share rounds down to 0
+    assert.equal(requestFeeWei(t), 12n);
+    assert.equal(
+      requestFeeWei({ ...t, modelFeeWei: 10n ** 18n }),
+      10n ** 18n + 7n + ((10n ** 18n + 7n) * 250n) / 10_000n,
+    );
+    assert.throws(() => packRequestTerms({ ...t, deadline: 2 ** 40 }), /deadline 1099511627776 does not fit 40 bits/);
+  });
+
+  it("estimates a batch's calldata gas from its items within the head words' slack", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(uint(64), request, fc.uint8Array({ maxLength: 300 })), { minLength: 1, maxLength: 8 }),
+        (list) => {
+          const items = list.map(([id, req, output]) => {
+            const log = emitted(id, req, new Uint8Array(3));
+            return {
+              requestId: id,
+              requestEnc: decodeRequestCreated(log.topics, log.data).requestEnc,
+              output,
+              errorCode: 1,
+            };
+          });
+          const costs = items.map((i) => fulfilItemCost(i, 0, 0));
+          const exact = calldataGas(encodeFulfilBatchBytes(items));
+          const perItem = costs.reduce((g, c) => g + c.gas, 0);
+          // the batch adds a selector, four offsets and four array lengths; each item's head words are bounded by 4
+          // non-zero bytes each, so the estimate can exceed the exact figure only by those bytes
+          assert.ok(perItem + 4 * 16 + 8 * 32 * 16 >= exact, `estimate ${perItem} below the calldata gas ${exact}`);
+          assert.ok(perItem <= exact + items.length * 4 * 4 * 12, `estimate ${perItem} far above ${exact}`);
+          // the callback's gas and the 1/63 held back are added; memory grows with the batch
+          const withCallback = fulfilItemCost(items[0], 630_000, 5_000);
+          assert.equal(withCallback.gas, costs[0].gas + 640_000 + 5_000);
+          assert.ok(fulfilGas(21_000, costs) > 21_000 + perItem);
+        },
+      ),
+      { numRuns: RUNS, seed: 5 },
+    );
   });
 
   it("decodes the fulfilment events by topic and fixed offsets exactly as ethers does", () => {

@@ -41,6 +41,25 @@ describe("Store", () => {
     assert.equal(s.ping(), true);
   });
 
+  it("lists the requests in progress whose log has another event topic (an earlier Request encoding)", () => {
+    const legacy = (id: bigint) => ({ ...req(id), logTopics: ["0xold", "0x01"] });
+    const current = (id: bigint) => ({ ...req(id), logTopics: ["0xnew", "0x01"] });
+    s.commitScan([legacy(1n), legacy(2n), legacy(3n), current(4n)], [], 10);
+    s.transition([2n], "expired", { finalReason: "gone" });
+    s.transition([3n], "inferred", { output: Uint8Array.of(1) });
+    assert.deepEqual(
+      s.openRequestsOfOtherEvent("0xnew").map((r) => [r.requestId, r.state]),
+      [
+        [1n, "seen"],
+        [3n, "inferred"],
+      ],
+    );
+    assert.deepEqual(
+      s.openRequestsOfOtherEvent("0xold").map((r) => r.requestId),
+      [4n],
+    );
+  });
+
   it("persists requests and the cursor in one scan commit and ignores the same log seen twice", () => {
     assert.equal(s.commitScan([req(1n), req(2n)], [{ number: 10, hash: "0xh" }], 10), 2);
     assert.equal(s.commitScan([req(1n)], [], 12), 0);
