@@ -370,7 +370,7 @@ export async function deployAxon(hre: HardhatRuntimeEnvironment, partial: Partia
     () => staking.setModule(computeService, escrowEntry.address, true),
   );
   // ---- DePIN edge registry (issue 16): its service (unbonding above its slashing horizon), then the module. ----
-  // Its served-count source stays unset until AIOracle has `servedCount` (phase B): then setServedSource(oracle).
+  // Rewards for served work read AIOracle.servedCount (final, paid results per node: the oracle's record, not the node's).
   const { minEdgeStakeWei, ...edgeConfig } = opts.edge;
   const edgeService = ethers.id(SERVICES.edge);
   const edgeEntry = await proxy("EdgeNodeRegistry", [
@@ -382,6 +382,11 @@ export async function deployAxon(hre: HardhatRuntimeEnvironment, partial: Partia
     edgeConfig,
   ]);
   const edge = await ethers.getContractAt("EdgeNodeRegistry", edgeEntry.address);
+  await ensure(
+    "EdgeNodeRegistry reads served work from the AIOracle",
+    async () => (await edge.wiring()).servedSource === oracleEntry.address,
+    () => edge.setServedSource(oracleEntry.address),
+  );
   await ensure(
     "staking service edge",
     async () => {

@@ -63,6 +63,8 @@ describe("deployAxon on the Hardhat network", function () {
     // The oracle's hot-path cache is fed by the registry and the staking contract (issue 13).
     expect(await registry.oracle()).to.equal(await addr(oracle));
     expect(await staking.statusListener(ORACLE_SERVICE)).to.equal(await addr(oracle));
+    // Edge rewards for served work read the oracle's own record (issue 16).
+    expect((await d.edge.wiring()).servedSource).to.equal(await addr(oracle));
     for (const [service, min] of [
       [ORACLE_SERVICE, 10n ** 18n],
       [COMPUTE_SERVICE, 2n * 10n ** 18n],
