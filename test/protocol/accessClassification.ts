@@ -238,6 +238,55 @@ export const CLASSIFICATION: Record<string, Record<string, Guard>> = {
     "setModel(int64[],int64,int64)": role(MODEL_MANAGER_ROLE),
     "score(bytes32[],bytes)": ANYONE,
   },
+  // Data provenance (issue 17). Not deployed by the access-matrix fixture: their guards are exercised by
+  // test/data/SyntheticProvenance.test.ts and test/data/CollectionCampaigns.test.ts.
+  SyntheticProvenance: {
+    "openRun(uint256,uint32)": ANYONE,
+    "requestGenerations(uint256,bytes[])": ANYONE,
+    [`listDataset(uint256,bytes32,uint32,${LISTING},bytes32,bytes)`]: custom("SyntheticProvenanceNotRunOwner", [
+      "runOwner",
+    ]),
+    "deployRoyaltyForwarder(uint256)": ANYONE,
+    "sweepOracleRefunds()": ANYONE,
+    "onAIOracleResult(uint256,uint8,bytes,bytes)": custom("AIOracleConsumerOnlyOracle", ["oracle"]),
+  },
+  ModelRoyaltyForwarder: {
+    "forward()": ANYONE,
+  },
+  CollectionCampaigns: {
+    "createCampaign(bytes32,uint96,uint32,uint64,address[])": ANYONE,
+    // A relayer may submit for a contributor: the contributor's EIP-712 signature is the guard.
+    "submit(uint256,bytes32,address,bytes)": ANYONE,
+    "review(uint256,uint256,bool)": custom("CollectionCampaignsNotValidator", ["validator"]),
+    "close(uint256)": ANYONE,
+    [`listDataset(uint256,${LISTING},bytes32,bytes)`]: custom("CollectionCampaignsNotFunder", ["funder"]),
+    "withdraw()": ANYONE,
+  },
+  // DePIN edge nodes (issue 16): guards exercised by test/depin/EdgeNodeRegistry.test.ts.
+  EdgeNodeRegistry: {
+    ...AXON_UPGRADEABLE,
+    "initialize(address,uint48,address,bytes32,address,(uint32,uint32,uint32,uint32,uint32,uint128,uint128,uint128,uint128))":
+      INITIALIZED,
+    "setConfig((uint32,uint32,uint32,uint32,uint32,uint128,uint128,uint128,uint128))": role(DEFAULT_ADMIN_ROLE),
+    "setServedSource(address)": role(DEFAULT_ADMIN_ROLE),
+    // An active staked operator of the edge service registers itself; update/deregister act on the caller's node.
+    "register(address,bytes2,uint8,bytes32[],string)": custom("EdgeNotStaked", ["edgeOperator"]),
+    "update(bytes2,uint8,bytes32[],string)": custom("EdgeNotRegistered", ["edgeNode"]),
+    "deregister()": custom("EdgeNotRegistered", ["edgeNode"]),
+    "fund(uint256)": ANYONE,
+    "postReport(uint64,bytes32,uint32)": custom("EdgeNotStaked", ["edgeOperator"]),
+    "challengeUptime(uint64,address,uint32,bytes32[])": ANYONE,
+    "answerChallenge(uint64,address,uint32[],bytes[])": ANYONE,
+    "resolveChallenge(uint64,address)": ANYONE,
+    "finalizeEpoch(uint64)": ANYONE,
+    "claimUptime(uint64,uint32,bytes32[])": ANYONE,
+    "claimServed()": ANYONE,
+    "withdrawCredit()": ANYONE,
+  },
+  // The Proof mode's verifiers (issue 15) have no state-changing function.
+  Groth16ProofVerifier: {},
+  Mnist14Groth16Verifier: {},
+  ProofBinding: {},
 };
 
 /**
