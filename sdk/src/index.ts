@@ -34,7 +34,15 @@ export {
   fulfilArgs,
   refundArgs,
   requestIdFromReceipt,
+  termsOf,
 } from "./oracle/preimage.js";
+export {
+  REQUEST_FIELDS,
+  type RequestTerms as RequestSnapshotTerms,
+  packRequestTerms,
+  requestFeeWei,
+  unpackRequestTerms,
+} from "./oracle/terms.js";
 export {
   type Model,
   ModelsClient,

@@ -11,6 +11,8 @@ import {
   aIOracleAbi,
   decodeClassification,
   fulfilArgs,
+  requestFeeWei,
+  termsOf,
 } from "../src/index.js";
 import { type TestChain, image, increaseTime, testChain } from "./chain";
 
@@ -81,7 +83,7 @@ describe("oracle client against anvil", function () {
     expect(res.feeWei).to.equal((quote * 11_250n) / 10_000n); // the default 12.5% margin over the quote
     // the oracle kept the fee and sent the margin back in the same transaction
     const { request: sent } = await oracle.getRequest(res.requestId);
-    const fee = sent.modelFeeWei + sent.nodeFeeWei + sent.gasFeeWei + sent.protocolFeeWei;
+    const fee = requestFeeWei(termsOf(sent));
     const gas = res.receipt.gasUsed * res.receipt.effectiveGasPrice;
     expect(await c.publicClient.getBalance({ address: c.account(USER).address })).to.equal(balance - fee - gas);
     expect(res.receipt.status).to.equal("success");
@@ -92,7 +94,7 @@ describe("oracle client against anvil", function () {
     expect(created.input).to.equal(image(1));
     expect(created.request.requester).to.equal(c.account(USER).address);
     expect(created.request.modelId).to.equal(modelId);
-    expect(created.request.deadline).to.equal(st.deadline);
+    expect(BigInt(termsOf(created.request).deadline)).to.equal(st.deadline);
   });
 
   it("waitForResult: fulfilled, with the output recovered and decoded as a canonical classification", async function () {
@@ -131,7 +133,7 @@ describe("oracle client against anvil", function () {
     });
     const { request: pre } = await user.oracle.getRequest(requestId);
     // The fee snapshotted in the request (the excess over it was credited at request time).
-    const amountWei = pre.modelFeeWei + pre.nodeFeeWei + pre.gasFeeWei + pre.protocolFeeWei;
+    const amountWei = requestFeeWei(termsOf(pre));
     expect(amountWei <= feeWei).to.equal(true);
     const before = await user.oracle.creditOf();
     const refund = await c.axon(OWNER).oracle.refund(requestId); // anyone may refund; the requester is credited

@@ -16,6 +16,7 @@ import {
 } from "viem";
 import type { AxonContext } from "../context.js";
 import { aIOracleAbi } from "../generated/abis.js";
+import { type RequestTerms, unpackRequestTerms } from "./terms.js";
 
 type RequestCreatedAbi = Extract<(typeof aIOracleAbi)[number], { type: "event"; name: "RequestCreated" }>;
 
@@ -192,6 +193,14 @@ export async function findRefund(
     blockNumber: log.blockNumber,
     transactionHash: log.transactionHash,
   };
+}
+
+/**
+ * The terms a request snapshotted (fees, callback gas, mode, deadline, bond...), unpacked from the three packed words
+ * of the compact preimage; `requestFeeWei(termsOf(r))` is what the requester paid.
+ */
+export function termsOf(request: OracleRequest): RequestTerms {
+  return unpackRequestTerms(request);
 }
 
 /** The arguments of `refund` for a request found by `findRequestCreated`. */
