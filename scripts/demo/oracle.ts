@@ -1,14 +1,6 @@
-import { formatEther, HDNodeWallet, parseEther, type Contract, type Result } from "ethers";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import os from "node:os";
-import path from "node:path";
-import { JsonRpcServer } from "hardhat/internal/hardhat-network/jsonrpc/server";
-import type { HardhatNetworkHDAccountsConfig } from "hardhat/types";
-import { resolveConfig } from "../../offchain/src/config";
-import { createLogger } from "../../offchain/src/log";
-import { Runner } from "../../offchain/src/runner";
+import { formatEther, parseEther, type Contract, type Result } from "ethers";
 import { heldOutDigits, type DemoPart } from "./context";
-import { BUNDLED_MODEL } from "./models";
+import { startDemoRunner } from "./runner";
 
 const RESULT_TIMEOUT_MS = 90_000;
 
@@ -47,9 +39,7 @@ export const oracleSteps: DemoPart = {
     const perAgent = short ? 3 : 10;
     let consumer!: Contract;
     let agentContract!: Contract;
-    let runner!: Runner;
-    let server!: JsonRpcServer;
-    const dir = mkdtempSync(path.join(os.tmpdir(), "axon-demo-"));
+    let stopRunner!: () => Promise<void>;
     // contracts/examples/{DigitClassifierConsumer,ClassifierAgent}.sol decode the classification on chain; without
     // them (a checkout lacking the examples) the requests go straight to the oracle and only their fulfilment is
     // checked.
@@ -60,36 +50,7 @@ export const oracleSteps: DemoPart = {
     await narrator.step(
       "The runner starts in-process: it verifies the model file against the on-chain hash",
       async () => {
-        server = new JsonRpcServer({ hostname: "127.0.0.1", port: 0, provider: hre.network.provider });
-        const { port } = await server.listen();
-        const deploymentFile = path.join(dir, "deployment.json");
-        writeFileSync(deploymentFile, JSON.stringify(deployment.manifest, null, 2));
-        const accounts = hre.config.networks.hardhat.accounts as HardhatNetworkHDAccountsConfig;
-        const signers = await ethers.getSigners();
-        const nodeIndex = signers.findIndex((s) => s.address === node.address);
-        const nodeKey = HDNodeWallet.fromPhrase(
-          accounts.mnemonic,
-          accounts.passphrase,
-          `${accounts.path}/${nodeIndex}`,
-        ).privateKey;
-        const cfg = await resolveConfig(
-          {
-            rpcUrls: [`http://127.0.0.1:${port}`],
-            chainId: 31337,
-            deployment: deploymentFile,
-            models: [{ modelId: String(modelId), path: BUNDLED_MODEL, maxInputBytes: 784 }],
-            confirmations: 0,
-            pollIntervalMs: 100,
-            batching: { maxBatchSize: 32, maxWaitMs: 50, maxTxItems: 32, maxTxWaitMs: 100, maxInFlightTxs: 2 },
-            dbPath: path.join(dir, "runner.db"),
-            metricsPort: 0,
-            logLevel: "silent",
-          },
-          { AXON_NODE_KEY: nodeKey },
-          dir,
-        );
-        runner = new Runner(cfg, { logger: createLogger({ level: "silent" }), serveMetrics: false });
-        await runner.start();
+        stopRunner = await startDemoRunner(hre, deployment, node.address, modelId);
         narrator.say(
           `runner for node ${node.address} watching AIOracle at ${await oracle.getAddress()} (ONNX Runtime, CPU)`,
         );
@@ -221,9 +182,7 @@ export const oracleSteps: DemoPart = {
           );
         }
         shared.requestIds = ids;
-        await runner.stop();
-        await server.close();
-        rmSync(dir, { recursive: true, force: true });
+        await stopRunner();
       },
     );
 

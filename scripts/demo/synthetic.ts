@@ -1,65 +1,12 @@
-import { formatEther, HDNodeWallet, parseEther } from "ethers";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import os from "node:os";
-import path from "node:path";
-import { JsonRpcServer } from "hardhat/internal/hardhat-network/jsonrpc/server";
-import type { HardhatNetworkHDAccountsConfig, HardhatRuntimeEnvironment } from "hardhat/types";
-import { resolveConfig } from "../../offchain/src/config";
-import { createLogger } from "../../offchain/src/log";
-import { Runner } from "../../offchain/src/runner";
-import type { AxonDeployment } from "../../deploy/axon";
+import { formatEther, parseEther } from "ethers";
 import { ProvenanceTree, provenanceReport, synthesizeDataset } from "../../tasks/provenance";
 import { heldOutDigits, type DemoPart } from "./context";
-import { BUNDLED_MODEL } from "./models";
+import { startDemoRunner } from "./runner";
 
 const RESULT_TIMEOUT_MS = 90_000;
 const CALLBACK_GAS = 150_000;
 const PRICE = parseEther("0.02");
 const MODEL_ROYALTY_BPS = 1_000;
-
-/** Starts the real runner in-process for `node`, serving `modelId` over a JSON-RPC server on the in-process chain. */
-async function startRunner(
-  hre: HardhatRuntimeEnvironment,
-  deployment: AxonDeployment,
-  nodeAddress: string,
-  modelId: bigint,
-) {
-  const server = new JsonRpcServer({ hostname: "127.0.0.1", port: 0, provider: hre.network.provider });
-  const { port } = await server.listen();
-  const dir = mkdtempSync(path.join(os.tmpdir(), "axon-synthetic-"));
-  const deploymentFile = path.join(dir, "deployment.json");
-  writeFileSync(deploymentFile, JSON.stringify(deployment.manifest, null, 2));
-  const accounts = hre.config.networks.hardhat.accounts as HardhatNetworkHDAccountsConfig;
-  const index = (await hre.ethers.getSigners()).findIndex((s) => s.address === nodeAddress);
-  const nodeKey = HDNodeWallet.fromPhrase(
-    accounts.mnemonic,
-    accounts.passphrase,
-    `${accounts.path}/${index}`,
-  ).privateKey;
-  const cfg = await resolveConfig(
-    {
-      rpcUrls: [`http://127.0.0.1:${port}`],
-      chainId: 31337,
-      deployment: deploymentFile,
-      models: [{ modelId: String(modelId), path: BUNDLED_MODEL, maxInputBytes: 784 }],
-      confirmations: 0,
-      pollIntervalMs: 100,
-      batching: { maxBatchSize: 32, maxWaitMs: 50, maxTxItems: 32, maxTxWaitMs: 100, maxInFlightTxs: 2 },
-      dbPath: path.join(dir, "runner.db"),
-      metricsPort: 0,
-      logLevel: "silent",
-    },
-    { AXON_NODE_KEY: nodeKey },
-    dir,
-  );
-  const runner = new Runner(cfg, { logger: createLogger({ level: "silent" }), serveMetrics: false });
-  await runner.start();
-  return async () => {
-    await runner.stop();
-    await server.close();
-    rmSync(dir, { recursive: true, force: true });
-  };
-}
 
 /**
  * Synthetic data with on-chain provenance (issue 17): the model creator has the model label held-out digits through
@@ -77,7 +24,7 @@ export const syntheticSteps: DemoPart = {
     let datasetId = 0n;
 
     await narrator.step("A synthetic dataset: the model labels digits through the provenance recorder", async () => {
-      const stop = await startRunner(hre, deployment, node.address, modelId);
+      const stop = await startDemoRunner(hre, deployment, node.address, modelId);
       try {
         const recorder = provenance.connect(seller);
         const recorderAddress = await provenance.getAddress();
