@@ -5,6 +5,7 @@ import {
   axonContract,
   eventOf,
   fail,
+  parseAddressParam,
   parseBytes32Param,
   parseChoiceParam,
   parseEthParam,
@@ -14,14 +15,17 @@ import {
   sendTx,
 } from "./lib";
 
-const MODES = ["none", "quorum", "optimistic"] as const;
+const MODES = ["none", "quorum", "optimistic", "proof"] as const;
+const MODE_PROOF = 3;
 
 task("model:register", "Register a model by the hash of its weights (the caller owns it and receives its revenue)")
   .addOptionalParam("file", "Model file (ONNX): its keccak256 is the weights hash")
   .addOptionalParam("hash", "Weights hash (0x..32 bytes) instead of --file")
   .addParam("uri", "Metadata URI (model card), e.g. ipfs://...")
   .addParam("fee", "Fee per request in ETH, paid to the model's revenue receiver")
-  .addOptionalParam("mode", "Verification: none | quorum | optimistic", "none")
+  .addOptionalParam("mode", "Verification: none | quorum | optimistic | proof", "none")
+  .addOptionalParam("verifier", "Proof: the model's IProofVerifier (e.g. a Groth16ProofVerifier)")
+  .addOptionalParam("vkHash", "Proof: the verification key hash to check against the verifier's (default: its own)")
   .addOptionalParam("quorumK", "Quorum: agreeing votes needed; optimistic: votes resolving a challenge", "0")
   .addOptionalParam("quorumN", "Quorum: nodes assigned per request", "0")
   .addOptionalParam("challengeWindow", "Optimistic: challenge window in seconds", "0")
@@ -43,7 +47,19 @@ task("model:register", "Register a model by the hash of its weights (the caller 
       bondWei: parseEthParam(hre, "bond", args.bond),
     };
     const registry = await axonContract(hre, "ModelRegistry", args.from);
-    const sent = await sendTx(registry.registerModel(weightsHash, args.uri, fee, verification));
+    if ((mode === MODE_PROOF) !== !!args.verifier) fail("--verifier is required with --mode proof and only then");
+    let sent;
+    if (mode === MODE_PROOF) {
+      const verifier = parseAddressParam(hre, "verifier", args.verifier);
+      if (verification.quorumK || verification.quorumN || verification.challengeWindowSeconds || verification.bondWei)
+        fail("--mode proof takes no quorum, challenge window or bond");
+      const vkHash = args.vkHash
+        ? parseBytes32Param(hre, "vk-hash", args.vkHash)
+        : await (await hre.ethers.getContractAt("IProofVerifier", verifier)).vkHash();
+      sent = await sendTx(registry.registerProofModel(weightsHash, args.uri, fee, verifier, vkHash));
+    } else {
+      sent = await sendTx(registry.registerModel(weightsHash, args.uri, fee, verification));
+    }
     const ev = await eventOf(hre, registry, sent.tx, "ModelRegistered");
     const modelId = ev.modelId as bigint;
     if (args.node) await sendTx(registry.addNode(modelId, args.node));
@@ -53,6 +69,7 @@ task("model:register", "Register a model by the hash of its weights (the caller 
       weightsHash,
       feeWei: fee,
       mode: MODES[mode],
+      ...(mode === MODE_PROOF ? { verifier: await registry.proofVerifierOf(modelId) } : {}),
       nodes: await registry.nodesOf(modelId),
       ...sent,
     });

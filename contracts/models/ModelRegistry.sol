@@ -3,6 +3,7 @@ pragma solidity 0.8.28;
 
 import {AxonUpgradeable} from "../common/AxonUpgradeable.sol";
 import {IOperatorStaking} from "../staking/interfaces/IOperatorStaking.sol";
+import {IProofVerifier} from "../oracle/interfaces/IProofVerifier.sol";
 import {IModelRegistry, IModelTermsListener, ModelRegistryModes} from "./interfaces/IModelRegistry.sol";
 
 /// @title ModelRegistry
@@ -31,6 +32,8 @@ contract ModelRegistry is AxonUpgradeable, IModelRegistry {
         mapping(uint256 modelId => mapping(address node => uint256)) nodeSlots;
         // Appended (issue 13): the oracle told of every change of a model's terms and node set.
         address oracle;
+        // Appended (issue 15): the IProofVerifier of each Proof-mode model.
+        mapping(uint256 modelId => address) proofVerifiers;
     }
 
     // keccak256(abi.encode(uint256(keccak256("axon.storage.ModelRegistry")) - 1)) & ~bytes32(uint256(0xff))
@@ -58,22 +61,38 @@ contract ModelRegistry is AxonUpgradeable, IModelRegistry {
         uint96 feeWei,
         Verification calldata verification
     ) external whenNotPaused returns (uint256 modelId) {
-        if (weightsHash == bytes32(0)) revert ModelRegistryZeroWeightsHash();
-        _checkVerification(verification);
-        ModelRegistryStorage storage $ = _s();
-        modelId = ++$.modelCount;
-        $.models[modelId] = Model({
-            owner: msg.sender,
-            active: true,
-            revenueLocked: false,
-            revenueReceiver: msg.sender,
-            feeWei: feeWei,
-            weightsHash: weightsHash,
-            metadataHash: keccak256(bytes(metadataURI)),
-            verification: verification
-        });
-        $.metadataURIs[modelId] = metadataURI;
-        emit ModelRegistered(modelId, msg.sender, weightsHash, metadataURI, feeWei, verification);
+        if (verification.mode == ModelRegistryModes.MODE_PROOF) {
+            revert ModelRegistryProofVerifierMissing(_s().modelCount + 1);
+        }
+        modelId = _register(weightsHash, metadataURI, feeWei, verification);
+        _pushTerms(modelId);
+    }
+
+    /// @inheritdoc IModelRegistry
+    function registerProofModel(
+        bytes32 weightsHash,
+        string calldata metadataURI,
+        uint96 feeWei,
+        address verifier,
+        bytes32 vkHash
+    ) external whenNotPaused returns (uint256 modelId) {
+        if (verifier == address(0)) revert ModelRegistryZeroAddress("verifier");
+        bytes32 actual = IProofVerifier(verifier).vkHash();
+        if (actual != vkHash || vkHash == bytes32(0)) revert ModelRegistryVkHashMismatch(verifier, vkHash, actual);
+        modelId = _register(
+            weightsHash,
+            metadataURI,
+            feeWei,
+            Verification({
+                mode: ModelRegistryModes.MODE_PROOF,
+                quorumK: 0,
+                quorumN: 0,
+                challengeWindowSeconds: 0,
+                bondWei: 0
+            })
+        );
+        _s().proofVerifiers[modelId] = verifier;
+        emit ProofVerifierSet(modelId, verifier, vkHash);
         _pushTerms(modelId);
     }
 
@@ -102,6 +121,9 @@ contract ModelRegistry is AxonUpgradeable, IModelRegistry {
     /// @inheritdoc IModelRegistry
     function setVerification(uint256 modelId, Verification calldata verification) external onlyModelOwner(modelId) {
         _checkVerification(verification);
+        if (verification.mode == ModelRegistryModes.MODE_PROOF && _s().proofVerifiers[modelId] == address(0)) {
+            revert ModelRegistryProofVerifierMissing(modelId);
+        }
         _s().models[modelId].verification = verification;
         emit VerificationSet(modelId, verification);
         _pushTerms(modelId);
@@ -274,8 +296,37 @@ contract ModelRegistry is AxonUpgradeable, IModelRegistry {
     }
 
     /// @inheritdoc IModelRegistry
+    function proofVerifierOf(uint256 modelId) external view returns (address) {
+        return _s().proofVerifiers[modelId];
+    }
+
+    /// @inheritdoc IModelRegistry
     function staking() external view returns (address) {
         return _s().staking;
+    }
+
+    function _register(
+        bytes32 weightsHash,
+        string calldata metadataURI,
+        uint96 feeWei,
+        Verification memory verification
+    ) private returns (uint256 modelId) {
+        if (weightsHash == bytes32(0)) revert ModelRegistryZeroWeightsHash();
+        _checkVerification(verification);
+        ModelRegistryStorage storage $ = _s();
+        modelId = ++$.modelCount;
+        $.models[modelId] = Model({
+            owner: msg.sender,
+            active: true,
+            revenueLocked: false,
+            revenueReceiver: msg.sender,
+            feeWei: feeWei,
+            weightsHash: weightsHash,
+            metadataHash: keccak256(bytes(metadataURI)),
+            verification: verification
+        });
+        $.metadataURIs[modelId] = metadataURI;
+        emit ModelRegistered(modelId, msg.sender, weightsHash, metadataURI, feeWei, verification);
     }
 
     function _removeNode(uint256 modelId, address node) private {
@@ -318,9 +369,9 @@ contract ModelRegistry is AxonUpgradeable, IModelRegistry {
         if (m.owner == address(0)) revert ModelRegistryUnknownModel(modelId);
     }
 
-    function _checkVerification(Verification calldata v) private pure {
+    function _checkVerification(Verification memory v) private pure {
         bool valid;
-        if (v.mode == ModelRegistryModes.MODE_NONE) {
+        if (v.mode == ModelRegistryModes.MODE_NONE || v.mode == ModelRegistryModes.MODE_PROOF) {
             valid = v.quorumK == 0 && v.quorumN == 0 && v.challengeWindowSeconds == 0 && v.bondWei == 0;
         } else if (v.mode == ModelRegistryModes.MODE_QUORUM) {
             valid =

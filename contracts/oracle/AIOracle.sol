@@ -144,6 +144,17 @@ contract AIOracle is AxonUpgradeable, AIOracleStorage, IAIOracle {
     }
 
     /// @inheritdoc IAIOracle
+    function fulfilProof(
+        uint256 requestId,
+        Request calldata req,
+        bytes calldata input,
+        bytes calldata output,
+        bytes calldata proof
+    ) external whenNotPaused nonReentrant {
+        AIOracleLogic.fulfilProof(requestId, req, input, output, proof);
+    }
+
+    /// @inheritdoc IAIOracle
     function finalize(
         uint256 requestId,
         Request calldata req,

@@ -189,6 +189,26 @@ export function encodeFulfil(item: FulfilItem): string {
   ]);
 }
 
+/** A Proof-mode result (issue 15): the request's input, the proven output and the proof (`encodeProof`). */
+export interface ProofItem {
+  requestId: bigint;
+  requestEnc: Uint8Array;
+  input: Uint8Array;
+  output: Uint8Array;
+  proof: Uint8Array;
+}
+
+/** `fulfilProof(requestId, request, input, output, proof)`: final at once if the model's verifier accepts it. */
+export function encodeFulfilProof(item: ProofItem): string {
+  return call("fulfilProof", [
+    word(item.requestId),
+    { tail: Buffer.from(item.requestEnc) },
+    { tail: bytesTail(item.input) },
+    { tail: bytesTail(item.output) },
+    { tail: bytesTail(item.proof) },
+  ]);
+}
+
 /** `finalize(requestId, request, output, errorCode)`: the same head as `fulfil`. */
 export function encodeFinalize(item: FulfilItem): string {
   return call("finalize", [

@@ -227,6 +227,34 @@ describe("tasks: full user flows on the Hardhat network", function () {
     );
   });
 
+  it("models: registers a Proof-mode model with its verifier (vk hash read from it, or checked)", async function () {
+    const groth16 = await (await ethers.getContractFactory("Mnist14Groth16Verifier")).deploy();
+    const vk = ethers.id("mnist14 key");
+    const adapter = await (await ethers.getContractFactory("Groth16ProofVerifier")).deploy(groth16, vk, 196, 41, 8);
+    const verifier = await adapter.getAddress();
+    const model = await runTaskJson("model:register", {
+      hash: ethers.id("mnist14"),
+      uri: "ipfs://zk",
+      fee: "0.001",
+      mode: "proof",
+      verifier,
+    });
+    expect(model).to.deep.include({ mode: "proof", verifier });
+    expect(await taskError("model:register", { hash: ethers.id("x"), uri: "u", fee: "0", mode: "proof" })).to.match(
+      /--verifier is required with --mode proof/,
+    );
+    expect(
+      await taskError("model:register", {
+        hash: ethers.id("x"),
+        uri: "u",
+        fee: "0",
+        mode: "proof",
+        verifier,
+        vkHash: ethers.id("another key"),
+      }),
+    ).to.match(/ModelRegistryVkHashMismatch/);
+  });
+
   it("oracle: refuses an early refund, refunds after the deadline and withdraws the credit", async function () {
     const [, node] = await ethers.getSigners();
     const model = await runTaskJson("model:register", {

@@ -80,7 +80,7 @@ describe("ModelRegistry", function () {
       ["Optimistic without window", { ...OPTIMISTIC_VERIFICATION, challengeWindowSeconds: 0 }],
       ["Optimistic with a window over 30 days", { ...OPTIMISTIC_VERIFICATION, challengeWindowSeconds: 30 * 86400 + 1 }],
       ["Optimistic with quorumN", { ...OPTIMISTIC_VERIFICATION, quorumN: 1 }],
-      ["an unknown mode", { ...NONE_VERIFICATION, mode: 3 }],
+      ["an unknown mode", { ...NONE_VERIFICATION, mode: 4 }],
     ];
     for (const [name, v] of invalid) {
       it(`refuses ${name}`, async function () {
@@ -339,6 +339,7 @@ describe("ModelRegistry", function () {
         "renounceRole(bytes32,address)": ANYONE,
         "initialize(address,uint48,address)": custom("InvalidInitialization", []),
         "registerModel(bytes32,string,uint96,(uint8,uint8,uint8,uint32,uint128))": ANYONE,
+        "registerProofModel(bytes32,string,uint96,address,bytes32)": ANYONE,
         "setFee(uint256,uint96)": owner,
         "setMetadataURI(uint256,string)": owner,
         "setWeightsHash(uint256,bytes32)": owner,

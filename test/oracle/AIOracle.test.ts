@@ -796,6 +796,7 @@ describe("AIOracle", function () {
         "request(uint256,bytes,address,uint32,bytes)": ANYONE,
         [`fulfil(uint256,${R},bytes,uint8)`]: ANYONE,
         [`fulfilBatch(uint256[],${R}[],bytes[],uint8[])`]: ANYONE,
+        [`fulfilProof(uint256,${R},bytes,bytes,bytes)`]: ANYONE,
         [`finalize(uint256,${R},bytes,uint8)`]: ANYONE,
         [`challenge(uint256,${R})`]: ANYONE,
         [`voteChallenge(uint256,${R},bool)`]: ANYONE,

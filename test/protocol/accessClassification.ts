@@ -88,6 +88,7 @@ export const CLASSIFICATION: Record<string, Record<string, Guard>> = {
     ...AXON_UPGRADEABLE,
     "initialize(address,uint48,address)": INITIALIZED,
     [`registerModel(bytes32,string,uint96,${VERIFICATION})`]: ANYONE,
+    "registerProofModel(bytes32,string,uint96,address,bytes32)": ANYONE,
     "setFee(uint256,uint96)": custom("ModelRegistryNotOwner", ["creator"]),
     "setMetadataURI(uint256,string)": custom("ModelRegistryNotOwner", ["creator"]),
     "setWeightsHash(uint256,bytes32)": custom("ModelRegistryNotOwner", ["creator"]),
@@ -112,6 +113,7 @@ export const CLASSIFICATION: Record<string, Record<string, Guard>> = {
     [`fulfil(uint256,${ORACLE_REQUEST},bytes,uint8)`]: custom("AIOracleNotAssigned", ["node"]),
     // Invalid items are skipped with an event (FulfilItemSkipped), so the batch itself has no caller guard.
     [`fulfilBatch(uint256[],${ORACLE_REQUEST}[],bytes[],uint8[])`]: ANYONE,
+    [`fulfilProof(uint256,${ORACLE_REQUEST},bytes,bytes,bytes)`]: ANYONE,
     [`finalize(uint256,${ORACLE_REQUEST},bytes,uint8)`]: ANYONE,
     [`challenge(uint256,${ORACLE_REQUEST})`]: ANYONE,
     [`voteChallenge(uint256,${ORACLE_REQUEST},bool)`]: custom("AIOracleNotEligibleVoter", ["node"]),

@@ -8,11 +8,12 @@ pragma solidity 0.8.28;
 /// (swap-and-pop). Fee changes apply to future requests only: the oracle snapshots the fee into each request.
 interface IModelRegistry {
     /// @notice How results of a model are verified. `mode` is one of MODE_NONE (0), MODE_QUORUM (1),
-    /// MODE_OPTIMISTIC (2) of `ModelRegistryModes`.
+    /// MODE_OPTIMISTIC (2), MODE_PROOF (3) of `ModelRegistryModes`.
     /// @dev Quorum: `quorumN` nodes are assigned to each request and the result is final when `quorumK` of them agree
     /// (1 <= k <= n <= 16). Optimistic: one node posts a result bonded with `bondWei` of its stake; anyone may
     /// challenge it within `challengeWindowSeconds`; `quorumK` is the number of other serving nodes whose votes
-    /// resolve a challenge (0: only the oracle's arbiter resolves). None: every other field is zero.
+    /// resolve a challenge (0: only the oracle's arbiter resolves). None and Proof: every other field is zero; a Proof
+    /// model names its verifier at registration (`registerProofModel`) and anyone may fulfil its requests with a proof.
     struct Verification {
         uint8 mode;
         uint8 quorumK;
@@ -75,6 +76,9 @@ interface IModelRegistry {
     event NodeRemoved(uint256 indexed modelId, address indexed node, address indexed by);
     /// @notice The OperatorStaking contract used to check nodes was set.
     event StakingSet(address indexed staking);
+    /// @notice The model's results are proven to `verifier` (an `IProofVerifier`) whose verification key hash is
+    /// `vkHash` (Proof mode).
+    event ProofVerifierSet(uint256 indexed modelId, address indexed verifier, bytes32 vkHash);
     /// @notice `oracle` now receives every change of the models' request terms and node sets (zero: none).
     event OracleSet(address indexed oracle);
 
@@ -112,6 +116,10 @@ interface IModelRegistry {
     error ModelRegistryNodeStillActive(uint256 modelId, address node);
     /// @notice The model is paused.
     error ModelRegistryModelInactive(uint256 modelId);
+    /// @notice Proof mode needs the model's verifier: register it with `registerProofModel`.
+    error ModelRegistryProofVerifierMissing(uint256 modelId);
+    /// @notice The verifier's `vkHash()` is not the verification key hash the registration named.
+    error ModelRegistryVkHashMismatch(address verifier, bytes32 expectedVkHash, bytes32 actualVkHash);
     /// @notice The model has fewer serving nodes than a request needs.
     error ModelRegistryNotEnoughNodes(uint256 modelId, uint256 available, uint256 needed);
     /// @notice Fewer of the model's nodes than the request needs are active staked operators of the oracle service
@@ -130,6 +138,22 @@ interface IModelRegistry {
         uint96 feeWei,
         Verification calldata verification
     ) external returns (uint256 modelId);
+
+    /// @notice Registers a Proof-mode model (like `registerModel`): results are accepted only with a proof that
+    /// `verifier` accepts for the request's input and the output.
+    /// @param verifier An `IProofVerifier` (immutable for the model: a new circuit or key is a new registration).
+    /// @param vkHash The verification key hash the owner audited; must equal `IProofVerifier(verifier).vkHash()`.
+    /// @return modelId The new sequential id.
+    function registerProofModel(
+        bytes32 weightsHash,
+        string calldata metadataURI,
+        uint96 feeWei,
+        address verifier,
+        bytes32 vkHash
+    ) external returns (uint256 modelId);
+
+    /// @notice The proof verifier of a Proof-mode model (zero for a model registered without one).
+    function proofVerifierOf(uint256 modelId) external view returns (address);
 
     /// @notice Sets the fee per request; owner only. Requests already paid keep their snapshotted fee.
     function setFee(uint256 modelId, uint96 feeWei) external;
@@ -238,4 +262,6 @@ library ModelRegistryModes {
     uint8 internal constant MODE_NONE = 0;
     uint8 internal constant MODE_QUORUM = 1;
     uint8 internal constant MODE_OPTIMISTIC = 2;
+    /// @notice Proof: anyone may fulfil with a zero-knowledge proof that the model's verifier accepts.
+    uint8 internal constant MODE_PROOF = 3;
 }

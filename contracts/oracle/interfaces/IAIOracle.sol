@@ -224,6 +224,13 @@ interface IAIOracle is IModelTermsListener, IOperatorStatusListener {
     error AIOracleUnauthorizedPush(address caller);
     /// @notice There is nothing to pay out.
     error AIOracleNothingToWithdraw(address account);
+    /// @notice Proof mode: keccak256 of the supplied input is not the request's `inputHash`.
+    error AIOracleInputMismatch(uint256 requestId, bytes32 inputHash, bytes32 suppliedHash);
+    /// @notice Proof mode: the model's verifier answered false (a proof for another input or output, or tampered).
+    error AIOracleProofRejected(uint256 requestId);
+    /// @notice Proof mode: the model's verifier reverted (a malformed proof; `reason` is its revert data, e.g.
+    /// `IProofVerifier.ProofVerifierProofLength`) or ran out of its `PROOF_VERIFY_GAS`.
+    error AIOracleProofVerifierFailed(uint256 requestId, address verifier, bytes reason);
 
     /// @notice Requests an inference of `modelId` on `input`; `msg.value` must cover `quote(modelId,
     /// callbackGasLimit)` and any excess is sent back at once.
@@ -247,6 +254,22 @@ interface IAIOracle is IModelTermsListener, IOperatorStatusListener {
     /// size is wrong, or if the caller left too little gas for the callback.
     /// @param errorCode 0 for a result, or one of `AIOracleCodes.ERROR_*`.
     function fulfil(uint256 requestId, Request calldata request, bytes calldata output, uint8 errorCode) external;
+
+    /// @notice Proof mode: delivers `output` with a proof that the model computed it from the request's input. Anyone
+    /// may call it (no stake, no assignment: the proof is the guarantee); the caller is paid the node and gas shares
+    /// and counted in `servedCount`. The result is final at once and the callback runs with exactly its gas. Plain
+    /// `fulfil` refuses Proof requests (`AIOracleWrongMode`). A rejected proof writes nothing: the request stays
+    /// open and refundable after its deadline.
+    /// @param input The request's input (its keccak256 must be the request's `inputHash`).
+    /// @param output The proven output (at most `maxOutputBytes`).
+    /// @param proof The proof, encoded as the model's `IProofVerifier` expects.
+    function fulfilProof(
+        uint256 requestId,
+        Request calldata request,
+        bytes calldata input,
+        bytes calldata output,
+        bytes calldata proof
+    ) external;
 
     /// @notice `fulfil` for many requests in one transaction: an invalid item is skipped with `FulfilmentSkipped`
     /// and never reverts the others (only too little gas for a callback reverts the whole batch).
@@ -403,6 +426,8 @@ library AIOracleCodes {
 
     /// @notice Gas a node must leave on top of `callbackGasLimit` for the exact-gas check and the call itself.
     uint256 internal constant GAS_FOR_CALL_EXACT_CHECK = 5_000;
+    /// @notice The most gas a Proof-mode verifier may use (a Groth16 check with 8 public inputs uses ~255k).
+    uint256 internal constant PROOF_VERIFY_GAS = 400_000;
 }
 
 /// @notice The bit layout of the packed words of `IAIOracle.Request` (see its NatSpec), and their decoding.

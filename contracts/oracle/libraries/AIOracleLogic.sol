@@ -8,6 +8,7 @@ import {IModelRegistry, ModelRegistryModes} from "../../models/interfaces/IModel
 import {IAIOracle, AIOracleCodes, AIOracleRequests} from "../interfaces/IAIOracle.sol";
 import {AIOracleStorage} from "./AIOracleStorage.sol";
 import {AIOracleCore} from "./AIOracleCore.sol";
+import {IProofVerifier} from "../interfaces/IProofVerifier.sol";
 
 /// @title AIOracleLogic
 /// @notice The cold paths of the AIOracle: the Quorum and Optimistic state machines, refunds, payouts and
@@ -68,6 +69,10 @@ library AIOracleLogic {
         uint8 errorCode,
         uint256 packed
     ) external returns (bytes memory err) {
+        // `fulfil` routes every mode but None and Quorum here: a Proof request needs `fulfilProof`.
+        if (req.mode() != ModelRegistryModes.MODE_OPTIMISTIC) {
+            return abi.encodeWithSelector(IAIOracle.AIOracleWrongMode.selector, requestId, req.mode());
+        }
         AIOracleStorage.Layout storage $ = AIOracleCore.layout();
         try IOperatorStaking($.staking).lock(msg.sender, AIOracleCore.ORACLE_SERVICE, req.bondWei()) {} catch {
             return
@@ -100,6 +105,34 @@ library AIOracleLogic {
             false,
             errorCode,
             outputHash
+        );
+    }
+
+    /// @notice See `IAIOracle.fulfilProof`: checks the request, its mode, state and deadline, the input against its
+    /// hash, the proof with the model's verifier (bounded gas; a false answer or a revert rejects it, writing
+    /// nothing), then settles to the caller and runs the callback like a None-mode result.
+    function fulfilProof(
+        uint256 requestId,
+        IAIOracle.Request calldata req,
+        bytes calldata input,
+        bytes calldata output,
+        bytes calldata proof
+    ) external {
+        _checkProofRequest(requestId, req, input, output.length);
+        // Registered once with the model and never changed, so reading it now is reading it at request time.
+        address verifier = IModelRegistry(AIOracleCore.layout().registry).proofVerifierOf(req.modelId);
+        _verifyProof(requestId, verifier, input, output, proof);
+        AIOracleCore.complete(requestId);
+        AIOracleCore.settle(req, 0, msg.sender, req.nodeFeeWei(), msg.sender);
+        bool ok = AIOracleCore.callback(requestId, req, output, 0);
+        emit IAIOracle.RequestFulfilled(
+            requestId,
+            msg.sender,
+            ModelRegistryModes.MODE_PROOF,
+            true,
+            ok,
+            0,
+            keccak256(output)
         );
     }
 
@@ -330,6 +363,42 @@ library AIOracleLogic {
             callbackGasLimit
         );
         return AIOracleCore.totalFee(terms.feeWei, nodeFeeWei, gasFeeWei, protocolFeeBps);
+    }
+
+    function _checkProofRequest(
+        uint256 requestId,
+        IAIOracle.Request calldata req,
+        bytes calldata input,
+        uint256 outputLength
+    ) private view {
+        uint256 packed = AIOracleCore.load(requestId, req);
+        if (req.mode() != ModelRegistryModes.MODE_PROOF) revert IAIOracle.AIOracleWrongMode(requestId, req.mode());
+        uint8 state = AIOracleCore.stateOf(packed);
+        if (state != AIOracleCodes.STATE_PENDING) revert IAIOracle.AIOracleInvalidState(requestId, state);
+        if (block.timestamp > uint64(packed)) revert IAIOracle.AIOracleRequestExpired(requestId, uint64(packed));
+        uint256 maxOutput = AIOracleCore.layout().config.maxOutputBytes;
+        if (outputLength > maxOutput) revert IAIOracle.AIOracleOutputTooLarge(outputLength, maxOutput);
+        bytes32 suppliedHash = keccak256(input);
+        if (suppliedHash != req.inputHash) {
+            revert IAIOracle.AIOracleInputMismatch(requestId, req.inputHash, suppliedHash);
+        }
+    }
+
+    /// @dev A false answer and a revert (or running out of the bounded gas) both reject the proof.
+    function _verifyProof(
+        uint256 requestId,
+        address verifier,
+        bytes calldata input,
+        bytes calldata output,
+        bytes calldata proof
+    ) private view {
+        try IProofVerifier(verifier).verify{gas: AIOracleCodes.PROOF_VERIFY_GAS}(input, output, proof) returns (
+            bool valid
+        ) {
+            if (!valid) revert IAIOracle.AIOracleProofRejected(requestId);
+        } catch (bytes memory reason) {
+            revert IAIOracle.AIOracleProofVerifierFailed(requestId, verifier, reason);
+        }
     }
 
     function _onlyRegistry() private view {

@@ -10,6 +10,7 @@ import {
   encodeFulfil,
   encodeFulfilBatch,
   encodeFulfilBatchBytes,
+  encodeFulfilProof,
   calldataGas,
   fulfilGas,
   fulfilItemCost,
@@ -92,7 +93,7 @@ describe("oracle codec (hand-rolled ABI, checked against ethers)", () => {
     );
   });
 
-  it("encodes fulfil, fulfilBatch and canFulfil calldata byte for byte like ethers", () => {
+  it("encodes fulfil, fulfilBatch, fulfilProof and canFulfil calldata byte for byte like ethers", () => {
     fc.assert(
       fc.property(
         fc.array(fc.tuple(uint(64), request, fc.uint8Array({ maxLength: 70 }), fc.integer({ min: 0, max: 4 })), {
@@ -123,6 +124,17 @@ describe("oracle codec (hand-rolled ABI, checked against ethers)", () => {
             assert.equal(
               encodeFulfil(i),
               oracleInterface.encodeFunctionData("fulfil", [i.requestId, i.req, i.output, i.errorCode]),
+            );
+            const proofItem = { ...i, input: i.output.subarray(1), proof: i.output.subarray(2) };
+            assert.equal(
+              encodeFulfilProof(proofItem),
+              oracleInterface.encodeFunctionData("fulfilProof", [
+                i.requestId,
+                i.req,
+                proofItem.input,
+                proofItem.output,
+                proofItem.proof,
+              ]),
             );
             assert.equal(
               encodeCanFulfil(i.requestId, i.requestEnc, node),

@@ -1,0 +1,27 @@
+import { ethers } from "hardhat";
+import type { GasRecorder } from "../lib";
+import { MODEL_FEE_WEI, WEIGHTS_HASH, deployOracleFixture, sendRequest } from "../../test/oracle/fixtures";
+import { MANIFEST, provenDigit } from "../../test/zk/helpers";
+
+// Proof mode (issue 15), phase B: `fulfilProof` of a real mnist14 proof through the oracle, the callback included
+// (StoringConsumer stores one word, 100k callback gas), sent by an address that is neither staked nor assigned.
+export default async function zkfulfil(gas: GasRecorder) {
+  const f = await deployOracleFixture();
+  const groth16 = await (await ethers.getContractFactory("Mnist14Groth16Verifier")).deploy();
+  const adapter = await (
+    await ethers.getContractFactory("Groth16ProofVerifier")
+  ).deploy(groth16, MANIFEST.vkHash, MANIFEST.inputBytes, MANIFEST.outputBytes, MANIFEST.publicInputs);
+  const reg = f.registry.connect(f.modelOwner);
+  await gas.record(
+    "registerProofModel",
+    await reg.registerProofModel(WEIGHTS_HASH, "ipfs://mnist14", MODEL_FEE_WEI, adapter, MANIFEST.vkHash),
+  );
+  const modelId = Number(await f.registry.modelCount());
+  await reg.addNode(modelId, f.nodeA.address);
+  const digit = await provenDigit(0);
+  const r = await sendRequest(f, modelId, { input: ethers.hexlify(digit.input) });
+  await gas.record(
+    "fulfilProofMnist14",
+    await f.oracle.connect(f.stranger).fulfilProof(r.id, r.request, digit.input, digit.output, digit.proof),
+  );
+}
