@@ -39,11 +39,11 @@ subtask(TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD, async (args: { solcVersion: string
 // solidity-coverage's instrumented sources, compiled as one solc-js job, exhaust the wasm compiler's memory, and so
 // does the plain tree once it grows past ~150 sources (issue 17 hit "memory access out of bounds"). Merge the
 // per-file jobs in chunks so each solc-js process compiles a bounded part of the tree: 16 files under coverage,
-// 64 otherwise. Bytecode does not depend on the grouping (each contract's metadata covers only its own sources).
+// 24 otherwise (64 crashed a full recompile). Bytecode does not depend on the grouping (each contract's metadata covers only its own sources).
 subtask(TASK_COMPILE_SOLIDITY_MERGE_COMPILATION_JOBS, async (args: { compilationJobs: unknown[] }, _hre, runSuper) => {
   const coverage = process.env.SOLIDITY_COVERAGE === "true";
   const chunkSize = Number(
-    (coverage ? process.env.COVERAGE_COMPILE_CHUNK : process.env.AXON_COMPILE_CHUNK) ?? (coverage ? "16" : "64"),
+    (coverage ? process.env.COVERAGE_COMPILE_CHUNK : process.env.AXON_COMPILE_CHUNK) ?? (coverage ? "16" : "24"),
   );
   const merged: unknown[] = [];
   for (let i = 0; i < args.compilationJobs.length; i += chunkSize) {
