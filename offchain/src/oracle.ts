@@ -206,6 +206,13 @@ export function encodeFulfilProof(item: ProofItem): string {
   return `0x${encodeFulfilProofBytes(item).toString("hex")}`;
 }
 
+/** `fulfilProofBatch(calls)`: each item is a complete `fulfilProof` calldata; a failing item is skipped. */
+export function encodeFulfilProofBatchBytes(items: ProofItem[]): Buffer {
+  return callBytes("fulfilProofBatch", [
+    { tail: dynamicArray(items.map((i) => bytesTail(encodeFulfilProofBytes(i)))) },
+  ]);
+}
+
 /** `fulfilProof` calldata as bytes (what the transaction signer takes). */
 export function encodeFulfilProofBytes(item: ProofItem): Buffer {
   return callBytes("fulfilProof", [

@@ -56,7 +56,7 @@ for (const kind of (process.env.AXON_E2E_PROOF_NODES ?? "anvil").split(",") as (
       tmp.cleanup();
     });
 
-    it("proves and fulfils Proof requests assigned to another node: callback, payment, proof kept in the store", async () => {
+    it("proves Proof requests assigned to another node and fulfils them in one fulfilProofBatch: callbacks, payment, proofs kept in the store", async () => {
       const { test } = loadMnist();
       const inputs = [0, 700, 1500].map((i) => downsample28(test.images[i]));
       const creditBefore = (await d.oracle.creditOf(d.nodeAddress)) as bigint;
@@ -81,14 +81,18 @@ for (const kind of (process.env.AXON_E2E_PROOF_NODES ?? "anvil").split(",") as (
         assert.equal(a.mode, MODE_PROOF);
         assert.equal(a.isFinal, true);
       }
-      // each fulfilment went out as a fulfilProof transaction from the runner's key
-      const selector = d.oracle.interface.getFunction("fulfilProof")!.selector;
-      for (const l of fulfilled.filter((l) =>
-        ids.includes((l as unknown as { args: { requestId: bigint } }).args.requestId),
-      )) {
-        const tx = await d.provider.getTransaction(l.transactionHash);
+      // the three proofs were ready together: they went out from the runner's key as one fulfilProofBatch
+      const batchSelector = d.oracle.interface.getFunction("fulfilProofBatch")!.selector;
+      const txHashes = new Set(
+        fulfilled
+          .filter((l) => ids.includes((l as unknown as { args: { requestId: bigint } }).args.requestId))
+          .map((l) => l.transactionHash),
+      );
+      assert.equal(txHashes.size, 1, "one transaction for the three proofs");
+      for (const hash of txHashes) {
+        const tx = await d.provider.getTransaction(hash);
         assert.equal(tx!.from, d.nodeAddress);
-        assert.equal(tx!.data.slice(0, 10), selector);
+        assert.equal(tx!.data.slice(0, 10), batchSelector);
       }
       assert.ok(((await d.oracle.creditOf(d.nodeAddress)) as bigint) > creditBefore, "the runner was paid");
       await eventually(
@@ -102,6 +106,20 @@ for (const kind of (process.env.AXON_E2E_PROOF_NODES ?? "anvil").split(",") as (
         assert.equal(row.takeover, false);
         assert.equal(row.proof?.length, 256);
       }
+    });
+
+    it("fulfils a lone proven result with fulfilProof", async () => {
+      const { test } = loadMnist();
+      const input = downsample28(test.images[42]);
+      const [id] = await sendRequests({ ...d, modelId: p.modelId }, [input], 1);
+      await waitForCallbacks(d.consumer, [id], 120_000);
+      const expected = encodeProvenClassification(inferInteger(model, input));
+      assert.equal(await d.consumer.outputHashOf(id), keccak256(expected));
+      const [log] = await d.oracle.queryFilter(d.oracle.filters.RequestFulfilled(id), d.startBlock, "latest");
+      const tx = await d.provider.getTransaction(log.transactionHash);
+      assert.equal(tx!.data.slice(0, 10), d.oracle.interface.getFunction("fulfilProof")!.selector);
+      const receipt = await d.provider.getTransactionReceipt(log.transactionHash);
+      assert.ok(receipt!.gasUsed < tx!.gasLimit, `${receipt!.gasUsed} gas used of ${tx!.gasLimit}`);
     });
 
     it("never submits a request the circuit cannot take: it stays open and refundable on chain", async () => {
