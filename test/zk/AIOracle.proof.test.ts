@@ -135,6 +135,23 @@ describe("AIOracle Proof mode (mnist14, real proofs)", function () {
       await expectOpenAndRefundable(f, r);
     });
 
+    it("an input of the wrong size for the circuit: the verifier names the sizes, the request is refundable", async () => {
+      const f = await loadFixture(deployProofOracleFixture);
+      // the oracle accepts any input up to maxInputBytes at request time (the request path stays mode-agnostic);
+      // the model's verifier refuses it at fulfilment with both sizes, and the requester gets a refund
+      const short = a.input.subarray(0, a.input.length - 1);
+      const r = await sendRequest(f, PROOF_MODEL, { input: hex(short) });
+      const reason = f.adapter.interface.encodeErrorResult("ProofVerifierInputLength", [
+        MANIFEST.inputBytes,
+        short.length,
+      ]);
+      expect(await f.adapter.inputBytes()).to.equal(MANIFEST.inputBytes);
+      await expect(f.oracle.connect(f.stranger).fulfilProof(r.id, r.request, short, a.output, a.proof))
+        .to.be.revertedWithCustomError(f.oracle, "AIOracleProofVerifierFailed")
+        .withArgs(r.id, await f.adapter.getAddress(), reason);
+      await expectOpenAndRefundable(f, r);
+    });
+
     it("a verifier that answers false", async () => {
       const f = await loadFixture(deployProofOracleFixture);
       const r = await requestDigit(f, a, FALSE_MODEL);
