@@ -10,6 +10,7 @@ import { modelSteps } from "./demo/models";
 import { Narrator } from "./demo/narrator";
 import { oracleSteps } from "./demo/oracle";
 import { privacySteps } from "./demo/privacy";
+import { proofSteps } from "./demo/proof";
 import { revenueSteps } from "./demo/revenue";
 import { stakingSteps } from "./demo/staking";
 import { syntheticSteps } from "./demo/synthetic";
@@ -24,6 +25,8 @@ async function main() {
     bountySteps,
     modelSteps,
     oracleSteps,
+    // Proof mode: a proven inference (issue 15).
+    proofSteps,
     syntheticSteps,
     revenueSteps,
     computeSteps,

@@ -24,4 +24,15 @@ export default async function zkfulfil(gas: GasRecorder) {
     "fulfilProofMnist14",
     await f.oracle.connect(f.stranger).fulfilProof(r.id, r.request, digit.input, digit.output, digit.proof),
   );
+  // Two proofs in one fulfilProofBatch (the runner's path when two or more are ready): one intrinsic cost, and the
+  // node's credit slot written once warm per extra item.
+  const other = await provenDigit(1500);
+  const r1 = await sendRequest(f, modelId, { input: ethers.hexlify(digit.input) });
+  const r2 = await sendRequest(f, modelId, { input: ethers.hexlify(other.input) });
+  const call = (q: typeof r1, c: typeof digit) =>
+    f.oracle.interface.encodeFunctionData("fulfilProof", [q.id, q.request, c.input, c.output, c.proof]);
+  await gas.record(
+    "fulfilProofBatch2Mnist14",
+    await f.oracle.connect(f.stranger).fulfilProofBatch([call(r1, digit), call(r2, other)]),
+  );
 }

@@ -155,6 +155,36 @@ contract AIOracle is AxonUpgradeable, AIOracleStorage, IAIOracle {
     }
 
     /// @inheritdoc IAIOracle
+    function fulfilProofBatch(bytes[] calldata calls) external whenNotPaused nonReentrant {
+        for (uint256 i = 0; i < calls.length; ++i) {
+            bytes calldata c = calls[i];
+            if (c.length < 36 || bytes4(c) != IAIOracle.fulfilProof.selector) {
+                revert AIOracleNotProofCall(i, bytes4(c));
+            }
+            // The library's fulfilProof in this contract's context (msg.sender kept): a revert undoes only this item.
+            // Assembly keeps the oracle under the 24 KB limit: the item's arguments are copied as they are, after the
+            // library's selector, and only the first 4 bytes of a revert are read.
+            address logic = address(AIOracleLogic);
+            bytes4 selector = AIOracleLogic.fulfilProof.selector;
+            bool ok;
+            bytes4 reason;
+            uint256 requestId;
+            assembly ("memory-safe") {
+                let p := mload(0x40)
+                mstore(p, selector)
+                calldatacopy(add(p, 4), add(c.offset, 4), sub(c.length, 4))
+                ok := delegatecall(gas(), logic, p, c.length, 0, 0)
+                if and(iszero(ok), gt(returndatasize(), 3)) {
+                    returndatacopy(0, 0, 4)
+                    reason := and(mload(0), shl(224, 0xffffffff))
+                }
+                requestId := calldataload(add(c.offset, 4))
+            }
+            if (!ok) emit FulfilmentSkipped(requestId, msg.sender, reason);
+        }
+    }
+
+    /// @inheritdoc IAIOracle
     function finalize(
         uint256 requestId,
         Request calldata req,

@@ -23,7 +23,7 @@ export const FULFILMENT_SKIPPED_TOPIC = oracleInterface.getEvent("FulfilmentSkip
 export const RESULT_PROPOSED_TOPIC = oracleInterface.getEvent("ResultProposed")!.topicHash;
 
 /** `ModelRegistryModes.MODE_*`. */
-export const VerificationMode = { None: 0, Quorum: 1, Optimistic: 2 } as const;
+export const VerificationMode = { None: 0, Quorum: 1, Optimistic: 2, Proof: 3 } as const;
 
 const requestComponents = oracleInterface.getEvent("RequestCreated")!.inputs[3].components!.map((c) => c.name);
 if (requestComponents.join(",") !== REQUEST_FIELDS.join(","))
@@ -198,9 +198,24 @@ export interface ProofItem {
   proof: Uint8Array;
 }
 
+/** `IAIOracle.PROOF_VERIFY_GAS`: the gas a proof verifier may use at most. */
+export const PROOF_VERIFY_GAS = 400_000;
+
 /** `fulfilProof(requestId, request, input, output, proof)`: final at once if the model's verifier accepts it. */
 export function encodeFulfilProof(item: ProofItem): string {
-  return call("fulfilProof", [
+  return `0x${encodeFulfilProofBytes(item).toString("hex")}`;
+}
+
+/** `fulfilProofBatch(calls)`: each item is a complete `fulfilProof` calldata; a failing item is skipped. */
+export function encodeFulfilProofBatchBytes(items: ProofItem[]): Buffer {
+  return callBytes("fulfilProofBatch", [
+    { tail: dynamicArray(items.map((i) => bytesTail(encodeFulfilProofBytes(i)))) },
+  ]);
+}
+
+/** `fulfilProof` calldata as bytes (what the transaction signer takes). */
+export function encodeFulfilProofBytes(item: ProofItem): Buffer {
+  return callBytes("fulfilProof", [
     word(item.requestId),
     { tail: Buffer.from(item.requestEnc) },
     { tail: bytesTail(item.input) },

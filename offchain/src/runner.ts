@@ -221,6 +221,7 @@ export class Runner {
           startBlock: cfg.startBlock,
           node: this.submitter.address,
           takeoverModels: cfg.takeover.enabled ? new Set(cfg.models.map((m) => m.modelId)) : undefined,
+          proofModels: new Set(cfg.models.filter((m) => m.backend === "proof").map((m) => m.modelId)),
         },
         this.logger,
         this.metrics,

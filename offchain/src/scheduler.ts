@@ -197,7 +197,11 @@ export class Scheduler {
       rows.forEach((r, i) => {
         const res = results[i];
         if (res.ok) {
-          this.store.transition([r.requestId], "inferred", { output: res.output, errorCode: ErrorCode.None });
+          this.store.transition([r.requestId], "inferred", {
+            output: res.output,
+            proof: res.proof ?? null,
+            errorCode: ErrorCode.None,
+          });
         } else {
           this.metrics?.errors.inc({ stage: `input_${res.errorCode}` });
           this.store.transition([r.requestId], "inferred", {

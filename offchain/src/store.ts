@@ -84,10 +84,12 @@ export interface RequestRow {
   exclusiveUntil: number;
   /** Assigned to another node: taken over only after `exclusiveUntil` (+ the configured delay). */
   takeover: boolean;
-  /** Verification mode of the request (0 None, 1 Quorum, 2 Optimistic). */
+  /** Verification mode of the request (0 None, 1 Quorum, 2 Optimistic, 3 Proof). */
   mode: number;
   /** Optimistic: chain time after which our proposed result can be finalized. */
   challengeDeadline: number | null;
+  /** Proof mode: the proof of `output` (256 bytes, `encodeProof`), stored with it. */
+  proof: Uint8Array | null;
 }
 
 export interface NewRequest {
@@ -251,6 +253,8 @@ const MIGRATIONS: string[] = [
    CREATE INDEX requests_state ON requests (chain_id, contract, state, takeover, seq);
    CREATE INDEX requests_block ON requests (chain_id, contract, block_number);
    ALTER TABLE batches ADD COLUMN kind TEXT NOT NULL DEFAULT 'fulfil';`,
+  // v3: Proof mode (issue 15): the Groth16 proof of an inferred result, kept so a restart re-sends it unproven
+  `ALTER TABLE requests ADD COLUMN proof BLOB;`,
 ];
 
 type Row = Record<string, unknown>;
@@ -284,6 +288,7 @@ function toRequest(r: Row): RequestRow {
     takeover: (r.takeover as number) === 1,
     mode: r.mode as number,
     challengeDeadline: (r.challenge_deadline as number | null) ?? null,
+    proof: r.proof === null || r.proof === undefined ? null : new Uint8Array(r.proof as Buffer),
   };
 }
 
@@ -575,6 +580,7 @@ export class Store {
     to: RequestState,
     fields: {
       output?: Uint8Array | null;
+      proof?: Uint8Array | null;
       errorCode?: number;
       errorMessage?: string | null;
       batchId?: number | null;
@@ -593,6 +599,10 @@ export class Store {
       if (fields.output !== undefined) {
         sets.push("output = ?");
         vals.push(fields.output === null ? null : Buffer.from(fields.output));
+      }
+      if (fields.proof !== undefined) {
+        sets.push("proof = ?");
+        vals.push(fields.proof === null ? null : Buffer.from(fields.proof));
       }
       if (fields.errorCode !== undefined) {
         sets.push("error_code = ?");

@@ -11,6 +11,12 @@ import {
   encodeFinalize,
   encodeFulfil,
   encodeFulfilBatchBytes,
+  encodeFulfilProof,
+  encodeFulfilProofBytes,
+  encodeFulfilProofBatchBytes,
+  calldataGas,
+  PROOF_VERIFY_GAS,
+  type ProofItem,
   fulfilGas,
   fulfilItemCost,
   type ItemCost,
@@ -179,6 +185,12 @@ export class Submitter {
     if (this.store.batchesInState("pending").length >= this.opts.maxInFlightTxs) return pollMs;
     const candidates = this.store.requestsInState("inferred", this.opts.maxTxItems);
     if (candidates.length === 0) return pollMs;
+    // Proof mode (issue 15): each proven result goes out at once in its own `fulfilProof`, ahead of the batch
+    const proven = candidates.filter((r) => r.mode === VerificationMode.Proof);
+    if (proven.length > 0) {
+      await this.sendProofs(proven, head);
+      return 0;
+    }
     const oldest = Math.min(...candidates.map((r) => r.updatedAtMs));
     const waitMs = oldest + this.opts.maxTxWaitMs - Date.now();
     if (candidates.length < this.opts.maxTxItems && waitMs > 0) return waitMs;
@@ -197,6 +209,83 @@ export class Submitter {
     if (sendable.length === 0) return 0;
     await this.send(sendable, head);
     return 0;
+  }
+
+  /**
+   * Proof mode: proven results as `fulfilProof(requestId, request, input, output, proof)`, or `fulfilProofBatch` of
+   * those calls when two or more are ready. Any node may send them (no assignment, no exclusivity), so the only
+   * checks are the request's state on chain and a simulation of each call. A result without a proof (an input the
+   * circuit cannot take, a failed proof) cannot be delivered at all: the request is left to its requester's refund.
+   */
+  private async sendProofs(rows: RequestRow[], head: number): Promise<void> {
+    const ready: { row: RequestRow; item: ProofItem; gas: number }[] = [];
+    for (const row of rows) {
+      const id = String(row.requestId);
+      if (row.errorCode !== 0 || !row.proof || !row.output) {
+        const reason = `no proof to submit (${row.errorMessage ?? `error code ${row.errorCode}`}); refundable after the deadline`;
+        this.logger.warn({ requestId: id, reason }, "proof request cannot be fulfilled");
+        this.store.transition([row.requestId], "failed", { finalReason: reason });
+        continue;
+      }
+      // an expired request is caught by the simulation (AIOracleRequestExpired) like any other revert
+      const st = await this.reader.requestState(row.requestId);
+      if (st.state !== RequestStateCode.Pending) {
+        const reason =
+          st.state === RequestStateCode.Fulfilled
+            ? "fulfilled on chain"
+            : st.state === RequestStateCode.Refunded
+              ? "refunded on chain"
+              : `not fulfillable (state ${st.state}, deadline ${st.deadline})`;
+        this.logger.info({ requestId: id, reason }, "proof request no longer open: dropped");
+        this.store.transition([row.requestId], "expired", { finalReason: reason });
+        continue;
+      }
+      const decoded = decodeRequestCreated(row.logTopics, row.logData);
+      const item: ProofItem = {
+        requestId: row.requestId,
+        requestEnc: decoded.requestEnc,
+        input: row.input,
+        output: row.output,
+        proof: row.proof,
+      };
+      const gas = this.proofGas(row, item);
+      try {
+        await this.ethCall("simulate", encodeFulfilProof(item), gas);
+      } catch (err) {
+        if (isTransientRpcError(err)) throw err;
+        const reason = describeRevert(err);
+        this.logger.warn({ requestId: id, reason }, "fulfilProof simulation reverted");
+        this.metrics?.errors.inc({ stage: "simulation" });
+        this.giveUpOrRetry(row, `simulation reverted: ${reason}`, true);
+        continue;
+      }
+      ready.push({ row, item, gas });
+      if (ready.reduce((sum, r) => sum + r.gas, 0) > this.opts.maxGasPerTx && ready.length > 1) {
+        ready.pop();
+        break;
+      }
+    }
+    if (ready.length === 0) return;
+    if (ready.length === 1) {
+      await this.sendData([ready[0].row], encodeFulfilProofBytes(ready[0].item), ready[0].gas, head);
+      return;
+    }
+    // one base cost for the batch instead of one per item
+    const gasLimit = ready.reduce((sum, r) => sum + r.gas, 0) - (ready.length - 1) * this.opts.baseGas;
+    await this.sendData(
+      ready.map((r) => r.row),
+      encodeFulfilProofBatchBytes(ready.map((r) => r.item)),
+      gasLimit,
+      head,
+    );
+  }
+
+  /** Gas limit of a `fulfilProof`: the verifier's bounded gas on top of a fulfilment's, plus input and proof calldata. */
+  private proofGas(row: RequestRow, item: ProofItem): number {
+    const base = this.gasFor([
+      { row, item: { requestId: item.requestId, requestEnc: item.requestEnc, output: item.output, errorCode: 0 } },
+    ]);
+    return base + PROOF_VERIFY_GAS + calldataGas(item.input) + calldataGas(item.proof) + 64 * 16;
   }
 
   /** Keeps the requests that this node may still fulfil; the others are dropped (expired), never sent. */
@@ -343,10 +432,21 @@ export class Submitter {
 
   private async send(items: { row: RequestRow; item: FulfilItem }[], head: number): Promise<void> {
     const gasLimit = this.gasFor(items);
-    const fees = await this.fees();
     const encode = this.metrics?.stageTimer("encode");
     const data = encodeFulfilBatchBytes(items.map((i) => i.item));
     encode?.();
+    await this.sendData(
+      items.map((i) => i.row),
+      data,
+      gasLimit,
+      head,
+    );
+  }
+
+  /** Signs, stores (before the broadcast) and broadcasts one fulfilment transaction of these requests. */
+  private async sendData(rows: RequestRow[], data: Buffer, gasLimit: number, head: number): Promise<void> {
+    const fees = await this.fees();
+    const items = rows.map((row) => ({ row }));
     const nonce = this.nonce!;
     const tx = this.sign(nonce, data, gasLimit, fees);
     // persisted before the broadcast: after a crash the hash is known and the same bytes can be re-sent

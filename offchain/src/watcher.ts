@@ -21,6 +21,11 @@ export interface WatcherOptions {
    * runs them only after their exclusivity. Undefined or empty: only assigned requests are taken.
    */
   takeoverModels?: Set<bigint>;
+  /**
+   * Proof mode (issue 15): requests of these models (the runner's `proof` backends) are taken whoever they are
+   * assigned to: any node may fulfil them with a proof, at once, so they are never takeovers.
+   */
+  proofModels?: Set<bigint>;
   /** How long an `isServing` answer is reused (ms). */
   servingCacheMs?: number;
   /** Upper bound of the backoff after consecutive RPC failures. */
@@ -145,7 +150,8 @@ export class Watcher {
         this.logger.warn({ err: shortError(err), tx: log.transactionHash }, "undecodable RequestCreated log skipped");
         continue;
       }
-      const assigned = decoded.nodes.includes(this.node);
+      const proven = decoded.mode === VerificationMode.Proof && (this.opts.proofModels?.has(decoded.modelId) ?? false);
+      const assigned = proven || decoded.nodes.includes(this.node);
       // Quorum votes come from the assigned nodes only: nothing to take over there
       if (!assigned && (decoded.mode === VerificationMode.Quorum || !(await this.servesForTakeover(decoded.modelId))))
         continue;

@@ -4,7 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { JsonRpcServer } from "hardhat/internal/hardhat-network/jsonrpc/server";
 import type { HardhatNetworkHDAccountsConfig, HardhatRuntimeEnvironment } from "hardhat/types";
-import { resolveConfig } from "../../offchain/src/config";
+import { type RawConfig, resolveConfig } from "../../offchain/src/config";
 import { createLogger } from "../../offchain/src/log";
 import { Runner } from "../../offchain/src/runner";
 import type { AxonDeployment } from "../../deploy/axon";
@@ -20,6 +20,8 @@ export async function startDemoRunner(
   deployment: AxonDeployment,
   nodeAddress: string,
   modelId: bigint,
+  /** Another key (instead of `nodeAddress`'s) and other models (instead of the bundled one), e.g. a Proof model. */
+  options: { nodeKey?: string; models?: RawConfig["models"] } = {},
 ): Promise<() => Promise<void>> {
   const server = new JsonRpcServer({ hostname: "127.0.0.1", port: 0, provider: hre.network.provider });
   const { port } = await server.listen();
@@ -28,17 +30,15 @@ export async function startDemoRunner(
   writeFileSync(deploymentFile, JSON.stringify(deployment.manifest, null, 2));
   const accounts = hre.config.networks.hardhat.accounts as HardhatNetworkHDAccountsConfig;
   const index = (await hre.ethers.getSigners()).findIndex((s) => s.address === nodeAddress);
-  const nodeKey = HDNodeWallet.fromPhrase(
-    accounts.mnemonic,
-    accounts.passphrase,
-    `${accounts.path}/${index}`,
-  ).privateKey;
+  const nodeKey =
+    options.nodeKey ??
+    HDNodeWallet.fromPhrase(accounts.mnemonic, accounts.passphrase, `${accounts.path}/${index}`).privateKey;
   const cfg = await resolveConfig(
     {
       rpcUrls: [`http://127.0.0.1:${port}`],
       chainId: 31337,
       deployment: deploymentFile,
-      models: [{ modelId: String(modelId), path: BUNDLED_MODEL, maxInputBytes: 784 }],
+      models: options.models ?? [{ modelId: String(modelId), path: BUNDLED_MODEL, maxInputBytes: 784 }],
       confirmations: 0,
       pollIntervalMs: 100,
       batching: { maxBatchSize: 32, maxWaitMs: 50, maxTxItems: 32, maxTxWaitMs: 100, maxInFlightTxs: 2 },

@@ -27,6 +27,10 @@ const MIN_CONFIDENCE_PCT = 90;
       expect(res.stdout).to.match(/^Gas per step$/m);
       expect(res.stdout).to.match(/all \d+ answered in [\d.]+ s by \d+ batch fulfilment tx/);
       expect(res.stdout).to.match(/buyer decrypted the dataset key/);
+      // Proof mode (issue 15): a proven inference, final at once, by an unstaked prover
+      expect(res.stdout).to.match(
+        /proven inference: read "\d" \(true "\d"\), fulfilProof by 0x[0-9a-fA-F]{40} verified on chain/,
+      );
       expect(res.stdout).to.match(/^Demo finished in [\d.]+ s$/m);
     });
 

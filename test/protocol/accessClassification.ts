@@ -114,6 +114,7 @@ export const CLASSIFICATION: Record<string, Record<string, Guard>> = {
     // Invalid items are skipped with an event (FulfilItemSkipped), so the batch itself has no caller guard.
     [`fulfilBatch(uint256[],${ORACLE_REQUEST}[],bytes[],uint8[])`]: ANYONE,
     [`fulfilProof(uint256,${ORACLE_REQUEST},bytes,bytes,bytes)`]: ANYONE,
+    ["fulfilProofBatch(bytes[])"]: ANYONE,
     [`finalize(uint256,${ORACLE_REQUEST},bytes,uint8)`]: ANYONE,
     [`challenge(uint256,${ORACLE_REQUEST})`]: ANYONE,
     [`voteChallenge(uint256,${ORACLE_REQUEST},bool)`]: custom("AIOracleNotEligibleVoter", ["node"]),

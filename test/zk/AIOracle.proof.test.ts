@@ -135,6 +135,23 @@ describe("AIOracle Proof mode (mnist14, real proofs)", function () {
       await expectOpenAndRefundable(f, r);
     });
 
+    it("an input of the wrong size for the circuit: the verifier names the sizes, the request is refundable", async () => {
+      const f = await loadFixture(deployProofOracleFixture);
+      // the oracle accepts any input up to maxInputBytes at request time (the request path stays mode-agnostic);
+      // the model's verifier refuses it at fulfilment with both sizes, and the requester gets a refund
+      const short = a.input.subarray(0, a.input.length - 1);
+      const r = await sendRequest(f, PROOF_MODEL, { input: hex(short) });
+      const reason = f.adapter.interface.encodeErrorResult("ProofVerifierInputLength", [
+        MANIFEST.inputBytes,
+        short.length,
+      ]);
+      expect(await f.adapter.inputBytes()).to.equal(MANIFEST.inputBytes);
+      await expect(f.oracle.connect(f.stranger).fulfilProof(r.id, r.request, short, a.output, a.proof))
+        .to.be.revertedWithCustomError(f.oracle, "AIOracleProofVerifierFailed")
+        .withArgs(r.id, await f.adapter.getAddress(), reason);
+      await expectOpenAndRefundable(f, r);
+    });
+
     it("a verifier that answers false", async () => {
       const f = await loadFixture(deployProofOracleFixture);
       const r = await requestDigit(f, a, FALSE_MODEL);
@@ -152,6 +169,86 @@ describe("AIOracle Proof mode (mnist14, real proofs)", function () {
         .to.be.revertedWithCustomError(f.oracle, "AIOracleProofVerifierFailed")
         .withArgs(r.id, await f.revertingVerifier.getAddress(), reason);
       await expectOpenAndRefundable(f, r);
+    });
+  });
+
+  describe("fulfilProofBatch", () => {
+    const proofCall = (f: Fixture, r: Emitted, c: ProvenCase, output = c.output, proof = c.proof) =>
+      f.oracle.interface.encodeFunctionData("fulfilProof", [r.id, r.request, c.input, output, proof]);
+
+    it("settles every valid item; a rejected one is skipped with its error's selector and stays open", async () => {
+      const f = await loadFixture(deployProofOracleFixture);
+      const ra = await requestDigit(f, a);
+      const rb = await requestDigit(f, b);
+      const rBad = await requestDigit(f, a);
+      const rejected = f.oracle.interface.getError("AIOracleProofRejected")!.selector;
+      const tx = f.oracle
+        .connect(f.stranger)
+        .fulfilProofBatch([proofCall(f, ra, a), proofCall(f, rBad, a, b.output), proofCall(f, rb, b)]);
+      await expect(tx)
+        .to.emit(f.oracle, "RequestFulfilled")
+        .withArgs(ra.id, f.stranger.address, MODE_PROOF, true, true, 0, ethers.keccak256(a.output));
+      await expect(tx)
+        .to.emit(f.oracle, "RequestFulfilled")
+        .withArgs(rb.id, f.stranger.address, MODE_PROOF, true, true, 0, ethers.keccak256(b.output));
+      await expect(tx).to.emit(f.oracle, "FulfilmentSkipped").withArgs(rBad.id, f.stranger.address, rejected);
+      expect((await f.oracle.requestState(ra.id))[0]).to.equal(STATE_FULFILLED);
+      expect((await f.oracle.requestState(rb.id))[0]).to.equal(STATE_FULFILLED);
+      expect(await f.oracle.servedCount(f.stranger.address)).to.equal(2);
+      expect(await f.consumer.results(rb.id)).to.equal(ethers.dataSlice(hex(b.output), 0, 32));
+      // the skipped request is untouched and refundable
+      expect((await f.oracle.requestState(rBad.id))[0]).to.equal(STATE_PENDING);
+      await time.increaseTo(rBad.terms.deadline + 1n);
+      await expect(f.oracle.refund(rBad.id, rBad.request))
+        .to.emit(f.oracle, "RequestRefunded")
+        .withArgs(rBad.id, f.requester.address, rBad.totalWei);
+    });
+
+    it("skips an item already fulfilled and a verifier that reverts, keeping the rest", async () => {
+      const f = await loadFixture(deployProofOracleFixture);
+      const ra = await requestDigit(f, a);
+      const rRev = await requestDigit(f, a, REVERTING_MODEL);
+      await f.oracle.connect(f.stranger).fulfilProof(ra.id, ra.request, a.input, a.output, a.proof);
+      const rb = await requestDigit(f, b);
+      const iface = f.oracle.interface;
+      const tx = f.oracle
+        .connect(f.nodeA)
+        .fulfilProofBatch([proofCall(f, ra, a), proofCall(f, rRev, a), proofCall(f, rb, b)]);
+      await expect(tx)
+        .to.emit(f.oracle, "FulfilmentSkipped")
+        .withArgs(ra.id, f.nodeA.address, iface.getError("AIOracleInvalidState")!.selector);
+      await expect(tx)
+        .to.emit(f.oracle, "FulfilmentSkipped")
+        .withArgs(rRev.id, f.nodeA.address, iface.getError("AIOracleProofVerifierFailed")!.selector);
+      await expect(tx)
+        .to.emit(f.oracle, "RequestFulfilled")
+        .withArgs(rb.id, f.nodeA.address, MODE_PROOF, true, true, 0, ethers.keccak256(b.output));
+      expect((await f.oracle.requestState(rRev.id))[0]).to.equal(STATE_PENDING);
+    });
+
+    it("refuses an item that is not fulfilProof calldata (no other library function is reachable)", async () => {
+      const f = await loadFixture(deployProofOracleFixture);
+      const r = await requestDigit(f, a);
+      const fulfil = f.oracle.interface.encodeFunctionData("fulfil", [r.id, r.request, a.output, 0]);
+      await expect(f.oracle.connect(f.stranger).fulfilProofBatch([proofCall(f, r, a), fulfil]))
+        .to.be.revertedWithCustomError(f.oracle, "AIOracleNotProofCall")
+        .withArgs(1, fulfil.slice(0, 10));
+      const selector = f.oracle.interface.getFunction("fulfilProof")!.selector;
+      await expect(f.oracle.connect(f.stranger).fulfilProofBatch([selector]))
+        .to.be.revertedWithCustomError(f.oracle, "AIOracleNotProofCall")
+        .withArgs(0, selector);
+      expect((await f.oracle.requestState(r.id))[0]).to.equal(STATE_PENDING);
+    });
+
+    it("is paused with the oracle; an empty batch does nothing", async () => {
+      const f = await loadFixture(deployProofOracleFixture);
+      const r = await requestDigit(f, a);
+      await expect(f.oracle.connect(f.stranger).fulfilProofBatch([])).to.not.emit(f.oracle, "RequestFulfilled");
+      await f.oracle.connect(f.admin).pause();
+      await expect(f.oracle.connect(f.stranger).fulfilProofBatch([proofCall(f, r, a)])).to.be.revertedWithCustomError(
+        f.oracle,
+        "EnforcedPause",
+      );
     });
   });
 

@@ -184,6 +184,8 @@ interface IAIOracle is IModelTermsListener, IOperatorStatusListener {
     error AIOracleZeroCallback();
     /// @notice The error code is not one of the defined codes.
     error AIOracleUnknownErrorCode(uint8 errorCode);
+    /// @notice Item `index` of `fulfilProofBatch` is not `fulfilProof` calldata (`selector` is its first 4 bytes).
+    error AIOracleNotProofCall(uint256 index, bytes4 selector);
     /// @notice Batch arrays differ in length.
     error AIOracleLengthMismatch(uint256 ids, uint256 requests, uint256 outputs, uint256 errorCodes);
     /// @notice The challenge window of the provisional result is closed (for `challenge`) or still open (for
@@ -270,6 +272,13 @@ interface IAIOracle is IModelTermsListener, IOperatorStatusListener {
         bytes calldata output,
         bytes calldata proof
     ) external;
+
+    /// @notice Proof mode, many results in one transaction: each item is the complete calldata of a `fulfilProof`
+    /// call (`abi.encodeCall(IAIOracle.fulfilProof, (...))`), run as that call would run. An item that would revert
+    /// (a rejected proof, a request no longer open, ...) writes nothing and is skipped with `FulfilmentSkipped`
+    /// (its error's selector), so the other items still settle; the request stays open and refundable.
+    /// @param calls `fulfilProof` calldata, one per request.
+    function fulfilProofBatch(bytes[] calldata calls) external;
 
     /// @notice `fulfil` for many requests in one transaction: an invalid item is skipped with `FulfilmentSkipped`
     /// and never reverts the others (only too little gas for a callback reverts the whole batch).

@@ -186,7 +186,7 @@ describe("Store: optimistic finalization", () => {
     raw.pragma("user_version = 1");
     raw.close();
     const s2 = new Store(file, 31337, ORACLE);
-    assert.equal(s2.db.pragma("user_version", { simple: true }), 2);
+    assert.equal(s2.db.pragma("user_version", { simple: true }), 3);
     const r = s2.getRequest(1n)!;
     assert.equal(r.state, "submitted");
     assert.equal(r.takeover, false);

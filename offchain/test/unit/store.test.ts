@@ -37,7 +37,7 @@ describe("Store", () => {
 
   it("opens in WAL mode with the schema migrated", () => {
     assert.equal(s.db.pragma("journal_mode", { simple: true }), "wal");
-    assert.equal(s.db.pragma("user_version", { simple: true }), 2);
+    assert.equal(s.db.pragma("user_version", { simple: true }), 3);
     assert.equal(s.ping(), true);
   });
 
