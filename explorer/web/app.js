@@ -1,6 +1,5 @@
 // Axon Explorer front end: hash routes, one view per route, everything read from the JSON API (docs/explorer.md).
 import { api, ApiError } from "./api.js";
-import { drawCharts, latencyChart, requestsPerMinuteChart, revenueChart } from "./charts.js";
 import {
   ADDRESS_RE,
   UINT_RE,
@@ -21,7 +20,9 @@ import {
 } from "./dom.js";
 
 const main = document.getElementById("main");
-const STATES = ["open", "fulfilled", "failed", "refunded", "expired", "challenged"];
+// uPlot is loaded only by the views that draw a chart, so the tables paint without waiting for it.
+const loadCharts = () => import("./charts.js");
+const STATES = ["open", "provisional", "challenged", "fulfilled", "failed", "refunded"];
 const PAGE = 50;
 
 class BadInput extends Error {}
@@ -50,7 +51,11 @@ function txCell(hash) {
 // ---------------------------------------------------------------------------------------------- views
 
 async function overview() {
-  const [data, latency] = await Promise.all([api("/api/overview"), api("/api/stats/latency")]);
+  const [data, latency, { latencyChart, requestsPerMinuteChart }] = await Promise.all([
+    api("/api/overview"),
+    api("/api/stats/latency"),
+    loadCharts(),
+  ]);
   const t = data.totals;
   return [
     h("h1", {}, `Protocol overview — ${data.network} (chain ${data.chainId})`),
@@ -252,7 +257,7 @@ async function models() {
 async function modelDetail([id, section]) {
   requireUint(id, "model id");
   if (section !== undefined && section !== "holders") throw new BadInput(`Unknown model page section “${section}”.`);
-  const m = await api(`/api/models/${id}`);
+  const [m, { revenueChart }] = await Promise.all([api(`/api/models/${id}`), loadCharts()]);
   const holders = m.holders ?? [];
   const holdersSection = h(
     "section",
@@ -449,9 +454,10 @@ async function render() {
   }
   if (seq !== renderSeq) return; // a newer navigation superseded this one
   main.replaceChildren(...[content].flat());
-  drawCharts(main);
+  if (main.querySelector(".chart")) (await loadCharts()).drawCharts(main);
   main.removeAttribute("aria-busy");
   main.dataset.view = match ? match[1] : "none";
+  performance.mark(`view:${main.dataset.view}`);
   document.title = `Axon Explorer — ${match ? match[1] : "not found"}`;
 }
 
