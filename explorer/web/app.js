@@ -11,10 +11,10 @@ import {
   formatInt,
   formatSeconds,
   formatTime,
-  formatUnits,
-  formatWei,
   h,
   table,
+  unitsEl,
+  weiEl,
   weiToEther,
   yesNo,
 } from "./dom.js";
@@ -22,7 +22,7 @@ import {
 const main = document.getElementById("main");
 // uPlot is loaded only by the views that draw a chart, so the tables paint without waiting for it.
 const loadCharts = () => import("./charts.js");
-const STATES = ["open", "provisional", "challenged", "fulfilled", "failed", "refunded"];
+const STATES = ["open", "provisional", "challenged", "fulfilled", "failed", "refunded", "expired"];
 const PAGE = 50;
 
 class BadInput extends Error {}
@@ -68,8 +68,9 @@ async function overview() {
       card("Datasets", formatInt(t.datasets), "datasets"),
       card("Compute jobs", formatInt(t.jobs), "jobs"),
       card("Operators", formatInt(t.operators), "operators"),
-      card("Fees to treasury", formatWei(t.feesToTreasuryWei), "feesToTreasuryWei"),
-      card("TVL", formatWei(t.tvlWei), "tvlWei"),
+      card("Fees to treasury", weiEl(t.feesToTreasuryWei), "feesToTreasuryWei"),
+      card("Oracle fees not yet swept", weiEl(t.pendingOracleFeesWei), "pendingOracleFeesWei"),
+      card("TVL", weiEl(t.tvlWei), "tvlWei"),
     ),
     h("h2", {}, "Activity"),
     h("div", { class: "charts" }, requestsPerMinuteChart(latency.perMinute ?? []), latencyChart(latency.buckets ?? [])),
@@ -83,8 +84,8 @@ async function overview() {
       [
         { label: "Contract", key: "name", cell: (c) => c.name },
         { label: "Address", key: "address", cell: (c) => h("span", { class: "mono" }, c.address) },
-        { label: "Balance", key: "balanceWei", num: true, cell: (c) => formatWei(c.balanceWei) },
-        { label: "TVL", key: "tvlWei", num: true, cell: (c) => formatWei(c.tvlWei) },
+        { label: "Balance", key: "balanceWei", num: true, cell: (c) => weiEl(c.balanceWei) },
+        { label: "TVL", key: "tvlWei", num: true, cell: (c) => weiEl(c.tvlWei) },
       ],
       data.contracts,
       { testid: "contracts", rowTestid: "contract-row" },
@@ -98,34 +99,80 @@ const requestColumns = [
   { label: "State", key: "state", cell: (r) => badge(r.state) },
   { label: "Mode", key: "mode", cell: (r) => r.mode },
   { label: "Node", key: "node", cell: (r) => nodeLink(r.node) },
-  { label: "Fee", key: "feeWei", num: true, cell: (r) => formatWei(r.feeWei) },
+  { label: "Fee", key: "feeWei", num: true, cell: (r) => weiEl(r.feeWei) },
   { label: "Latency", key: "latencySec", num: true, cell: (r) => formatSeconds(r.latencySec) },
   { label: "Callback", key: "callbackOk", cell: (r) => yesNo(r.callbackOk) },
   { label: "Fulfil gas", key: "fulfilGas", num: true, cell: (r) => formatInt(r.fulfilGas) },
   { label: "Requested", key: "requestTime", cell: (r) => formatTime(r.requestTime) },
 ];
 
-// Cursors of the pages before the current one, per filter, so "Previous" works without a server-side offset.
+// Cursors of the pages before the current one, per route and filter, so "Previous" works without an offset.
 const cursorTrail = new Map();
+
+/** Previous/next buttons over the API's opaque cursors; `filters` stay in the hash with the cursor. */
+function pager(route, filters, cursor, page) {
+  const key = JSON.stringify([route, filters]);
+  const trail = cursorTrail.get(key) ?? [];
+  const go = (next) => {
+    const q = new URLSearchParams();
+    for (const [k, v] of Object.entries({ ...filters, cursor: next })) if (v) q.set(k, v);
+    const qs = q.toString();
+    location.hash = `#${route}${qs ? `?${qs}` : ""}`;
+  };
+  return h(
+    "div",
+    { class: "pager" },
+    h(
+      "button",
+      {
+        type: "button",
+        "data-testid": "prev-page",
+        disabled: !cursor,
+        onclick: () => {
+          cursorTrail.set(key, trail.slice(0, -1));
+          go(trail[trail.length - 1] ?? "");
+        },
+      },
+      "← Previous",
+    ),
+    h(
+      "button",
+      {
+        type: "button",
+        "data-testid": "next-page",
+        disabled: !page.nextCursor,
+        onclick: () => {
+          cursorTrail.set(key, [...trail, cursor]);
+          go(page.nextCursor);
+        },
+      },
+      "Next →",
+    ),
+    h(
+      "span",
+      { class: "muted", "data-testid": "page-size" },
+      `${page.items.length} shown, up to ${filters.limit ?? PAGE} per page`,
+    ),
+  );
+}
+
+/** One page of a list route: `{ items, nextCursor }` from the API plus its pager. */
+async function listPage(apiPath, route, query, filters = {}) {
+  const cursor = query.get("cursor") ?? "";
+  const limit = query.get("limit") ?? "";
+  if (limit) filters = { ...filters, limit };
+  const page = await api(apiPath, { limit: PAGE, ...filters, cursor });
+  return { page, pagerEl: pager(route, filters, cursor, page) };
+}
 
 async function requests(_params, query) {
   const state = query.get("state") ?? "";
   const model = query.get("model") ?? "";
   const node = query.get("node") ?? "";
-  const cursor = query.get("cursor") ?? "";
   if (state && !STATES.includes(state)) throw new BadInput(`“${state}” is not a request state (${STATES.join(", ")}).`);
   if (model) requireUint(model, "model id");
   if (node) requireAddress(node, "node");
-  const filterKey = JSON.stringify([state, model, node]);
-  const page = await api("/api/requests", { state, model, node, cursor, limit: PAGE });
-
-  const go = (next) => {
-    const q = new URLSearchParams();
-    for (const [k, v] of Object.entries({ state, model, node, ...next })) if (v) q.set(k, v);
-    const qs = q.toString();
-    location.hash = `#/requests${qs ? `?${qs}` : ""}`;
-  };
-  const trail = cursorTrail.get(filterKey) ?? [];
+  const { page, pagerEl } = await listPage("/api/requests", "/requests", query, { state, model, node });
   const form = h(
     "form",
     {
@@ -134,8 +181,10 @@ async function requests(_params, query) {
       onsubmit: (event) => {
         event.preventDefault();
         const f = new FormData(event.target);
-        cursorTrail.delete(filterKey);
-        go({ state: f.get("state"), model: f.get("model").trim(), node: f.get("node").trim(), cursor: "" });
+        const q = new URLSearchParams();
+        for (const k of ["state", "model", "node"]) if (String(f.get(k)).trim()) q.set(k, String(f.get(k)).trim());
+        const qs = q.toString();
+        location.hash = `#/requests${qs ? `?${qs}` : ""}`;
       },
     },
     h(
@@ -153,38 +202,6 @@ async function requests(_params, query) {
     h("label", {}, "Node address", h("input", { name: "node", value: node, size: 44, placeholder: "0x…" })),
     h("button", { type: "submit" }, "Filter"),
   );
-  const pager = h(
-    "div",
-    { class: "pager" },
-    h(
-      "button",
-      {
-        type: "button",
-        "data-testid": "prev-page",
-        disabled: !cursor,
-        onclick: () => {
-          const back = trail.slice(0, -1);
-          cursorTrail.set(filterKey, back);
-          go({ cursor: trail[trail.length - 1] ?? "" });
-        },
-      },
-      "← Previous",
-    ),
-    h(
-      "button",
-      {
-        type: "button",
-        "data-testid": "next-page",
-        disabled: !page.nextCursor,
-        onclick: () => {
-          cursorTrail.set(filterKey, [...trail, cursor]);
-          go({ cursor: page.nextCursor });
-        },
-      },
-      "Next →",
-    ),
-    h("span", { class: "muted" }, `${page.items.length} shown, ${PAGE} per page`),
-  );
   return [
     h("h1", {}, "Requests"),
     form,
@@ -193,9 +210,12 @@ async function requests(_params, query) {
       rowTestid: "request-row",
       empty: "No request matches these filters.",
     }),
-    pager,
+    pagerEl,
   ];
 }
+
+const muted = (text) => h("span", { class: "muted" }, text);
+const mono = (text) => h("span", { class: "mono" }, text);
 
 async function requestDetail([id]) {
   requireUint(id, "request id");
@@ -204,12 +224,19 @@ async function requestDetail([id]) {
     h("h1", {}, `Request #${r.id} `, badge(r.state)),
     fields([
       ["Model", modelLink(r.model, `model ${r.model}`), "model"],
-      ["Requester", h("span", { class: "mono" }, r.requester), "requester"],
+      ["Requester", mono(r.requester), "requester"],
       ["State", badge(r.state), "state"],
       ["Verification mode", r.mode, "mode"],
-      ["Node", r.node ? nodeLink(r.node) : h("span", { class: "muted" }, "not fulfilled"), "node"],
-      ["Fee", formatWei(r.feeWei), "feeWei"],
+      [
+        "Assigned nodes",
+        r.assignedNodes.length === 0 ? muted("any node of the model") : r.assignedNodes.map((n) => [nodeLink(n), " "]),
+        "assignedNodes",
+      ],
+      ["Answered by", r.node ? nodeLink(r.node) : muted("nobody yet"), "node"],
+      ["Fee paid", weiEl(r.feeWei), "feeWei"],
+      ["Model fee", weiEl(r.modelFeeWei), "modelFeeWei"],
       ["Requested", `block ${r.requestBlock} · ${formatTime(r.requestTime)}`, "requestBlock"],
+      ["Deadline", formatTime(r.deadline), "deadline"],
       [
         "Fulfilled",
         r.fulfilBlock === null ? "—" : `block ${r.fulfilBlock} · ${formatTime(r.fulfilTime)}`,
@@ -217,14 +244,18 @@ async function requestDetail([id]) {
       ],
       ["Latency", formatSeconds(r.latencySec), "latencySec"],
       ["Callback", yesNo(r.callbackOk), "callbackOk"],
-      ["Fulfil gas", formatInt(r.fulfilGas), "fulfilGas"],
-      ["Transaction", h("span", { class: "mono" }, r.txHash), "txHash"],
+      ["Error code", r.errorCode === null ? "—" : String(r.errorCode), "errorCode"],
+      ["Fulfil gas (its share of the batch)", formatInt(r.fulfilGas), "fulfilGas"],
+      ["Refunded", weiEl(r.refundWei), "refundWei"],
+      ["Request transaction", mono(r.txHash), "txHash"],
+      ["Fulfil transaction", r.fulfilTxHash ? mono(r.fulfilTxHash) : "—", "fulfilTxHash"],
     ]),
     h("h2", {}, "Events"),
     table(
       [
-        { label: "Event", key: "name", cell: (e) => e.name },
+        { label: "Event", key: "name", cell: (e) => `${e.contract}.${e.name}` },
         { label: "Block", key: "block", num: true, cell: (e) => formatInt(e.block) },
+        { label: "Time", key: "time", cell: (e) => formatTime(e.time) },
         { label: "Transaction", key: "txHash", cell: (e) => txCell(e.txHash) },
         { label: "Arguments", key: "args", cell: (e) => h("code", {}, JSON.stringify(e.args)) },
       ],
@@ -234,23 +265,30 @@ async function requestDetail([id]) {
   ];
 }
 
-async function models() {
-  const { items } = await api("/api/models");
+async function models(_params, query) {
+  const { page, pagerEl } = await listPage("/api/models", "/models", query);
   return [
     h("h1", {}, "Models"),
     table(
       [
         { label: "Model", key: "id", cell: (m) => modelLink(m.id, `#${m.id}`) },
-        { label: "Name", key: "name", cell: (m) => m.name ?? h("span", { class: "muted" }, "—") },
-        { label: "Fee", key: "feeWei", num: true, cell: (m) => formatWei(m.feeWei) },
+        {
+          label: "Name",
+          key: "name",
+          cell: (m) => (m.name ? `${m.name}${m.symbol ? ` (${m.symbol})` : ""}` : muted("—")),
+        },
+        { label: "Owner", key: "owner", cell: (m) => addr(m.owner) },
+        { label: "Fee", key: "feeWei", num: true, cell: (m) => weiEl(m.feeWei) },
         { label: "Mode", key: "mode", cell: (m) => m.mode },
+        { label: "Active", key: "active", cell: (m) => (m.active ? "yes" : badge("inactive")) },
         { label: "Token", key: "token", cell: (m) => addr(m.token) },
         { label: "Requests", key: "requests", num: true, cell: (m) => formatInt(m.requests) },
-        { label: "Revenue", key: "revenueWei", num: true, cell: (m) => formatWei(m.revenueWei) },
+        { label: "Revenue", key: "revenueWei", num: true, cell: (m) => weiEl(m.revenueWei) },
       ],
-      items,
+      page.items,
       { testid: "models", rowTestid: "model-row", empty: "No model registered yet." },
     ),
+    pagerEl,
   ];
 }
 
@@ -266,48 +304,49 @@ async function modelDetail([id, section]) {
     m.token
       ? table(
           [
-            {
-              label: "Holder",
-              key: "address",
-              cell: (x) => h("span", { class: "mono", "data-address": x.address }, x.address),
-            },
-            { label: "Balance", key: "balance", num: true, cell: (x) => formatUnits(x.balance) },
-            { label: "Claimable", key: "claimableWei", num: true, cell: (x) => formatWei(x.claimableWei) },
+            { label: "Holder", key: "address", cell: (x) => mono(x.address) },
+            { label: "Balance", key: "balance", num: true, cell: (x) => unitsEl(x.balance) },
+            { label: "Claimable", key: "claimableWei", num: true, cell: (x) => weiEl(x.claimableWei) },
           ],
           holders,
           { testid: "holders", rowTestid: "holder-row", empty: "No holder yet." },
         )
       : h("div", { class: "empty", "data-testid": "holders" }, "This model has no revenue token (no IMO)."),
   );
+  const nodes = m.nodes ?? [];
   const view = [
     h("h1", {}, `Model #${m.id}${m.name ? ` — ${m.name}` : ""}`),
     fields([
-      ["Weights hash", h("span", { class: "mono" }, m.weightsHash), "weightsHash"],
-      ["Fee per request", formatWei(m.feeWei), "feeWei"],
+      ["Weights hash", mono(m.weightsHash), "weightsHash"],
+      ["Owner", mono(m.owner), "owner"],
+      ["Metadata", m.metadataURI || "—", "metadataURI"],
+      ["Fee per request", weiEl(m.feeWei), "feeWei"],
       ["Verification mode", m.mode, "mode"],
+      ["Active", m.active ? "yes" : badge("inactive"), "active"],
       [
         "Revenue token",
         m.token
           ? h(
               "span",
               {},
-              h("span", { class: "mono" }, m.token),
-              " · ",
+              mono(m.token),
+              m.symbol ? ` (${m.symbol}) · ` : " · ",
               h("a", { href: `#/models/${m.id}/holders`, "data-testid": "holders-link" }, "token holders"),
             )
-          : h("span", { class: "muted" }, "none"),
+          : muted("none"),
         "token",
       ],
+      ["Revenue receiver", m.revenueReceiver ? mono(m.revenueReceiver) : "—", "revenueReceiver"],
       ["Requests", h("a", { href: `#/requests?model=${m.id}` }, formatInt(m.requests)), "requests"],
-      ["Revenue", formatWei(m.revenueWei), "revenueWei"],
+      ["Revenue", weiEl(m.revenueWei), "revenueWei"],
     ]),
-    h("h2", {}, `Nodes (${(m.nodes ?? []).length})`),
-    (m.nodes ?? []).length === 0
+    h("h2", {}, `Nodes (${nodes.length})`),
+    nodes.length === 0
       ? h("div", { class: "empty", "data-testid": "nodes" }, "No node serves this model yet.")
       : h(
           "ul",
           { "data-testid": "nodes" },
-          m.nodes.map((n) => h("li", {}, h("a", { class: "mono", href: `#/requests?node=${n}` }, n))),
+          nodes.map((n) => h("li", {}, h("a", { class: "mono", href: `#/requests?node=${n}`, "data-address": n }, n))),
         ),
     h("h2", {}, "Revenue"),
     h("div", { class: "charts" }, revenueChart(m.revenue ?? [], weiToEther)),
@@ -317,46 +356,60 @@ async function modelDetail([id, section]) {
   return view;
 }
 
-async function datasets() {
-  const { items } = await api("/api/datasets");
+/** A dataset's provenance record (synthetic data: generator model, run, inputs…) as short key: value lines. */
+function provenanceCell(provenance) {
+  if (!provenance) return muted("—");
+  return h(
+    "ul",
+    { class: "kv" },
+    Object.entries(provenance).map(([k, v]) => {
+      const text = typeof v === "string" ? v : JSON.stringify(v);
+      return h(
+        "li",
+        {},
+        h("span", { class: "muted" }, `${k}: `),
+        h("span", { class: "mono", title: text }, text.length > 22 ? `${text.slice(0, 20)}…` : text),
+      );
+    }),
+  );
+}
+
+async function datasets(_params, query) {
+  const { page, pagerEl } = await listPage("/api/datasets", "/datasets", query);
   return [
     h("h1", {}, "Datasets"),
     table(
       [
         { label: "Dataset", key: "id", cell: (d) => `#${d.id}` },
-        { label: "Owner", key: "owner", cell: (d) => addr(d.owner) },
-        { label: "Price", key: "priceWei", num: true, cell: (d) => formatWei(d.priceWei) },
+        { label: "Seller", key: "seller", cell: (d) => addr(d.seller) },
+        { label: "Price", key: "priceWei", num: true, cell: (d) => weiEl(d.priceWei) },
+        { label: "Listed", key: "listed", cell: (d) => (d.listed ? "yes" : badge("delisted")) },
         { label: "Sales", key: "sales", num: true, cell: (d) => formatInt(d.sales) },
-        { label: "Revenue", key: "revenueWei", num: true, cell: (d) => formatWei(d.revenueWei) },
+        { label: "Revenue", key: "revenueWei", num: true, cell: (d) => weiEl(d.revenueWei) },
         {
           label: "Royalty splits",
           key: "royalties",
           cell: (d) =>
-            (d.royalties ?? []).length === 0
-              ? h("span", { class: "muted" }, "none")
+            d.royalties.length === 0
+              ? muted("none")
               : h(
                   "ul",
-                  {},
-                  d.royalties.map((r) => h("li", {}, addr(r.to), ` ${(Number(r.bps) / 100).toFixed(2)}%`)),
+                  { class: "kv" },
+                  d.royalties.map((r) => h("li", {}, addr(r.to), ` ${(r.bps / 100).toFixed(2)}%`)),
                 ),
         },
-        {
-          label: "Provenance",
-          key: "provenance",
-          cell: (d) =>
-            d.provenance
-              ? h("span", { class: "mono", title: String(d.provenance) }, String(d.provenance).slice(0, 18) + "…")
-              : h("span", { class: "muted" }, "—"),
-        },
+        { label: "Provenance", key: "provenance", cell: (d) => provenanceCell(d.provenance) },
+        { label: "License", key: "licenseURI", cell: (d) => d.licenseURI || muted("—") },
       ],
-      items,
+      page.items,
       { testid: "datasets", rowTestid: "dataset-row", empty: "No dataset listed yet." },
     ),
+    pagerEl,
   ];
 }
 
-async function jobs() {
-  const { items } = await api("/api/jobs");
+async function jobs(_params, query) {
+  const { page, pagerEl } = await listPage("/api/jobs", "/jobs", query);
   return [
     h("h1", {}, "Compute jobs"),
     table(
@@ -365,18 +418,21 @@ async function jobs() {
         { label: "Requester", key: "requester", cell: (j) => addr(j.requester) },
         { label: "Provider", key: "provider", cell: (j) => addr(j.provider) },
         { label: "State", key: "state", cell: (j) => badge(j.state) },
-        { label: "Price", key: "priceWei", num: true, cell: (j) => formatWei(j.priceWei) },
+        { label: "Price", key: "priceWei", num: true, cell: (j) => weiEl(j.priceWei) },
         { label: "Disputed", key: "disputed", cell: (j) => (j.disputed ? badge("disputed") : "no") },
-        { label: "Slashed", key: "slashedWei", num: true, cell: (j) => formatWei(j.slashedWei) },
+        { label: "Slashed", key: "slashedWei", num: true, cell: (j) => weiEl(j.slashedWei) },
+        { label: "Spec", key: "specURI", cell: (j) => j.specURI || muted("—") },
+        { label: "Result", key: "resultHash", cell: (j) => (j.resultHash ? txCell(j.resultHash) : muted("—")) },
       ],
-      items,
+      page.items,
       { testid: "jobs", rowTestid: "job-row", empty: "No compute job yet." },
     ),
+    pagerEl,
   ];
 }
 
-async function operators() {
-  const { items } = await api("/api/operators");
+async function operators(_params, query) {
+  const { page, pagerEl } = await listPage("/api/operators", "/operators", query);
   return [
     h("h1", {}, "Operators"),
     table(
@@ -387,15 +443,22 @@ async function operators() {
           cell: (o) =>
             h("a", { class: "mono", href: `#/requests?node=${o.address}`, "data-address": o.address }, o.address),
         },
-        { label: "Stake", key: "stakeWei", num: true, cell: (o) => formatWei(o.stakeWei) },
-        { label: "Locked", key: "lockedWei", num: true, cell: (o) => formatWei(o.lockedWei) },
-        { label: "Slashed", key: "slashedWei", num: true, cell: (o) => formatWei(o.slashedWei) },
+        { label: "Service", key: "service", cell: (o) => o.service },
+        { label: "Stake", key: "stakeWei", num: true, cell: (o) => weiEl(o.stakeWei) },
+        { label: "Unbonding", key: "unbondingWei", num: true, cell: (o) => weiEl(o.unbondingWei) },
+        { label: "Locked", key: "lockedWei", num: true, cell: (o) => weiEl(o.lockedWei) },
+        { label: "Slashed", key: "slashedWei", num: true, cell: (o) => [weiEl(o.slashedWei), ` (${o.slashes}×)`] },
         { label: "Served", key: "served", num: true, cell: (o) => formatInt(o.served) },
-        { label: "Jailed", key: "jailed", cell: (o) => (o.jailed ? badge("jailed") : "no") },
+        {
+          label: "Jailed",
+          key: "jailed",
+          cell: (o) => (o.jailed ? h("span", {}, badge("jailed"), ` until ${formatTime(o.jailedUntil)}`) : "no"),
+        },
       ],
-      items,
+      page.items,
       { testid: "operators", rowTestid: "operator-row", empty: "No operator staked yet." },
     ),
+    pagerEl,
   ];
 }
 
@@ -465,7 +528,9 @@ async function health() {
   const el = document.getElementById("health");
   try {
     const s = await api("/api/health");
-    el.textContent = `${s.network} · chain ${s.chainId} · indexed ${s.indexedBlock} / head ${s.headBlock} (lag ${s.lagBlocks})`;
+    const reorgs = s.reorgs ? ` · ${s.reorgs} reorg${s.reorgs === 1 ? "" : "s"}` : "";
+    el.textContent = `${s.network} · chain ${s.chainId} · indexed ${s.indexedBlock} / head ${s.headBlock} (lag ${s.lagBlocks})${reorgs}`;
+    el.title = s.lastError ? `last indexer error: ${s.lastError}` : "";
   } catch (err) {
     el.textContent = `API: ${err.message}`;
   }

@@ -36,6 +36,17 @@ export function formatWei(wei, unit = "ETH") {
   return `${negative ? "-" : ""}${text} ${unit}`;
 }
 
+/** A wei amount as text, with the exact value kept in `data-wei` (and the title) for tests and copy-paste. */
+export function weiEl(wei) {
+  if (wei === null || wei === undefined) return h("span", { class: "muted" }, "—");
+  return h("span", { "data-wei": String(wei), title: `${wei} wei` }, formatWei(wei));
+}
+
+/** A token amount (18 decimals) with the exact base units in `data-amount`. */
+export function unitsEl(amount) {
+  return h("span", { "data-amount": String(amount), title: `${amount} base units` }, formatUnits(amount));
+}
+
 /** Wei string → float ether, for charts only (loses precision past 2^53 wei, which a chart cannot show anyway). */
 export function weiToEther(wei) {
   const value = BigInt(wei);
