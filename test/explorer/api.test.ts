@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import hre from "hardhat";
-import { type EventLog, getAddress, parseEther, type Result, ZeroAddress } from "ethers";
+import { getAddress, parseEther, type Result, ZeroAddress } from "ethers";
 import { type AxonDeployment, deployAxon } from "../../deploy/axon";
 import {
   DatasetPage,
@@ -294,7 +294,7 @@ describe("Explorer API (issue 18) against the in-process chain", function () {
     expect(o.totals.pendingOracleFeesWei).to.equal((await d.oracle.protocolFeesWei()).toString());
     // The IMO's protocol fee went to the Treasury at finalize.
     const received = await d.treasury.queryFilter(d.treasury.filters.EthReceived());
-    const sum = received.reduce((s, e) => s + (e as EventLog).args.amountWei, 0n);
+    const sum = received.reduce((s, e) => s + e.args.amountWei, 0n);
     expect(o.totals.feesToTreasuryWei).to.equal(sum.toString());
   });
 
