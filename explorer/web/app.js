@@ -214,6 +214,12 @@ async function requests(_params, query) {
   ];
 }
 
+/** Long byte strings (inputs, callback data) are cut in the events table; the cell's title keeps them whole. */
+const shortenLongHex = (_key, value) =>
+  typeof value === "string" && /^0x[0-9a-fA-F]{80,}$/.test(value)
+    ? `${value.slice(0, 42)}… (${(value.length - 2) / 2} bytes)`
+    : value;
+
 const muted = (text) => h("span", { class: "muted" }, text);
 const mono = (text) => h("span", { class: "mono" }, text);
 
@@ -257,7 +263,11 @@ async function requestDetail([id]) {
         { label: "Block", key: "block", num: true, cell: (e) => formatInt(e.block) },
         { label: "Time", key: "time", cell: (e) => formatTime(e.time) },
         { label: "Transaction", key: "txHash", cell: (e) => txCell(e.txHash) },
-        { label: "Arguments", key: "args", cell: (e) => h("code", {}, JSON.stringify(e.args)) },
+        {
+          label: "Arguments",
+          key: "args",
+          cell: (e) => h("code", { title: JSON.stringify(e.args) }, JSON.stringify(e.args, shortenLongHex)),
+        },
       ],
       r.events ?? [],
       { testid: "request-events", rowTestid: "event-row" },

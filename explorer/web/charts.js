@@ -41,12 +41,27 @@ export function requestsPerMinuteChart(perMinute) {
   if (perMinute.length === 0) return emptyNote(box, "No requests yet.");
   const xs = perMinute.map((p) => Number(p.t));
   const ys = perMinute.map((p) => Number(p.count));
+  // At least ten minutes wide, so a burst within one minute shows as a bar, not as a dot on a years-long axis.
+  const span = Math.max(600, xs[xs.length - 1] - xs[0]);
+  const mid = (xs[0] + xs[xs.length - 1]) / 2;
   return mount(
     box,
     {
-      series: [{}, { label: "requests", stroke: "#3454d1", fill: "rgba(52,84,209,0.12)", width: 2 }],
+      scales: {
+        x: { time: true, range: () => [mid - span / 2 - 60, mid + span / 2 + 60] },
+        y: { range: (_u, _min, max) => [0, Math.max(1, max) * 1.1] },
+      },
+      series: [
+        {},
+        {
+          label: "requests",
+          stroke: "#3454d1",
+          fill: "rgba(52,84,209,0.35)",
+          paths: uPlot.paths.bars({ size: [0.9, 40], align: 0 }),
+          points: { show: false },
+        },
+      ],
       axes: [{}, { label: "requests / min" }],
-      legend: { show: true },
     },
     [xs, ys],
   );
