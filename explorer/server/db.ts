@@ -40,6 +40,8 @@ CREATE TABLE IF NOT EXISTS requests (
 CREATE INDEX IF NOT EXISTS requests_model ON requests (model, id);
 CREATE INDEX IF NOT EXISTS requests_node ON requests (node, id);
 CREATE INDEX IF NOT EXISTS requests_state ON requests (state, id);
+CREATE INDEX IF NOT EXISTS requests_fulfil_tx ON requests (fulfil_tx);
+CREATE INDEX IF NOT EXISTS requests_requester ON requests (requester, id);
 CREATE TABLE IF NOT EXISTS models (
   id INTEGER PRIMARY KEY, owner TEXT NOT NULL, weights_hash TEXT NOT NULL, metadata_uri TEXT NOT NULL,
   fee_wei TEXT NOT NULL, mode TEXT NOT NULL, active INTEGER NOT NULL, receiver TEXT, token TEXT, name TEXT,

@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -376,5 +377,16 @@ describe("Explorer API (issue 18) against the in-process chain", function () {
     } finally {
       await bare.close();
     }
+  });
+
+  it("npm run explorer -- --network <name> without a manifest exits 2 with a clear message", function () {
+    const res = spawnSync(
+      process.execPath,
+      ["--require", "ts-node/register/transpile-only", "explorer/server/main.ts", "--network", "nowhere"],
+      { cwd: path.join(__dirname, "..", ".."), env: { ...process.env, AXON_DEPLOYMENTS_DIR: dir }, encoding: "utf8" },
+    );
+    expect(res.status).to.equal(2);
+    expect(res.stderr).to.match(/no deployment manifest for network "nowhere".*nowhere\.json does not exist/);
+    expect(res.stderr).to.not.match(/\n\s+at /);
   });
 });
