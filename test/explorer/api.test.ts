@@ -21,6 +21,7 @@ import {
   type RequestRowT,
 } from "../../explorer/server/api";
 import { type Explorer, startExplorer } from "../../explorer/server/main";
+import { demoChain } from "./chain";
 
 const { ethers } = hre;
 const DAY = 24 * 3600;
@@ -388,5 +389,117 @@ describe("Explorer API (issue 18) against the in-process chain", function () {
     expect(res.status).to.equal(2);
     expect(res.stderr).to.match(/no deployment manifest for network "nowhere".*nowhere\.json does not exist/);
     expect(res.stderr).to.not.match(/\n\s+at /);
+  });
+});
+
+describe("Explorer API over the demo's chain (datasets, jobs, slashes, edge nodes)", function () {
+  let explorer: Explorer;
+  let d: AxonDeployment;
+  let dir: string;
+  /** ComputeEscrow's JobStatus → the states the explorer derives from the job's events. */
+  const JOB_STATES: Record<number, string[]> = {
+    1: ["posted"],
+    2: ["claimed"],
+    3: ["started"],
+    4: ["submitted"],
+    5: ["disputed"],
+    6: ["paid", "resolved-provider"],
+    7: ["refunded", "cancelled", "resolved-requester"],
+  };
+
+  before(async function () {
+    dir = mkdtempSync(path.join(os.tmpdir(), "axon-explorer-demo-"));
+    ({ deployment: d } = await demoChain(hre));
+    explorer = await startExplorer({
+      provider: ethers.provider,
+      manifest: d.manifest,
+      port: 0,
+      dbPath: path.join(dir, "explorer.sqlite"),
+      autoIndex: false,
+    });
+    await explorer.indexer!.syncToHead();
+  });
+
+  after(async function () {
+    await explorer?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("lists every dataset with the seller, price, status, royalties and sales the market has", async function () {
+    const page = await ok(explorer, "/api/datasets?limit=200", DatasetPage);
+    const listed = await d.market.queryFilter(d.market.filters.DatasetListed());
+    expect(page.items.map((x) => x.id)).to.deep.equal(listed.map((e) => String(e.args.datasetId)).reverse());
+    expect(page.items.length).to.be.greaterThan(0);
+    for (const item of page.items) {
+      const onChain = await d.market.getDataset(BigInt(item.id));
+      expect(item.seller, item.id).to.equal(onChain.seller);
+      expect(item.priceWei, item.id).to.equal(onChain.priceAmount.toString());
+      expect(item.paymentAsset, item.id).to.equal(onChain.paymentAsset);
+      expect(item.listed, item.id).to.equal(onChain.status === 1n);
+      expect(item.royalties.length, item.id).to.equal(Number(onChain.contributorCount));
+      for (const [i, r] of item.royalties.entries()) {
+        const [account, bps] = await d.market.contributorOf(BigInt(item.id), i);
+        expect(r).to.deep.equal({ to: account, bps: Number(bps) });
+      }
+      const sales = await d.market.queryFilter(d.market.filters.DatasetPurchased(BigInt(item.id)));
+      expect(item.sales, item.id).to.equal(sales.length);
+      expect(item.revenueWei).to.equal(sales.reduce((s, e) => s + e.args.paidAmount, 0n).toString());
+    }
+    expect(page.items.some((x) => x.sales > 0)).to.equal(true);
+    expect(page.items.some((x) => x.provenance !== null)).to.equal(true);
+  });
+
+  it("lists every compute job with the requester, provider, state, escrow and slashes the escrow has", async function () {
+    const page = await ok(explorer, "/api/jobs?limit=200", JobPage);
+    expect(page.items.length).to.equal(Number((await d.escrow.nextJobId()) - 1n));
+    expect(page.items.length).to.be.greaterThan(0);
+    for (const job of page.items) {
+      const onChain = await d.escrow.jobOf(BigInt(job.id));
+      expect(job.requester, job.id).to.equal(onChain.requester);
+      expect(JOB_STATES[Number(onChain.status)], `job ${job.id}`).to.include(job.state);
+      if (onChain.provider !== ZeroAddress) expect(job.provider, job.id).to.equal(onChain.provider);
+      const slashes = await d.escrow.queryFilter(d.escrow.filters.ProviderSlashed(BigInt(job.id)));
+      expect(job.slashedWei, job.id).to.equal(slashes.reduce((s, e) => s + e.args.slashedWei, 0n).toString());
+      const disputes = await d.escrow.queryFilter(d.escrow.filters.JobDisputed(BigInt(job.id)));
+      expect(job.disputed, job.id).to.equal(disputes.length > 0);
+    }
+  });
+
+  it("lists every staked operator of every service with the staking contract's figures", async function () {
+    const page = await ok(explorer, "/api/operators?limit=200", OperatorPage);
+    const staked = await d.staking.queryFilter(d.staking.filters.Staked());
+    const pairs = new Set(staked.map((e) => `${e.args.operator}/${e.args.service}`));
+    expect(page.items.length).to.equal(pairs.size);
+    expect([...new Set(page.items.map((o) => o.service))]).to.include.members(["oracle", "compute", "edge"]);
+    const services: Record<string, string> = d.services;
+    for (const op of page.items) {
+      const s = await d.staking.stakeOf(op.address, services[op.service]);
+      expect(op.stakeWei, op.address).to.equal(s.activeWei.toString());
+      expect(op.lockedWei, op.address).to.equal(s.lockedWei.toString());
+      expect(op.unbondingWei, op.address).to.equal(s.unbondingWei.toString());
+      const slashed = await d.staking.queryFilter(d.staking.filters.Slashed(op.address, services[op.service]));
+      expect(op.slashedWei, op.address).to.equal(slashed.reduce((t, e) => t + e.args.amountWei, 0n).toString());
+      if (op.service === "oracle") expect(op.served).to.equal(Number(await d.oracle.servedCount(op.address)));
+    }
+  });
+
+  it("counts what the contracts count, and every request matches the oracle", async function () {
+    const o = await ok(explorer, "/api/overview", Overview);
+    expect(o.totals.models).to.equal(Number(await d.registry.modelCount()));
+    expect(o.totals.jobs).to.equal(Number((await d.escrow.nextJobId()) - 1n));
+    expect(o.totals.requests).to.equal(Number((await d.oracle.nextRequestId()) - 1n));
+    const page = await ok(explorer, "/api/requests?limit=200", RequestPage);
+    for (const r of page.items) {
+      const [state] = await d.oracle.requestState(BigInt(r.id));
+      const expected: Record<string, bigint> = { fulfilled: 3n, failed: 3n, refunded: 4n, open: 1n, expired: 1n };
+      expect(state, `request ${r.id} is ${r.state}`).to.equal(expected[r.state]);
+    }
+    for (const m of (await ok(explorer, "/api/models", ModelPage)).items) {
+      const detail = await ok(explorer, `/api/models/${m.id}`, ModelDetail);
+      expect(detail.weightsHash).to.equal(await d.registry.weightsHashOf(BigInt(m.id)));
+      if (!detail.token) continue;
+      const t = await ethers.getContractAt("ModelToken", detail.token);
+      for (const h of detail.holders) expect(h.balance).to.equal((await t.balanceOf(h.address)).toString());
+    }
   });
 });
