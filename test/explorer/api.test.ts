@@ -367,6 +367,38 @@ describe("Explorer API (issue 18) against the in-process chain", function () {
     expect(getAddress(page.items[0].requester)).to.equal(signers[8].address);
   });
 
+  it("follows the chain in the background, `confirmations` blocks behind the head", async function () {
+    const live = await startExplorer({
+      provider: ethers.provider,
+      manifest: d.manifest,
+      port: 0,
+      dbPath: path.join(dir, "live.sqlite"),
+      indexer: { confirmations: 2, pollIntervalMs: 20 },
+    });
+    const until = async (what: string, cond: (h: { indexedBlock: number; headBlock: number }) => boolean) => {
+      for (let i = 0; i < 500; i++) {
+        const h = await ok(live, "/api/health", Health);
+        if (cond(h)) return h;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      throw new Error(`timed out waiting for ${what}`);
+    };
+    try {
+      let head = await ethers.provider.getBlockNumber();
+      const h = await until("the confirmed head", (x) => x.indexedBlock === head - 2);
+      expect(h.lagBlocks).to.equal(2);
+      const id = await request(5, "0x0a");
+      await fails(live, `/api/requests/${id}`, 404, "NOT_FOUND", new RegExp(`no request ${id}`));
+      await ethers.provider.send("evm_mine", []);
+      await ethers.provider.send("evm_mine", []);
+      head = await ethers.provider.getBlockNumber();
+      await until("two confirmations", (x) => x.indexedBlock === head - 2);
+      expect((await ok(live, `/api/requests/${id}`, RequestDetail)).requester).to.equal(signers[5].address);
+    } finally {
+      await live.close();
+    }
+  });
+
   it("answers 503 NO_MANIFEST on every route for a network without a manifest, and still serves the page", async function () {
     const bare = await startExplorer({ manifest: null, network: "nowhere", port: 0 });
     try {
