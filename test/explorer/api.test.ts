@@ -1,10 +1,10 @@
 import { expect } from "chai";
-import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import hre from "hardhat";
-import { getAddress, parseEther, type Result, ZeroAddress } from "ethers";
+import { getAddress, JsonRpcProvider, parseEther, type Result, ZeroAddress } from "ethers";
 import { type AxonDeployment, deployAxon } from "../../deploy/axon";
 import {
   DatasetPage,
@@ -21,6 +21,7 @@ import {
   type RequestRowT,
 } from "../../explorer/server/api";
 import { type Explorer, startExplorer } from "../../explorer/server/main";
+import { type Anvil, hardhatCli, startAnvil } from "../deploy/helpers";
 import { demoChain } from "./chain";
 
 const { ethers } = hre;
@@ -532,6 +533,98 @@ describe("Explorer API over the demo's chain (datasets, jobs, slashes, edge node
       if (!detail.token) continue;
       const t = await ethers.getContractAt("ModelToken", detail.token);
       for (const h of detail.holders) expect(h.balance).to.equal((await t.balanceOf(h.address)).toString());
+    }
+  });
+});
+
+describe("npm run explorer -- --network anvil: the CLI over a JSON-RPC node", function () {
+  let anvil: Anvil;
+  let dir: string;
+  let env: Record<string, string>;
+  const ROOT = path.join(__dirname, "..", "..");
+
+  /** Starts the CLI as `npm run explorer` does and resolves with its URL once it listens. */
+  function cli(): Promise<{ child: ChildProcess; url: string }> {
+    const child = spawn(
+      process.execPath,
+      ["--require", "ts-node/register/transpile-only", "explorer/server/main.ts", "--network", "anvil"].concat([
+        "--port",
+        "0",
+        "--db",
+        path.join(dir, "explorer-anvil.sqlite"),
+        "--poll-ms",
+        "50",
+      ]),
+      { cwd: ROOT, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] },
+    );
+    let out = "";
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`the explorer CLI did not start:\n${out}`)), 60_000);
+      const read = (d: Buffer) => {
+        out += d;
+        const m = out.match(/at (http:\/\/127\.0\.0\.1:\d+\/)/);
+        if (m) {
+          clearTimeout(timer);
+          resolve({ child, url: m[1] });
+        }
+      };
+      child.stdout!.on("data", read);
+      child.stderr!.on("data", read);
+      child.once("exit", (code) => reject(new Error(`the explorer CLI exited with ${code}:\n${out}`)));
+    });
+  }
+
+  const stop = (child: ChildProcess) =>
+    new Promise<number | null>((resolve) => {
+      child.removeAllListeners("exit");
+      child.once("exit", (code) => resolve(code));
+      child.kill("SIGTERM");
+    });
+
+  async function health(url: string) {
+    return Health.parse(await (await fetch(new URL("/api/health", url))).json());
+  }
+
+  before(async function () {
+    dir = mkdtempSync(path.join(os.tmpdir(), "axon-explorer-cli-"));
+    anvil = await startAnvil();
+    env = { ANVIL_RPC_URL: anvil.url, AXON_DEPLOYMENTS_DIR: dir };
+    const res = await hardhatCli(["run", "deploy/index.ts", "--network", "anvil"], env);
+    expect(res.code, res.stderr).to.equal(0);
+  });
+
+  after(async function () {
+    await anvil?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("indexes the deployment, follows new activity, stops on SIGTERM and resumes from its store", async function () {
+    const manifest = JSON.parse(readFileSync(path.join(dir, "anvil.json"), "utf8")) as AxonDeployment["manifest"];
+    const provider = new JsonRpcProvider(anvil.url);
+    const operator = await provider.getSigner(3);
+    const staking = await ethers.getContractAt("OperatorStaking", manifest.contracts.OperatorStaking.address, operator);
+    const service = ethers.id("axon.service.oracle");
+    let { child, url } = await cli();
+    try {
+      const receipt = await (await staking.stake(service, { value: parseEther("1.5") })).wait();
+      const head = receipt!.blockNumber;
+      for (let i = 0; (await health(url)).indexedBlock < head; i++) {
+        if (i > 200) throw new Error("the CLI did not index the stake");
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      const ops = OperatorPage.parse(await (await fetch(new URL("/api/operators", url))).json());
+      expect(ops.items).to.have.length(1);
+      expect(ops.items[0]).to.include({ address: await operator.getAddress(), service: "oracle" });
+      expect(ops.items[0].stakeWei).to.equal(
+        (await staking.stakeOf(await operator.getAddress(), service)).activeWei.toString(),
+      );
+      expect(await stop(child)).to.equal(0);
+      // Restarted, it answers from its store at once: the indexed block is where it stopped, not the deployment's.
+      ({ child, url } = await cli());
+      expect((await health(url)).indexedBlock).to.be.at.least(head);
+    } finally {
+      await stop(child);
+      provider.destroy();
     }
   });
 });
