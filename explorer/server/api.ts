@@ -138,6 +138,7 @@ export const DatasetRow = z.object({
   provenance: z.record(z.string(), z.unknown()).nullable(),
 });
 export const DatasetPage = Page(DatasetRow);
+export const DatasetDetail = DatasetRow.extend({ events: z.array(EventRow) });
 
 export const JobRow = z.object({
   id: uint,
@@ -152,6 +153,7 @@ export const JobRow = z.object({
   resultHash: hash32.nullable(),
 });
 export const JobPage = Page(JobRow);
+export const JobDetail = JobRow.extend({ events: z.array(EventRow) });
 
 export const OperatorRow = z.object({
   address,
@@ -340,8 +342,14 @@ export class ExplorerApi {
         return this.model(idParam(idRaw!, "model"));
       case "datasets":
         return this.datasets(parse(PageQuery, query, "query"));
+      case "datasets/:id":
+        parse(NoQuery, query, "query");
+        return this.dataset(idParam(idRaw!, "dataset"));
       case "jobs":
         return this.jobs(parse(PageQuery, query, "query"));
+      case "jobs/:id":
+        parse(NoQuery, query, "query");
+        return this.job(idParam(idRaw!, "job"));
       case "operators":
         return this.operators(parse(PageQuery, query, "query"));
     }
@@ -578,21 +586,7 @@ export class ExplorerApi {
     const rows = db
       .stmt(`SELECT * FROM datasets ${after !== undefined ? "WHERE id < ?" : ""} ORDER BY id DESC LIMIT ?`)
       .all(...(after !== undefined ? [after] : []), q.limit + 1) as Record<string, unknown>[];
-    const items = rows.slice(0, q.limit).map((r) => ({
-      id: String(r.id),
-      seller: r.seller as string,
-      lister: r.lister as string,
-      contentHash: r.content_hash as string,
-      metadataURI: r.metadata_uri as string,
-      licenseURI: r.license_uri as string,
-      priceWei: r.price_wei as string,
-      paymentAsset: r.payment_asset as string,
-      listed: r.listed === 1,
-      sales: r.sales as number,
-      revenueWei: r.revenue_wei as string,
-      royalties: JSON.parse(r.royalties as string),
-      provenance: r.provenance ? JSON.parse(r.provenance as string) : null,
-    }));
+    const items = rows.slice(0, q.limit).map(datasetRow);
     return { items, nextCursor: rows.length > q.limit ? encodeCursor(Number(items[items.length - 1].id)) : null };
   }
 
@@ -602,19 +596,22 @@ export class ExplorerApi {
     const rows = db
       .stmt(`SELECT * FROM jobs ${after !== undefined ? "WHERE id < ?" : ""} ORDER BY id DESC LIMIT ?`)
       .all(...(after !== undefined ? [after] : []), q.limit + 1) as Record<string, unknown>[];
-    const items = rows.slice(0, q.limit).map((r) => ({
-      id: String(r.id),
-      requester: r.requester as string,
-      provider: (r.provider as string | null) ?? null,
-      state: r.state as string,
-      token: r.token as string,
-      priceWei: r.price_wei as string,
-      disputed: r.disputed === 1,
-      slashedWei: r.slashed_wei as string,
-      specURI: r.spec_uri as string,
-      resultHash: (r.result_hash as string | null) ?? null,
-    }));
+    const items = rows.slice(0, q.limit).map(jobRow);
     return { items, nextCursor: rows.length > q.limit ? encodeCursor(Number(items[items.length - 1].id)) : null };
+  }
+
+  dataset(id: number): z.infer<typeof DatasetDetail> {
+    const { db } = this.need();
+    const row = db.stmt("SELECT * FROM datasets WHERE id = ?").get(id) as Record<string, unknown> | undefined;
+    if (!row) throw new ApiError(404, "NOT_FOUND", `no dataset ${id}`);
+    return { ...datasetRow(row), events: this.events(`dataset:${id}`) };
+  }
+
+  job(id: number): z.infer<typeof JobDetail> {
+    const { db } = this.need();
+    const row = db.stmt("SELECT * FROM jobs WHERE id = ?").get(id) as Record<string, unknown> | undefined;
+    if (!row) throw new ApiError(404, "NOT_FOUND", `no job ${id}`);
+    return { ...jobRow(row), events: this.events(`job:${id}`) };
   }
 
   async operators(q: z.infer<typeof PageQuery>): Promise<z.infer<typeof OperatorPage>> {
@@ -657,6 +654,39 @@ export class ExplorerApi {
     const last = rows[Math.min(rows.length, q.limit) - 1];
     return { items, nextCursor: rows.length > q.limit ? encodeCursor(last.address + last.service) : null };
   }
+}
+
+function datasetRow(r: Record<string, unknown>): z.infer<typeof DatasetRow> {
+  return {
+    id: String(r.id),
+    seller: r.seller as string,
+    lister: r.lister as string,
+    contentHash: r.content_hash as string,
+    metadataURI: r.metadata_uri as string,
+    licenseURI: r.license_uri as string,
+    priceWei: r.price_wei as string,
+    paymentAsset: r.payment_asset as string,
+    listed: r.listed === 1,
+    sales: r.sales as number,
+    revenueWei: r.revenue_wei as string,
+    royalties: JSON.parse(r.royalties as string),
+    provenance: r.provenance ? JSON.parse(r.provenance as string) : null,
+  };
+}
+
+function jobRow(r: Record<string, unknown>): z.infer<typeof JobRow> {
+  return {
+    id: String(r.id),
+    requester: r.requester as string,
+    provider: (r.provider as string | null) ?? null,
+    state: r.state as string,
+    token: r.token as string,
+    priceWei: r.price_wei as string,
+    disputed: r.disputed === 1,
+    slashedWei: r.slashed_wei as string,
+    specURI: r.spec_uri as string,
+    resultHash: (r.result_hash as string | null) ?? null,
+  };
 }
 
 // ---- the HTTP server -------------------------------------------------------------------------------------------

@@ -7,9 +7,11 @@ import hre from "hardhat";
 import { getAddress, JsonRpcProvider, parseEther, type Result, ZeroAddress } from "ethers";
 import { type AxonDeployment, deployAxon } from "../../deploy/axon";
 import {
+  DatasetDetail,
   DatasetPage,
   ErrorBody,
   Health,
+  JobDetail,
   JobPage,
   LatencyStats,
   ModelDetail,
@@ -480,6 +482,13 @@ describe("Explorer API over the demo's chain (datasets, jobs, slashes, edge node
     }
     expect(page.items.some((x) => x.sales > 0)).to.equal(true);
     expect(page.items.some((x) => x.provenance !== null)).to.equal(true);
+    for (const item of page.items) {
+      const detail = await ok(explorer, `/api/datasets/${item.id}`, DatasetDetail);
+      expect(detail.events[0].name).to.equal("DatasetListed");
+      expect(detail.events.filter((e) => e.name === "DatasetPurchased")).to.have.length(item.sales);
+    }
+    await fails(explorer, "/api/datasets/999", 404, "NOT_FOUND", /no dataset 999/);
+    await fails(explorer, "/api/datasets/0x1", 400, "BAD_REQUEST", /dataset id/);
   });
 
   it("lists every compute job with the requester, provider, state, escrow and slashes the escrow has", async function () {
@@ -495,7 +504,15 @@ describe("Explorer API over the demo's chain (datasets, jobs, slashes, edge node
       expect(job.slashedWei, job.id).to.equal(slashes.reduce((s, e) => s + e.args.slashedWei, 0n).toString());
       const disputes = await d.escrow.queryFilter(d.escrow.filters.JobDisputed(BigInt(job.id)));
       expect(job.disputed, job.id).to.equal(disputes.length > 0);
+      // The lifecycle: every escrow event about the job, in chain order.
+      const all = (await d.escrow.queryFilter("*" as never)).filter(
+        (e) => "args" in e && e.args && (e.args as unknown as { jobId?: bigint }).jobId === BigInt(job.id),
+      );
+      const detail = await ok(explorer, `/api/jobs/${job.id}`, JobDetail);
+      expect(detail.events.map((e) => e.name)).to.deep.equal(all.map((e) => (e as { eventName?: string }).eventName));
+      expect(detail.events[0].name).to.equal("JobPosted");
     }
+    await fails(explorer, "/api/jobs/999", 404, "NOT_FOUND", /no job 999/);
   });
 
   it("lists every staked operator of every service with the staking contract's figures", async function () {
