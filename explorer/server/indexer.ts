@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { type InterfaceAbi, Interface, type Log, type ParamType, type Provider } from "ethers";
+import { type EventFragment, type InterfaceAbi, Interface, type Log, type ParamType, type Provider } from "ethers";
 import type { DeploymentManifest } from "../../deploy/manifest";
 import type { ExplorerDb, StoredEvent } from "./db";
 
@@ -55,6 +55,20 @@ export function loadAbis(artifactsDir: string): Map<string, InterfaceAbi> {
   return abis;
 }
 
+/** A contract's events by topic (ethers' parseLog hashes every event signature on each call: twice as slow). */
+interface Decoder {
+  name: string;
+  iface: Interface;
+  events: Map<string, EventFragment>;
+}
+
+function decoder(name: string, abi: InterfaceAbi): Decoder {
+  const iface = new Interface(abi);
+  const events = new Map<string, EventFragment>();
+  iface.forEachEvent((f) => events.set(f.topicHash, f));
+  return { name, iface, events };
+}
+
 /** An ethers value as JSON: integers as decimal strings, structs as objects by field name. */
 export function toJson(value: unknown, type: ParamType): unknown {
   if (type.isTuple()) {
@@ -80,8 +94,8 @@ export class Indexer {
   private loop: Promise<void> | null = null;
   private failures = 0;
   private wakeUp: (() => void) | null = null;
-  private readonly ifaces = new Map<string, { name: string; iface: Interface }>();
-  private readonly tokenIface: Interface;
+  private readonly ifaces = new Map<string, Decoder>();
+  private readonly tokenDecoder: Decoder;
   readonly startBlock: number;
   readonly opts: IndexerOptions;
   headBlock = 0;
@@ -100,12 +114,12 @@ export class Indexer {
     this.opts = { ...DEFAULT_INDEXER_OPTIONS, ...opts };
     const tokenAbi = abis.get("ModelToken");
     if (!tokenAbi) throw new Error("no ModelToken artifact: run npx hardhat compile");
-    this.tokenIface = new Interface(tokenAbi);
+    this.tokenDecoder = decoder("ModelToken", tokenAbi);
     let start = Number.MAX_SAFE_INTEGER;
     for (const c of Object.values(manifest.contracts)) {
       const abi = abis.get(c.artifact);
       if (!abi) continue;
-      this.ifaces.set(c.address.toLowerCase(), { name: c.artifact, iface: new Interface(abi) });
+      this.ifaces.set(c.address.toLowerCase(), decoder(c.artifact, abi));
       start = Math.min(start, c.blockNumber);
     }
     this.startBlock = start === Number.MAX_SAFE_INTEGER ? 0 : start;
@@ -113,8 +127,7 @@ export class Indexer {
   }
 
   private addToken(address: string): void {
-    if (!this.ifaces.has(address.toLowerCase()))
-      this.ifaces.set(address.toLowerCase(), { name: "ModelToken", iface: this.tokenIface });
+    if (!this.ifaces.has(address.toLowerCase())) this.ifaces.set(address.toLowerCase(), this.tokenDecoder);
   }
 
   /** The last fully indexed block. */
@@ -202,22 +215,23 @@ export class Indexer {
         if (log.removed) continue;
         const known = this.ifaces.get(log.address.toLowerCase());
         if (!known) continue;
-        let parsed;
+        const fragment = known.events.get(log.topics[0]);
+        if (!fragment) continue;
+        let values;
         try {
-          parsed = known.iface.parseLog({ topics: [...log.topics], data: log.data });
+          values = known.iface.decodeEventLog(fragment, log.data, log.topics);
         } catch {
           continue;
         }
-        if (!parsed) continue;
         const args: Record<string, unknown> = {};
-        parsed.fragment.inputs.forEach((input, i) => (args[input.name || String(i)] = toJson(parsed.args[i], input)));
+        fragment.inputs.forEach((input, i) => (args[input.name || String(i)] = toJson(values[i], input)));
         decoded.push({
           block: log.blockNumber,
           logIndex: log.index,
           txHash: log.transactionHash,
           contract: known.name,
           address: log.address,
-          name: parsed.name,
+          name: fragment.name,
           args,
           blockHash: log.blockHash,
         } as Omit<StoredEvent, "time"> & { blockHash: string });
