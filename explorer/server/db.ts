@@ -358,9 +358,6 @@ export class ExplorerDb {
           Number(a.requestId),
         );
         break;
-      case "AIOracle.ProtocolFeesSwept":
-      case "DataMarket.ProtocolFeesSwept":
-        break;
       // ---- models ----
       case "ModelRegistry.ModelRegistered": {
         const v = a.verification as Record<string, unknown>;
