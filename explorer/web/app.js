@@ -507,7 +507,13 @@ async function render() {
   const seq = ++renderSeq;
   const raw = location.hash.replace(/^#/, "") || "/";
   const cut = raw.indexOf("?");
-  const path = decodeURIComponent(cut < 0 ? raw : raw.slice(0, cut));
+  const rawPath = cut < 0 ? raw : raw.slice(0, cut);
+  let path = rawPath;
+  try {
+    path = decodeURIComponent(rawPath);
+  } catch {
+    // a malformed %-escape: matched as typed, so it ends as "Page not found" or "Bad input"
+  }
   const qs = cut < 0 ? "" : raw.slice(cut + 1);
   const query = new URLSearchParams(qs);
   const match = routes.map(([re, name, view]) => [path.match(re), name, view]).find(([m]) => m);
