@@ -231,6 +231,8 @@ describe("Explorer web page (issue 18) in headless Chromium against the demo's c
       ["#/requests?node=0x1234", /Bad input.*“0x1234” is not a valid node address/],
       ["#/requests?cursor=not-a-cursor", /Bad input.*cursor/],
       ["#/no-such-page", /Page not found/],
+      ["#/requests/%E0%A4%A", /Bad input.*not a valid request id/],
+      ["#/requests?limit=500", /Bad input.*limit/],
     ];
     for (const [hash, message] of cases) {
       await openView(page, explorer.url, hash);
