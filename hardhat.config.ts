@@ -6,7 +6,9 @@ import type { HardhatUserConfig } from "hardhat/config";
 import {
   TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD,
   TASK_COMPILE_SOLIDITY_MERGE_COMPILATION_JOBS,
+  TASK_TEST_GET_TEST_FILES,
 } from "hardhat/builtin-tasks/task-names";
+import path from "node:path";
 import "./tasks";
 
 export const SOLC_VERSION = "0.8.28";
@@ -50,6 +52,14 @@ subtask(TASK_COMPILE_SOLIDITY_MERGE_COMPILATION_JOBS, async (args: { compilation
     merged.push(...(await runSuper({ compilationJobs: args.compilationJobs.slice(i, i + chunkSize) })));
   }
   return merged;
+});
+
+// The Explorer's tests (issue 18: API + browser) run as their own stage (`npm run test:explorer`), not in a bare
+// `hardhat test`; named explicitly, they run.
+subtask(TASK_TEST_GET_TEST_FILES, async (args: { testFiles: string[] }, _hre, runSuper) => {
+  const files: string[] = await runSuper(args);
+  if (args.testFiles.length) return files;
+  return files.filter((f) => !f.split(path.sep).join("/").includes("/test/explorer/"));
 });
 
 const env = process.env;

@@ -1,5 +1,8 @@
 import hre from "hardhat";
 import { formatEther } from "ethers";
+import { mkdtempSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { deployAxon } from "../deploy/axon";
 import { ensureFhevm } from "../tasks/fhe";
 import { bountySteps } from "./demo/bounty";
@@ -16,7 +19,8 @@ import { stakingSteps } from "./demo/staking";
 import { syntheticSteps } from "./demo/synthetic";
 
 // `npm run demo`: the whole protocol on an in-process Hardhat chain, narrated step by step. DEMO_SHORT=1 sends fewer
-// items and requests. Exits non-zero if any step fails.
+// items and requests; DEMO_EXPLORE=1 (`--explore`) then serves the Explorer over the chain. Exits non-zero if any
+// step fails.
 async function main() {
   if (hre.network.name !== "hardhat") throw new Error("the demo runs on the in-process hardhat network only");
   const short = process.env.DEMO_SHORT === "1";
@@ -87,6 +91,31 @@ async function main() {
     ctx.balances.push({ name, values: { ETH: Number(formatEther(wei)).toFixed(6) } });
   }
   narrator.summary(ctx.balances);
+  // `npm run demo -- --explore` (issue 18): the in-process chain stays up and the Explorer serves it until Ctrl-C.
+  if (process.env.DEMO_EXPLORE === "1") await explore(deployment);
+}
+
+async function explore(deployment: Awaited<ReturnType<typeof deployAxon>>): Promise<never> {
+  const { startExplorer } = await import("../explorer/server/main");
+  const dir = mkdtempSync(path.join(os.tmpdir(), "axon-demo-explorer-"));
+  const explorer = await startExplorer({
+    provider: hre.ethers.provider,
+    manifest: deployment.manifest,
+    port: Number(process.env.DEMO_EXPLORE_PORT ?? 8550),
+    dbPath: path.join(dir, "explorer-hardhat.sqlite"),
+    autoIndex: false,
+    log: (l) => console.error(l),
+  });
+  await explorer.indexer!.syncToHead();
+  explorer.indexer!.start();
+  console.log(
+    `\nAxon Explorer over the demo chain: ${explorer.url}  (JSON API: ${explorer.url}api/overview; Ctrl-C stops)`,
+  );
+  return new Promise<never>((_resolve, reject) => {
+    const stop = () => void explorer.close().then(() => process.exit(0), reject);
+    process.once("SIGINT", stop);
+    process.once("SIGTERM", stop);
+  });
 }
 
 main()

@@ -6,6 +6,8 @@ import { spawn } from "node:child_process";
 const stages = [
   { name: "lint", cmd: "npm", args: ["run", "--silent", "lint"] },
   { name: "hardhat", cmd: "npx", args: ["hardhat", "test"] },
+  // the Explorer (issue 18): its API against an indexed in-process chain, and its page in headless chromium
+  { name: "explorer", cmd: "npm", args: ["run", "--silent", "test:explorer"] },
   // after the Hardhat stage, which compiles the contracts and generates the typechain types the code imports
   { name: "types", cmd: "npm", args: ["run", "--silent", "typecheck"] },
   { name: "runner", cmd: "npm", args: ["test", "--silent", "--workspace", "offchain"] },
