@@ -1,7 +1,7 @@
 import { task } from "hardhat/config";
 import { existsSync, readFileSync } from "node:fs";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
-import { type RequestTerms, unpackRequestTerms } from "../offchain/src/requestTerms";
+import { type RequestTerms, unpackRequestTerms } from "../sdk/src/oracle/terms";
 import {
   axonContract,
   eventOf,

@@ -1,6 +1,6 @@
 import { ethers } from "hardhat";
 import type { ClassifierAgent } from "../../typechain-types";
-import { encodeClassification } from "../../offchain/src/canonical";
+import { encodeClassification } from "../../sdk/src/canonical";
 import type { GasRecorder } from "../lib";
 import { deployOracleFixture, emittedRequest } from "../../test/oracle/fixtures";
 

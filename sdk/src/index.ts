@@ -13,7 +13,15 @@ export {
   resolveAddresses,
 } from "./addresses.js";
 export { bundledManifests } from "./generated/manifests.js";
-export { BASIS_POINTS, type Classification, decodeClassification } from "./canonical.js";
+export {
+  BASIS_POINTS,
+  type Classification,
+  MAX_CLASSES,
+  NonFiniteLogitsError,
+  decodeClassification,
+  encodeClassification,
+  roundHalfEven,
+} from "./canonical.js";
 export {
   DEFAULT_FEE_BUFFER_BPS,
   type OracleRequestParams,

@@ -1,32 +1,30 @@
 import { expect } from "chai";
 import fc from "fast-check";
-import * as runner from "../../offchain/src/requestTerms";
+import { realpathSync } from "node:fs";
+import { join } from "node:path";
 import { type RequestSnapshotTerms, packRequestTerms, requestFeeWei, unpackRequestTerms } from "../src/index.js";
 
 const word = fc.bigInt({ min: 0n, max: (1n << 256n) - 1n });
 // `timing` uses its low 240 bits (exclusiveUntil 40, deadline 40, challenge window 32, bond 128).
 const timingWord = fc.bigInt({ min: 0n, max: (1n << 240n) - 1n });
+const ROOT = join(__dirname, "..", "..");
 
-// The oracle's packed request terms are decoded in two places: the SDK (this package) and the runner, which must not
-// depend on the SDK (its bundle carries only its own code). Both must agree bit for bit.
-describe("request terms: the SDK and the runner decode the same layout", function () {
-  it("unpacks any three words identically", function () {
-    fc.assert(
-      fc.property(word, word, word, (receiverFee, fees, timing) => {
-        const words = { receiverFee, fees, timing };
-        expect(unpackRequestTerms(words)).to.deep.equal(runner.unpackRequestTerms(words));
-      }),
-      { numRuns: 200 },
-    );
+// One encoding in the repo: the runner's request-terms and canonical-output modules are links to the SDK's, so the
+// runner, the tasks, the demo and integrators read the same bytes the same way.
+describe("request terms and canonical output: one implementation", function () {
+  it("the runner's modules are the SDK's files", function () {
+    const real = (p: string) => realpathSync(join(ROOT, p));
+    expect(real("offchain/src/requestTerms.ts")).to.equal(real("sdk/src/oracle/terms.ts"));
+    expect(real("offchain/src/canonical.ts")).to.equal(real("sdk/src/canonical.ts"));
   });
 
-  it("packs back to the same words and prices the request the same way", function () {
+  it("unpacks any three words and packs them back (to 240 bits of timing)", function () {
     fc.assert(
       fc.property(word, word, timingWord, (receiverFee, fees, timing) => {
         const terms: RequestSnapshotTerms = unpackRequestTerms({ receiverFee, fees, timing });
-        expect(packRequestTerms(terms)).to.deep.equal(runner.packRequestTerms(terms));
         expect(packRequestTerms(terms)).to.deep.equal({ receiverFee, fees, timing });
-        expect(requestFeeWei(terms)).to.equal(runner.requestFeeWei(terms));
+        const base = terms.modelFeeWei + terms.nodeFeeWei + terms.gasFeeWei;
+        expect(requestFeeWei(terms)).to.equal(base + (base * BigInt(terms.protocolFeeBps)) / 10_000n);
       }),
       { numRuns: 200 },
     );

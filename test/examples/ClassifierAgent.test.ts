@@ -3,7 +3,7 @@ import fc from "fast-check";
 import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import type { ClassifierAgent, RejectingAgentPayee, ReentrantAgentPayee } from "../../typechain-types";
-import { decodeClassification, encodeClassification } from "../../offchain/src/canonical";
+import { decodeClassification, encodeClassification } from "../../sdk/src/canonical";
 import { ANYONE, custom, shouldEnforceAccessMatrix } from "../helpers/accessMatrix";
 import { CONFIG, deployOracleFixture, emittedRequest, ERROR_INFERENCE_FAILED, type Emitted } from "../oracle/fixtures";
 

@@ -1,8 +1,8 @@
 // The bit layout of the oracle's compact `Request` (IAIOracle.Request, decoded on chain by `AIOracleRequests`): the
 // terms snapshotted at request time are packed into three words. This module is the only off-chain place that
 // knows the layout; the runner's codec, the tasks and the demo read the terms through it. No dependencies, so the
-// Hardhat tasks import it without loading the runner. The runner carries the same module (offchain/src/requestTerms.ts,
-// kept identical: sdk/test/terms.test.ts fails when they drift).
+// Hardhat tasks import it without loading the runner or viem. The runner carries this very file:
+// offchain/src/requestTerms.ts is a link to it (the runner's tsc compiles it as one of its own sources).
 
 /** The `Request` fields in declaration (ABI) order. */
 export const REQUEST_FIELDS = [
