@@ -797,6 +797,7 @@ describe("AIOracle", function () {
         [`fulfil(uint256,${R},bytes,uint8)`]: ANYONE,
         [`fulfilBatch(uint256[],${R}[],bytes[],uint8[])`]: ANYONE,
         [`fulfilProof(uint256,${R},bytes,bytes,bytes)`]: ANYONE,
+        ["fulfilProofBatch(bytes[])"]: ANYONE,
         [`finalize(uint256,${R},bytes,uint8)`]: ANYONE,
         [`challenge(uint256,${R})`]: ANYONE,
         [`voteChallenge(uint256,${R},bool)`]: ANYONE,
