@@ -205,13 +205,28 @@ export class Watcher {
    */
   private async findFork(cursor: number): Promise<number | null> {
     const recorded = this.store.recordedBlocks(cursor);
-    if (recorded.length === 0) return null;
+    if (recorded.length === 0) return (await this.batchOrphanedAbove(cursor)) ? cursor : null;
     const newest = await this.rpc.call("getBlock", (p) => p.getBlock(recorded[0].number));
-    if (newest?.hash === recorded[0].hash) return null;
+    // the scanned blocks all stand; a fulfilment confirmed above the cursor (the submitter confirms by receipt and
+    // can be ahead of a lagging scan) may still sit on an orphaned block: the fork is then above the cursor
+    if (newest?.hash === recorded[0].hash) return (await this.batchOrphanedAbove(cursor)) ? cursor : null;
     for (const b of recorded.slice(1)) {
       const onChain = await this.rpc.call("getBlock", (p) => p.getBlock(b.number));
       if (onChain?.hash === b.hash) return b.number;
     }
     return Math.max(this.opts.startBlock - 1, recorded[recorded.length - 1].number - 1);
+  }
+
+  /** Whether a batch the submitter settled in a block above `cursor` was mined in a block the chain no longer has. */
+  private async batchOrphanedAbove(cursor: number): Promise<boolean> {
+    const mined = new Map<number, string>();
+    for (const b of this.store.batchesMinedAbove(cursor))
+      if ((b.state === "confirmed" || b.state === "reverted") && b.minedBlock !== null && b.minedBlockHash)
+        mined.set(b.minedBlock, b.minedBlockHash);
+    for (const [number, hash] of mined) {
+      const onChain = await this.rpc.call("getBlock", (p) => p.getBlock(number));
+      if (onChain?.hash !== hash) return true;
+    }
+    return false;
   }
 }

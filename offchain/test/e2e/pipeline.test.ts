@@ -6,6 +6,7 @@ import { Wallet } from "ethers";
 import { type RawConfig, resolveConfig } from "../../src/config";
 import { createLogger } from "../../src/log";
 import { Runner } from "../../src/runner";
+import { Store } from "../../src/store";
 import { type Deployed, deployStack } from "../helpers/deploy";
 import { Miner, callbackCounts, digits, eventually, runnerConfig, waitForCallbacks } from "../helpers/e2e";
 import { type LocalNode, rpc, startAnvil } from "../helpers/nodes";
@@ -24,9 +25,9 @@ describe("pipelined submitter: several transactions in flight (anvil, manual min
   let miner: Miner;
   let n = 0;
 
-  async function makeRunner(over: Partial<RawConfig> = {}): Promise<Runner> {
-    const dir = path.join(tmp.dir, `r${n++}`);
-    mkdirSync(dir);
+  async function makeRunner(over: Partial<RawConfig> = {}, reuseDir?: string): Promise<Runner> {
+    const dir = reuseDir ?? path.join(tmp.dir, `r${n++}`);
+    if (!reuseDir) mkdirSync(dir);
     const raw = runnerConfig(d, dir, [node.url], {
       confirmations: 1,
       pollIntervalMs: 50,
@@ -228,6 +229,57 @@ describe("pipelined submitter: several transactions in flight (anvil, manual min
       } finally {
         miner.stop();
         await runner.stop();
+      }
+    },
+  );
+
+  it(
+    "re-sends a confirmed batch orphaned above the watcher's cursor (the scan had not reached the fork yet)",
+    { timeout: 120_000 },
+    async () => {
+      const over: Partial<RawConfig> = {
+        confirmations: 2,
+        batching: { maxBatchSize: 64, maxWaitMs: 10, maxTxItems: 3, maxTxWaitMs: 0, maxInFlightTxs: 1 },
+      };
+      const runner = await makeRunner(over);
+      const dir = path.dirname(runner.config.dbPath);
+      let restarted: Runner | null = null;
+      await runner.start();
+      try {
+        const ids = await request(3, 48);
+        const snap = await rpc<string>(node.url, "evm_snapshot");
+        const forkHead = await d.provider.getBlockNumber();
+        miner.start();
+        await waitForCallbacks(d.consumer, ids, 30_000);
+        await eventually(() => runner.store.countByState().confirmed === 3, 30_000, "the batch confirmed");
+        miner.stop();
+        const batch = runner.store.getRequest(ids[0])!.batchId!;
+        assert.ok(runner.store.getBatch(batch)!.minedBlock! > forkHead);
+        const oldHead = await d.provider.getBlockNumber();
+        await runner.stop();
+        // the scan lagged: its cursor and recorded hashes end at the fork, below the block the batch was mined in
+        const store = new Store(runner.config.dbPath, runner.config.chainId, runner.config.oracleAddress);
+        store.rewindTo(forkHead);
+        store.close();
+        await rpc(node.url, "evm_revert", [snap]);
+        d.admin.reset();
+        assert.equal(await d.consumer.callbacks(ids[0]), 0n);
+        await miner.mine(oldHead - forkHead + 3);
+        restarted = await makeRunner(over, dir);
+        await restarted.start();
+        miner.start();
+        await waitForCallbacks(d.consumer, ids, 60_000);
+        await eventually(
+          () => restarted!.store.getBatch(batch)!.state === "confirmed",
+          30_000,
+          "the orphaned batch re-confirmed",
+        );
+        await exactlyOnce(ids);
+        assert.ok(restarted.store.getBatch(batch)!.minedBlock! > forkHead);
+      } finally {
+        miner.stop();
+        await runner.stop();
+        await restarted?.stop();
       }
     },
   );
