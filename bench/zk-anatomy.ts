@@ -17,7 +17,14 @@ interface Step {
   stack?: string[];
 }
 
-const PRECOMPILES: Record<number, string> = { 1: "ecrecover", 2: "sha256", 4: "identity", 6: "ecAdd", 7: "ecMul", 8: "pairing" };
+const PRECOMPILES: Record<number, string> = {
+  1: "ecrecover",
+  2: "sha256",
+  4: "identity",
+  6: "ecAdd",
+  7: "ecMul",
+  8: "pairing",
+};
 
 function calldataGas(data: string): number {
   let g = 0;
@@ -89,7 +96,13 @@ async function anatomy(label: string, hash: string, names: Map<string, string>) 
   ])) as { structLogs: Step[] };
   const table: Table = new Map();
   const cd = calldataGas(tx!.data);
-  table.set("transaction", new Map([["base", 21_000], [`calldata (${ethers.getBytes(tx!.data).length} B)`, cd]]));
+  table.set(
+    "transaction",
+    new Map([
+      ["base", 21_000],
+      [`calldata (${ethers.getBytes(tx!.data).length} B)`, cd],
+    ]),
+  );
   walk(trace.structLogs, 0, names.get(ethers.getAddress(tx!.to!)) ?? tx!.to!, names, table);
   let executed = 0;
   for (const m of table.values()) for (const v of m.values()) executed += v;

@@ -21,6 +21,7 @@ contract Groth16ProofVerifier is IProofVerifier {
     bytes32 private immutable _vkHash;
     uint256 private immutable _inputBytes;
     uint256 private immutable _outputBytes;
+    uint256 private immutable _publicInputs;
 
     /// @notice Thrown by the constructor when the sizes cannot make `publicInputs` chunks.
     error ProofVerifierPublicInputs(uint256 inputBytes, uint256 outputBytes, uint256 publicInputs);
@@ -31,7 +32,7 @@ contract Groth16ProofVerifier is IProofVerifier {
     /// @param outputBytes_ Output size of the model.
     /// @param publicInputs_ The verifier's N; must equal ceil((inputBytes_ + outputBytes_) / 31).
     constructor(address groth16_, bytes32 vkHash_, uint256 inputBytes_, uint256 outputBytes_, uint256 publicInputs_) {
-        uint256 chunks = (inputBytes_ + outputBytes_ + ProofBinding.CHUNK_BYTES - 1) / ProofBinding.CHUNK_BYTES;
+        uint256 chunks = ProofBinding.chunkCount(inputBytes_ + outputBytes_);
         if (chunks != publicInputs_ || chunks == 0) {
             revert ProofVerifierPublicInputs(inputBytes_, outputBytes_, publicInputs_);
         }
@@ -39,6 +40,7 @@ contract Groth16ProofVerifier is IProofVerifier {
         _vkHash = vkHash_;
         _inputBytes = inputBytes_;
         _outputBytes = outputBytes_;
+        _publicInputs = chunks;
         _selector = bytes4(
             keccak256(
                 bytes(
@@ -59,17 +61,46 @@ contract Groth16ProofVerifier is IProofVerifier {
         bytes calldata proof
     ) external view returns (bool valid) {
         if (proof.length != _PROOF_BYTES) revert ProofVerifierProofLength(_PROOF_BYTES, proof.length);
-        uint256[] memory publicInputs = ProofBinding.publicInputs(input, output, _inputBytes, _outputBytes);
-        uint256[_PROOF_WORDS] memory words = abi.decode(proof, (uint256[8]));
-        for (uint256 i = 0; i < _PROOF_WORDS; i++) {
-            if (words[i] >= _P) revert ProofVerifierCoordinateOutOfField(i, words[i]);
+        if (input.length != _inputBytes) revert ProofVerifierInputLength(_inputBytes, input.length);
+        if (output.length != _outputBytes) revert ProofVerifierOutputLength(_outputBytes, output.length);
+        // The proof words are read where they are, in calldata: no decoding into memory.
+        uint256 bad = _PROOF_WORDS;
+        assembly ("memory-safe") {
+            for {
+                let i := 0
+            } lt(i, _PROOF_WORDS) {
+                i := add(i, 1)
+            } {
+                if iszero(lt(calldataload(add(proof.offset, shl(5, i))), _P)) {
+                    bad := i
+                    break
+                }
+            }
         }
-        _checkG1(0, words[0], words[1]);
-        _checkG1(2, words[6], words[7]);
-        (bool ok, bytes memory answer) = _groth16.staticcall(abi.encodePacked(_selector, words, publicInputs));
-        if (!ok || answer.length != 32) revert ProofVerifierCallFailed(_groth16);
-        uint256 result = abi.decode(answer, (uint256));
-        if (result > 1) revert ProofVerifierCallFailed(_groth16);
+        if (bad < _PROOF_WORDS) revert ProofVerifierCoordinateOutOfField(bad, _word(proof, bad));
+        _checkG1(0, _word(proof, 0), _word(proof, 1));
+        _checkG1(2, _word(proof, 6), _word(proof, 7));
+        // The Groth16 verifier's calldata, built once: selector ‖ the 8 proof words ‖ the public inputs.
+        bytes4 selector = _selector;
+        uint256 size = 4 + _PROOF_BYTES + 32 * _publicInputs;
+        uint256 ptr;
+        assembly ("memory-safe") {
+            ptr := mload(0x40)
+            mstore(ptr, selector)
+            calldatacopy(add(ptr, 4), proof.offset, 256) // _PROOF_BYTES
+            mstore(0x40, add(ptr, size))
+        }
+        ProofBinding.writeChunks(input, output, ptr + 4 + _PROOF_BYTES);
+        address groth16_ = _groth16;
+        bool ok;
+        uint256 result;
+        assembly ("memory-safe") {
+            ok := staticcall(gas(), groth16_, ptr, size, 0, 32)
+            // (Yul evaluates arguments right to left: the size is read after the call, not inside `and(call, …)`.)
+            ok := and(ok, eq(returndatasize(), 32))
+            result := mload(0)
+        }
+        if (!ok || result > 1) revert ProofVerifierCallFailed(groth16_);
         return result == 1;
     }
 
@@ -91,6 +122,13 @@ contract Groth16ProofVerifier is IProofVerifier {
     /// @inheritdoc IProofVerifier
     function outputBytes() external view returns (uint256) {
         return _outputBytes;
+    }
+
+    /// @dev The proof's word `i` (the caller checked the length).
+    function _word(bytes calldata proof, uint256 i) private pure returns (uint256 w) {
+        assembly ("memory-safe") {
+            w := calldataload(add(proof.offset, shl(5, i)))
+        }
     }
 
     /// @dev y² = x³ + 3 over the base field; the point at infinity is no valid proof element either.
