@@ -35,4 +35,10 @@ export default async function zkfulfil(gas: GasRecorder) {
     "fulfilProofBatch2Mnist14",
     await f.oracle.connect(f.stranger).fulfilProofBatch([call(r1, digit), call(r2, other)]),
   );
+  // Steady state: the same prover again (its credit slot already written), the consumer storing one word.
+  const r3 = await sendRequest(f, modelId, { input: ethers.hexlify(other.input) });
+  await gas.record(
+    "fulfilProofMnist14Returning",
+    await f.oracle.connect(f.stranger).fulfilProof(r3.id, r3.request, other.input, other.output, other.proof),
+  );
 }
