@@ -85,6 +85,49 @@ describe("AIOracle Proof mode (mnist14, real proofs)", function () {
     });
   });
 
+  describe("the verifier memo", () => {
+    // ERC-7201 `axon.storage.AIOracle.proofVerifiers`: mapping(uint256 modelId => address), outside the oracle's layout.
+    const base = (() => {
+      const h = BigInt(ethers.id("axon.storage.AIOracle.proofVerifiers")) - 1n;
+      return BigInt(ethers.keccak256(ethers.AbiCoder.defaultAbiCoder().encode(["uint256"], [h]))) & ~0xffn;
+    })();
+    const memo = async (f: Fixture, modelId: number) =>
+      ethers.getAddress(
+        ethers.dataSlice(
+          await ethers.provider.getStorage(
+            f.oracle,
+            ethers.keccak256(ethers.AbiCoder.defaultAbiCoder().encode(["uint256", "uint256"], [modelId, base])),
+          ),
+          12,
+        ),
+      );
+
+    it("is written by the first accepted proof of a model only (a rejected one reverts it) and read afterwards", async () => {
+      const f = await loadFixture(deployProofOracleFixture);
+      expect(await memo(f, PROOF_MODEL)).to.equal(ethers.ZeroAddress);
+      const r0 = await requestDigit(f, a);
+      const w = proofWords(a.proof);
+      const tampered = wordsToProof([w[6], w[7], w[2], w[3], w[4], w[5], w[0], w[1]]);
+      await expect(f.oracle.connect(f.stranger).fulfilProof(r0.id, r0.request, a.input, a.output, tampered))
+        .to.be.revertedWithCustomError(f.oracle, "AIOracleProofRejected")
+        .withArgs(r0.id);
+      expect(await memo(f, PROOF_MODEL)).to.equal(ethers.ZeroAddress);
+      const first = await (
+        await f.oracle.connect(f.stranger).fulfilProof(r0.id, r0.request, a.input, a.output, a.proof)
+      ).wait();
+      expect(await memo(f, PROOF_MODEL)).to.equal(await f.adapter.getAddress());
+      expect(await memo(f, PROOF_MODEL)).to.equal(await f.registry.proofVerifierOf(PROOF_MODEL));
+      expect(await memo(f, FALSE_MODEL)).to.equal(ethers.ZeroAddress);
+      // The next fulfilment of the model reads the memo (one oracle slot) instead of calling the registry.
+      const r1 = await requestDigit(f, b);
+      const second = await (
+        await f.oracle.connect(f.stranger).fulfilProof(r1.id, r1.request, b.input, b.output, b.proof)
+      ).wait();
+      await expect(second).to.emit(f.oracle, "RequestFulfilled");
+      expect(second!.gasUsed).to.be.lessThan(first!.gasUsed);
+    });
+  });
+
   describe("a rejected proof writes nothing", () => {
     it("a tampered proof (points a and c swapped)", async () => {
       const f = await loadFixture(deployProofOracleFixture);

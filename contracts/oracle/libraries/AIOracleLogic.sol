@@ -119,8 +119,7 @@ library AIOracleLogic {
         bytes calldata proof
     ) external {
         _checkProofRequest(requestId, req, input, output.length);
-        // Registered once with the model and never changed, so reading it now is reading it at request time.
-        address verifier = IModelRegistry(AIOracleCore.layout().registry).proofVerifierOf(req.modelId);
+        address verifier = _proofVerifier(req.modelId);
         _verifyProof(requestId, verifier, input, output, proof);
         AIOracleCore.complete(requestId);
         AIOracleCore.settle(req, 0, msg.sender, req.nodeFeeWei(), msg.sender);
@@ -381,6 +380,28 @@ library AIOracleLogic {
         bytes32 suppliedHash = keccak256(input);
         if (suppliedHash != req.inputHash) {
             revert IAIOracle.AIOracleInputMismatch(requestId, req.inputHash, suppliedHash);
+        }
+    }
+
+    /// @dev The model's verifier: registered once with the model and never changed, so reading it now is reading it
+    /// at request time. The first proven fulfilment of a model copies it from the registry (a call into the registry
+    /// proxy, ~10k gas) into an oracle slot (2.1k to read), in a namespace of its own (ERC-7201
+    /// `axon.storage.AIOracle.proofVerifiers`: a `mapping(uint256 modelId => address)` at this slot), outside
+    /// `AIOracleStorage.Layout`. A memo of the registry's immutable value, so no event of its own (the registry's
+    /// `ProofVerifierSet` names it); a rejected proof reverts the write with everything else.
+    function _proofVerifier(uint256 modelId) private returns (address verifier) {
+        uint256 slot;
+        assembly ("memory-safe") {
+            mstore(0, modelId)
+            mstore(32, 0x06568448ef0bbf56ed799fc4450c95a111523fbe8f5c2e2f7f75646e4ea37100)
+            slot := keccak256(0, 64)
+            verifier := sload(slot)
+        }
+        if (verifier == address(0)) {
+            verifier = IModelRegistry(AIOracleCore.layout().registry).proofVerifierOf(modelId);
+            assembly ("memory-safe") {
+                sstore(slot, verifier)
+            }
         }
     }
 
