@@ -1,4 +1,4 @@
-import { ethers, network, upgrades } from "hardhat";
+import { artifacts, ethers, network, upgrades } from "hardhat";
 import { MODEL_FEE_WEI, WEIGHTS_HASH, deployOracleFixture, sendRequest } from "../test/oracle/fixtures";
 import { MANIFEST, provenDigit } from "../test/zk/helpers";
 
@@ -129,9 +129,15 @@ async function main() {
   await reg.addNode(modelId, f.nodeA.address);
   const oracleAddr = await f.oracle.getAddress();
   const registryAddr = await f.registry.getAddress();
+  const impl = await upgrades.erc1967.getImplementationAddress(oracleAddr);
+  // The linked AIOracleLogic: its address is in the implementation's code where the artifact's link reference says.
+  const refs = (await artifacts.readArtifact("AIOracle")).deployedLinkReferences;
+  const at = Object.values(refs).flatMap((lib) => Object.values(lib))[0][0].start;
+  const logic = ethers.getAddress(ethers.dataSlice(await ethers.provider.getCode(impl), at, at + 20));
   const names = new Map<string, string>([
     [oracleAddr, "AIOracle proxy"],
-    [await upgrades.erc1967.getImplementationAddress(oracleAddr), "AIOracle"],
+    [impl, "AIOracle"],
+    [logic, "AIOracleLogic"],
     [registryAddr, "ModelRegistry proxy"],
     [await upgrades.erc1967.getImplementationAddress(registryAddr), "ModelRegistry"],
     [await f.staking.getAddress(), "OperatorStaking proxy"],
