@@ -8,7 +8,7 @@ import {IProofVerifier} from "../interfaces/IProofVerifier.sol";
 /// 2^248, hence a BN254 scalar), the last chunk shorter when the length is not a multiple of 31. The circuit
 /// rebuilds the same chunks from its private input bytes and its computed output, so a proof is bound to exactly
 /// these bytes. Cost: one chunk per 31 bytes, ~6.4k gas each in the verifier (an ecMul and an ecAdd); the packing
-/// itself ~40 gas per chunk (`writeChunks`, assembly, straight from calldata).
+/// itself one shift and store per chunk (`writeChunks`, assembly, straight from calldata).
 library ProofBinding {
     uint256 internal constant CHUNK_BYTES = 31;
 
