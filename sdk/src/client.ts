@@ -4,6 +4,7 @@ import type { AxonContext } from "./context.js";
 import { BountiesClient } from "./domains/bounties.js";
 import { ComputeClient } from "./domains/compute.js";
 import { DataClient } from "./domains/data.js";
+import { EdgeClient } from "./domains/edge.js";
 import { ImoClient } from "./domains/imo.js";
 import { ModelsClient } from "./domains/models.js";
 import { StakingClient } from "./domains/staking.js";
@@ -56,6 +57,7 @@ export interface AxonClient {
   bounties: BountiesClient;
   compute: ComputeClient;
   staking: StakingClient;
+  edge: EdgeClient;
 }
 
 /**
@@ -73,5 +75,6 @@ export function createAxonClient(config: AxonClientConfig): AxonClient {
     bounties: new BountiesClient(context),
     compute: new ComputeClient(context),
     staking: new StakingClient(context),
+    edge: new EdgeClient(context),
   };
 }

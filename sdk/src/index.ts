@@ -71,6 +71,24 @@ export {
 } from "./domains/data.js";
 export { BountiesClient, type CommitParams, type Task, type TaskParams } from "./domains/bounties.js";
 export { ComputeClient, ETH_TOKEN, type Job, type JobRequest, JobStatus, type Offer } from "./domains/compute.js";
+export {
+  EdgeClient,
+  type EdgeConfig,
+  type EdgeNode,
+  type EdgeNodeStatus,
+  type EdgeRegistration,
+  type EpochReport,
+  HEARTBEAT_TYPES,
+  ReportStatus,
+  type UptimeChallenge,
+  type UptimeEntry,
+  UptimeTree,
+  edgeModelId,
+  regionCode,
+  regionName,
+  uptimeLeaf,
+} from "./domains/edge.js";
+export { SortedPairTree } from "./merkle.js";
 export { SERVICES, type ServiceName, type Stake, StakingClient, serviceId } from "./domains/staking.js";
 export {
   AxonAbortedError,
