@@ -18,8 +18,11 @@ export {
   type Classification,
   MAX_CLASSES,
   NonFiniteLogitsError,
+  type ProvenClassification,
   decodeClassification,
+  decodeProvenClassification,
   encodeClassification,
+  encodeProvenClassification,
   roundHalfEven,
 } from "./canonical.js";
 export {
@@ -35,11 +38,15 @@ export {
   type FinalFulfilment,
   type OracleRequest,
   OracleErrorCode,
+  type ProofFulfilment,
   type Refund,
   RequestState,
   type RequestStateCode,
   decodeOracleLog,
+  encodeFulfilProof,
+  encodeFulfilProofBatch,
   fulfilArgs,
+  fulfilProofArgs,
   refundArgs,
   requestIdFromReceipt,
   termsOf,
@@ -52,10 +59,12 @@ export {
   unpackRequestTerms,
 } from "./oracle/terms.js";
 export {
+  MODE_PROOF,
   type Model,
   ModelsClient,
   NO_VERIFICATION,
   type RegisterModelParams,
+  type RegisterProofModelParams,
   type RequestTerms,
   type Verification,
 } from "./domains/models.js";
