@@ -75,9 +75,33 @@ export {
   DatasetStatus,
   type DecryptKeyOptions,
   type EncryptedKey,
+  type KeyDecryptRequest,
+  type KeyDecryptor,
   type ListingParams,
   RELAYER_CHAINS,
+  relayerKeyDecryptor,
 } from "./domains/data.js";
+export {
+  type DatasetProvenance,
+  type Generation,
+  type GenerationRun,
+  type LeafReport,
+  ProvenanceClient,
+  type ProvenanceReport,
+  ProvenanceTree,
+  RECORD_STATUS,
+  type RecordStatus,
+  type RecordedGeneration,
+  provenanceLeaf,
+} from "./domains/provenance.js";
+export {
+  type Campaign,
+  type CampaignItem,
+  type CampaignParams,
+  CampaignsClient,
+  ItemStatus,
+  SUBMISSION_TYPES,
+} from "./domains/campaigns.js";
 export { BountiesClient, type CommitParams, type Task, type TaskParams } from "./domains/bounties.js";
 export { ComputeClient, ETH_TOKEN, type Job, type JobRequest, JobStatus, type Offer } from "./domains/compute.js";
 export {
