@@ -112,7 +112,7 @@ export class CampaignsClient {
     return this.send("review", [campaignId, itemId, accept], options);
   }
 
-  /** Closes the campaign (the funder, or anyone after the deadline); unspent escrow is credited back to the funder. */
+  /** Closes the campaign after its deadline (plus the review period while items are pending); unspent escrow is credited back to the funder. */
   close(campaignId: bigint, options?: WriteOptions): Promise<WriteResult<void>> {
     return this.send("close", [campaignId], options);
   }
