@@ -1,4 +1,5 @@
-import { AbiCoder, concat, keccak256 } from "ethers";
+import { AbiCoder, keccak256 } from "ethers";
+import { SortedPairTree as SdkSortedPairTree } from "../sdk/src/merkle";
 
 const coder = AbiCoder.defaultAbiCoder();
 
@@ -7,39 +8,13 @@ export function itemLeaf(itemIndex: bigint | number, itemHash: string): string {
   return keccak256(keccak256(coder.encode(["uint256", "bytes32"], [itemIndex, itemHash])));
 }
 
-function hashPair(a: string, b: string): string {
-  return BigInt(a) < BigInt(b) ? keccak256(concat([a, b])) : keccak256(concat([b, a]));
-}
-
-/** A Merkle tree over `leaves` compatible with OpenZeppelin MerkleProof (sorted pairs; an odd node moves up). */
-export class SortedPairTree {
-  private readonly layers: string[][];
-
+/**
+ * A Merkle tree compatible with OpenZeppelin MerkleProof (sorted pairs; an odd node moves up): the SDK's
+ * (sdk/src/merkle.ts), so tasks, demos, tests and integrators build one tree. Leaves are 32-byte hex strings.
+ */
+export class SortedPairTree extends SdkSortedPairTree {
   constructor(leaves: string[]) {
-    const layers = [leaves];
-    while (layers[layers.length - 1].length > 1) {
-      const prev = layers[layers.length - 1];
-      const next: string[] = [];
-      for (let i = 0; i < prev.length; i += 2)
-        next.push(i + 1 < prev.length ? hashPair(prev[i], prev[i + 1]) : prev[i]);
-      layers.push(next);
-    }
-    this.layers = layers;
-  }
-
-  get root(): string {
-    return this.layers[this.layers.length - 1][0];
-  }
-
-  /** Proof of the `index`-th leaf. */
-  proof(index: number): string[] {
-    const out: string[] = [];
-    let i = index;
-    for (const layer of this.layers.slice(0, -1)) {
-      if ((i ^ 1) < layer.length) out.push(layer[i ^ 1]);
-      i >>= 1;
-    }
-    return out;
+    super(leaves as `0x${string}`[]);
   }
 }
 

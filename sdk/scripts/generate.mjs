@@ -29,6 +29,10 @@ export const CONTRACTS = {
   OperatorStaking: "staking/OperatorStaking.sol/OperatorStaking.json",
   Treasury: "common/Treasury.sol/Treasury.json",
   AIOracleConsumer: "oracle/AIOracleConsumer.sol/AIOracleConsumer.json",
+  EdgeNodeRegistry: "depin/EdgeNodeRegistry.sol/EdgeNodeRegistry.json",
+  SyntheticProvenance: "data/SyntheticProvenance.sol/SyntheticProvenance.json",
+  CollectionCampaigns: "data/CollectionCampaigns.sol/CollectionCampaigns.json",
+  ProofVerifier: "oracle/interfaces/IProofVerifier.sol/IProofVerifier.json",
 };
 
 /** Local chains: their manifests change on every deployment and are never bundled (pass them as an override). */

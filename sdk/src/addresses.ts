@@ -12,6 +12,9 @@ export const CONTRACT_NAMES = [
   "ComputeEscrow",
   "OperatorStaking",
   "Treasury",
+  "EdgeNodeRegistry",
+  "SyntheticProvenance",
+  "CollectionCampaigns",
 ] as const;
 export type AxonContractName = (typeof CONTRACT_NAMES)[number];
 

@@ -86,3 +86,43 @@ export function decodeClassification(output: `0x${string}` | Uint8Array): Classi
   }
   return { label, scoresBps };
 }
+
+/**
+ * A Proof-mode model's proven classification: the argmax label and the integer logits the circuit computed. Layout:
+ * 1 byte label, then one big-endian two's-complement int32 per class (41 bytes for 10 classes). No floating point:
+ * the runner's integer inference, the circom circuit and the on-chain binding agree bit for bit.
+ */
+export interface ProvenClassification {
+  /** The argmax class (lowest index on ties). */
+  label: number;
+  /** The integer logit of each class. */
+  logits: number[];
+}
+
+/** Encodes a proven classification (label, then big-endian int32 logits). */
+export function encodeProvenClassification(result: ProvenClassification): Uint8Array {
+  const out = new Uint8Array(1 + 4 * result.logits.length);
+  const view = new DataView(out.buffer);
+  out[0] = result.label;
+  result.logits.forEach((logit, k) => view.setInt32(1 + 4 * k, logit, false));
+  return out;
+}
+
+/**
+ * Decodes proven classification bytes (or their 0x-hex); `classes`, when given, must match the length. Throws a
+ * RangeError naming what is malformed.
+ */
+export function decodeProvenClassification(output: `0x${string}` | Uint8Array, classes?: number): ProvenClassification {
+  const bytes = bytesOf(output);
+  const n = classes ?? (bytes.length - 1) / 4;
+  if (!Number.isInteger(n) || n < 1 || bytes.length !== 1 + 4 * n)
+    throw new RangeError(
+      classes === undefined
+        ? `not a proven classification: ${bytes.length} bytes (expected 1 + 4 x classes)`
+        : `a proven classification of ${classes} classes is ${1 + 4 * classes} bytes`,
+    );
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const logits = Array.from({ length: n }, (_, k) => view.getInt32(1 + 4 * k, false));
+  if (bytes[0] >= n) throw new RangeError(`label ${bytes[0]} is out of range for ${n} classes`);
+  return { label: bytes[0], logits };
+}

@@ -3,9 +3,12 @@ import { type AxonAddresses, type AxonContractName, type AxonManifest, resolveAd
 import type { AxonContext } from "./context.js";
 import { BountiesClient } from "./domains/bounties.js";
 import { ComputeClient } from "./domains/compute.js";
+import { CampaignsClient } from "./domains/campaigns.js";
 import { DataClient } from "./domains/data.js";
+import { EdgeClient } from "./domains/edge.js";
 import { ImoClient } from "./domains/imo.js";
 import { ModelsClient } from "./domains/models.js";
+import { ProvenanceClient } from "./domains/provenance.js";
 import { StakingClient } from "./domains/staking.js";
 import { AxonConfigError } from "./errors/base.js";
 import { OracleClient } from "./oracle/client.js";
@@ -56,6 +59,9 @@ export interface AxonClient {
   bounties: BountiesClient;
   compute: ComputeClient;
   staking: StakingClient;
+  edge: EdgeClient;
+  provenance: ProvenanceClient;
+  campaigns: CampaignsClient;
 }
 
 /**
@@ -73,5 +79,8 @@ export function createAxonClient(config: AxonClientConfig): AxonClient {
     bounties: new BountiesClient(context),
     compute: new ComputeClient(context),
     staking: new StakingClient(context),
+    edge: new EdgeClient(context),
+    provenance: new ProvenanceClient(context),
+    campaigns: new CampaignsClient(context),
   };
 }

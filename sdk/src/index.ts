@@ -18,8 +18,11 @@ export {
   type Classification,
   MAX_CLASSES,
   NonFiniteLogitsError,
+  type ProvenClassification,
   decodeClassification,
+  decodeProvenClassification,
   encodeClassification,
+  encodeProvenClassification,
   roundHalfEven,
 } from "./canonical.js";
 export {
@@ -35,11 +38,15 @@ export {
   type FinalFulfilment,
   type OracleRequest,
   OracleErrorCode,
+  type ProofFulfilment,
   type Refund,
   RequestState,
   type RequestStateCode,
   decodeOracleLog,
+  encodeFulfilProof,
+  encodeFulfilProofBatch,
   fulfilArgs,
+  fulfilProofArgs,
   refundArgs,
   requestIdFromReceipt,
   termsOf,
@@ -52,10 +59,12 @@ export {
   unpackRequestTerms,
 } from "./oracle/terms.js";
 export {
+  MODE_PROOF,
   type Model,
   ModelsClient,
   NO_VERIFICATION,
   type RegisterModelParams,
+  type RegisterProofModelParams,
   type RequestTerms,
   type Verification,
 } from "./domains/models.js";
@@ -66,11 +75,53 @@ export {
   DatasetStatus,
   type DecryptKeyOptions,
   type EncryptedKey,
+  type KeyDecryptRequest,
+  type KeyDecryptor,
   type ListingParams,
   RELAYER_CHAINS,
+  relayerKeyDecryptor,
 } from "./domains/data.js";
+export {
+  type DatasetProvenance,
+  type Generation,
+  type GenerationRun,
+  type LeafReport,
+  ProvenanceClient,
+  type ProvenanceReport,
+  ProvenanceTree,
+  RECORD_STATUS,
+  type RecordStatus,
+  type RecordedGeneration,
+  provenanceLeaf,
+} from "./domains/provenance.js";
+export {
+  type Campaign,
+  type CampaignItem,
+  type CampaignParams,
+  CampaignsClient,
+  ItemStatus,
+  SUBMISSION_TYPES,
+} from "./domains/campaigns.js";
 export { BountiesClient, type CommitParams, type Task, type TaskParams } from "./domains/bounties.js";
 export { ComputeClient, ETH_TOKEN, type Job, type JobRequest, JobStatus, type Offer } from "./domains/compute.js";
+export {
+  EdgeClient,
+  type EdgeConfig,
+  type EdgeNode,
+  type EdgeNodeStatus,
+  type EdgeRegistration,
+  type EpochReport,
+  HEARTBEAT_TYPES,
+  ReportStatus,
+  type UptimeChallenge,
+  type UptimeEntry,
+  UptimeTree,
+  edgeModelId,
+  regionCode,
+  regionName,
+  uptimeLeaf,
+} from "./domains/edge.js";
+export { SortedPairTree } from "./merkle.js";
 export { SERVICES, type ServiceName, type Stake, StakingClient, serviceId } from "./domains/staking.js";
 export {
   AxonAbortedError,

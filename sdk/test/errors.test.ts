@@ -14,6 +14,9 @@ import {
   modelRegistryAbi,
   modelTokenAbi,
   operatorStakingAbi,
+  edgeNodeRegistryAbi,
+  syntheticProvenanceAbi,
+  collectionCampaignsAbi,
 } from "../src/index.js";
 
 /** A sample value for an ABI parameter type. */
@@ -42,6 +45,9 @@ describe("error classes", function () {
       labelingBountiesAbi,
       computeEscrowAbi,
       operatorStakingAbi,
+      edgeNodeRegistryAbi,
+      syntheticProvenanceAbi,
+      collectionCampaignsAbi,
     ];
     const names = new Set(abis.flatMap((abi) => abi.filter((f) => f.type === "error").map((f) => f.name)));
     for (const n of names)

@@ -8,6 +8,9 @@ import {
   type AxonClient,
   type AxonErrorArgs,
   DataMarketNotSeller,
+  type EdgeNode,
+  type ProvenanceReport,
+  UptimeTree,
   type OracleResult,
   type Verification,
   createAxonClient,
@@ -30,6 +33,12 @@ async function typeChecks(axon: AxonClient, image: Hex, consumer: Address) {
     caller: Address;
   }>();
   expectTypeOf<Verification>().toHaveProperty("bondWei").toEqualTypeOf<bigint>();
+  const proven = await axon.oracle.waitForResult(req.requestId, { decode: "proven" });
+  if (proven.status === "fulfilled") expectTypeOf(proven.provenClassification!.logits).toEqualTypeOf<number[]>();
+  expectTypeOf(axon.edge.nodeOf).returns.resolves.toEqualTypeOf<EdgeNode>();
+  expectTypeOf<EdgeNode["region"]>().toEqualTypeOf<Hex>();
+  expectTypeOf(axon.provenance.verify).returns.resolves.toEqualTypeOf<ProvenanceReport>();
+  expectTypeOf(axon.campaigns.create).returns.resolves.toHaveProperty("campaignId").toEqualTypeOf<bigint>();
 
   // @ts-expect-error a model id is a bigint, not a number
   await axon.oracle.quote(1, 200_000);
@@ -37,9 +46,19 @@ async function typeChecks(axon: AxonClient, image: Hex, consumer: Address) {
   await axon.oracle.request({ modelId: 1n, input: new Uint8Array(784), callback: consumer, callbackGasLimit: 1 });
   // @ts-expect-error the callback is an address
   await axon.oracle.request({ modelId: 1n, input: image, callback: "consumer", callbackGasLimit: 1 });
-  // @ts-expect-error waitForResult only decodes the canonical classification
+  // @ts-expect-error waitForResult only decodes canonical or proven classifications
   await axon.oracle.waitForResult(1n, { decode: "json" });
-  // @ts-expect-error a service is "oracle" | "compute" or its bytes32 id
+  // @ts-expect-error an epoch is a bigint (uint64), not a number
+  new UptimeTree(1, [{ node: consumer, uptime: 1 }]);
+  // @ts-expect-error a hardware class is a number (uint8)
+  await axon.edge.register(consumer, { region: "DE", hardwareClass: "arm64", models: [1n], metadataURI: "" });
+  // @ts-expect-error a Proof model needs its verifier
+  await axon.models.registerProof({ weightsHash: image, metadataURI: "", feeWei: 1n });
+  // @ts-expect-error a proof result is hex output and proof
+  await axon.oracle.fulfilProof(1n, { output: new Uint8Array(41), proof: image });
+  // @ts-expect-error a campaign's pay per item is a bigint (uint96)
+  await axon.campaigns.create({ schemaHash: image, payPerItemWei: 1, maxItems: 1, deadline: 1n, validators: [] });
+  // @ts-expect-error a service is "oracle" | "compute" | "edge" or its bytes32 id
   await axon.staking.stake("storage", 1n);
   // @ts-expect-error the verification's bond is a uint128 (bigint)
   await axon.models.setVerification(1n, { mode: 0, quorumK: 0, quorumN: 0, challengeWindowSeconds: 0, bondWei: 0 });

@@ -108,24 +108,9 @@ export function inferInteger(model: QuantisedMlp, input: Uint8Array): IntegerInf
   return { label, logits };
 }
 
-/** The proven classification bytes: label, then big-endian two's-complement int32 logits. */
-export function encodeProvenClassification(result: IntegerInference): Uint8Array {
-  const out = new Uint8Array(1 + 4 * result.logits.length);
-  const view = new DataView(out.buffer);
-  out[0] = result.label;
-  result.logits.forEach((logit, k) => view.setInt32(1 + 4 * k, logit, false));
-  return out;
-}
-
-/** Decodes proven classification bytes for `classes` classes; throws on a malformed encoding. */
-export function decodeProvenClassification(bytes: Uint8Array, classes: number): IntegerInference {
-  if (bytes.length !== 1 + 4 * classes)
-    throw new RangeError(`a proven classification of ${classes} classes is ${1 + 4 * classes} bytes`);
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const logits = Array.from({ length: classes }, (_, k) => view.getInt32(1 + 4 * k, false));
-  if (bytes[0] >= classes) throw new RangeError(`label ${bytes[0]} is out of range for ${classes} classes`);
-  return { label: bytes[0], logits };
-}
+// The proven classification bytes (label, then big-endian two's-complement int32 logits) are encoded and decoded by
+// the canonical module the SDK shares with the runner: one implementation for nodes and integrators.
+export { decodeProvenClassification, encodeProvenClassification } from "../canonical";
 
 /** Output bytes of a model (1 + 4 per class). */
 export const outputBytes = (model: QuantisedMlp): number => 1 + 4 * model.classes;

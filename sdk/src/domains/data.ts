@@ -113,51 +113,98 @@ export class DataClient {
   }
 
   /**
-   * Decrypts the dataset's key for the wallet account through the Zama relayer (`@zama-fhe/relayer-sdk`, an optional
-   * peer dependency): a fresh keypair, an EIP-712 permit signed by the wallet, then `userDecrypt`. On a chain the
-   * relayer does not serve, throws AxonConfigError before any network call.
+   * Decrypts the dataset's key for the wallet account (which must hold access: `buy`, then `claimAccess` where the
+   * market has a grant delay). By default through the Zama relayer (`relayerKeyDecryptor`, `@zama-fhe/relayer-sdk`
+   * as an optional peer dependency): a fresh keypair, an EIP-712 permit signed by the wallet, then `userDecrypt`; on a
+   * chain the relayer does not serve it throws AxonConfigError before any network call. Pass `decryptor` for another
+   * route (a local fhevm mock, a custom KMS client).
    */
-  async decryptKey(datasetId: bigint, options: DecryptKeyOptions = {}): Promise<bigint> {
-    const chainId = this.ctx.addresses.chainId;
-    if (!RELAYER_CHAINS[chainId])
-      throw new AxonConfigError(
-        `decrypting a dataset key needs the Zama fhevm relayer, which serves ${Object.entries(RELAYER_CHAINS)
-          .map(([id, n]) => `${n} (${id})`)
-          .join(
-            ", ",
-          )}; chain ${chainId} has none (on a local fhevm mock, decrypt with the Hardhat fhevm plugin instead)`,
-      );
+  async decryptKey(datasetId: bigint, options: DecryptKeyOptions & { decryptor?: KeyDecryptor } = {}): Promise<bigint> {
+    const decryptor = options.decryptor ?? relayerKeyDecryptor(options);
     const wallet = this.ctx.walletClient;
     const account = wallet?.account;
     if (!wallet || !account)
       throw new AxonConfigError("decryptKey signs a decryption permit: pass a walletClient with an account");
-    const { handle } = await this.get(datasetId).then((d) => ({ handle: d.key }));
-    const sdk = (await import("@zama-fhe/relayer-sdk/node")) as unknown as RelayerSdk;
-    const url = (this.ctx.publicClient.transport as { url?: string }).url;
-    const instance = await sdk.createInstance({ ...sdk.SepoliaConfig, network: url, ...options.relayerConfig });
-    const keypair = instance.generateKeypair();
-    const start = Math.floor(Date.now() / 1000);
-    const days = options.durationDays ?? 1;
-    const eip712 = instance.createEIP712(keypair.publicKey, [this.address], start, days);
-    const signature = await wallet.signTypedData({
-      account,
-      domain: eip712.domain,
-      types: { UserDecryptRequestVerification: eip712.types.UserDecryptRequestVerification },
-      primaryType: "UserDecryptRequestVerification",
-      message: eip712.message,
-    } as never);
-    const out = await instance.userDecrypt(
-      [{ handle, contractAddress: this.address }],
-      keypair.privateKey,
-      keypair.publicKey,
-      signature.replace(/^0x/, ""),
-      [this.address],
-      account.address,
-      start,
-      days,
-    );
-    return BigInt(out[handle] as bigint | string);
+    const chainId = this.ctx.addresses.chainId;
+    decryptor.check?.(chainId);
+    const { key } = await this.get(datasetId);
+    return decryptor.decrypt({
+      handle: key,
+      contractAddress: this.address,
+      user: account.address,
+      chainId,
+      publicClient: this.ctx.publicClient,
+      walletClient: wallet,
+    });
   }
+}
+
+/** What a `KeyDecryptor` is asked to decrypt: a dataset key's ciphertext handle, for `user`, under `contractAddress`. */
+export interface KeyDecryptRequest {
+  /** The euint256 ciphertext handle (`Dataset.key`). */
+  handle: Hex;
+  /** The contract holding the ACL permission (the DataMarket). */
+  contractAddress: Address;
+  /** The buyer, whose wallet signs the decryption permit. */
+  user: Address;
+  chainId: number;
+  publicClient: AxonContext["publicClient"];
+  walletClient: NonNullable<AxonContext["walletClient"]>;
+}
+
+/**
+ * Decrypts an FHE-encrypted dataset key for its buyer: the data client's pluggable route to the fhevm KMS. The SDK
+ * ships `relayerKeyDecryptor` (Zama's relayer, public testnets); tests on the Hardhat fhevm mock plug in
+ * `fhevm.userDecryptEuint` (see docs/INTEGRATING.md).
+ */
+export interface KeyDecryptor {
+  /** Throws (before any network call) when this decryptor cannot serve `chainId`. */
+  check?(chainId: number): void;
+  /** The key as a 256-bit integer. */
+  decrypt(request: KeyDecryptRequest): Promise<bigint>;
+}
+
+/** The Zama relayer decryptor (`@zama-fhe/relayer-sdk`, an optional peer dependency), for `RELAYER_CHAINS`. */
+export function relayerKeyDecryptor(options: DecryptKeyOptions = {}): KeyDecryptor {
+  return {
+    check(chainId) {
+      if (!RELAYER_CHAINS[chainId])
+        throw new AxonConfigError(
+          `decrypting a dataset key needs the Zama fhevm relayer, which serves ${Object.entries(RELAYER_CHAINS)
+            .map(([id, n]) => `${n} (${id})`)
+            .join(
+              ", ",
+            )}; chain ${chainId} has none (on a local fhevm mock, pass a \`decryptor\` backed by the Hardhat fhevm plugin)`,
+        );
+    },
+    async decrypt({ handle, contractAddress, user, publicClient, walletClient }) {
+      const sdk = (await import("@zama-fhe/relayer-sdk/node")) as unknown as RelayerSdk;
+      const url = (publicClient.transport as { url?: string }).url;
+      const instance = await sdk.createInstance({ ...sdk.SepoliaConfig, network: url, ...options.relayerConfig });
+      const keypair = instance.generateKeypair();
+      const start = Math.floor(Date.now() / 1000);
+      const days = options.durationDays ?? 1;
+      const eip712 = instance.createEIP712(keypair.publicKey, [contractAddress], start, days);
+      const signature = await walletClient.signTypedData({
+        account: walletClient.account!,
+        domain: eip712.domain,
+        types: { UserDecryptRequestVerification: eip712.types.UserDecryptRequestVerification },
+        primaryType: "UserDecryptRequestVerification",
+        message: eip712.message,
+      } as never);
+      const out = await instance.userDecrypt(
+        [{ handle, contractAddress }],
+        keypair.privateKey,
+        keypair.publicKey,
+        signature.replace(/^0x/, ""),
+        [contractAddress],
+        user,
+        start,
+        days,
+      );
+      return BigInt(out[handle] as bigint | string);
+    },
+  };
 }
 
 /** The part of the relayer SDK decryptKey uses. @internal */

@@ -1,7 +1,7 @@
 import type { Address, Hex } from "viem";
 import { type AxonContext, type WriteOptions, type WriteResult, address, read, write } from "../context.js";
 import { AxonError } from "../errors/base.js";
-import { modelRegistryAbi } from "../generated/abis.js";
+import { modelRegistryAbi, proofVerifierAbi } from "../generated/abis.js";
 import type { ViewReturn, WriteArgs } from "./types.js";
 
 type A = typeof modelRegistryAbi;
@@ -30,6 +30,20 @@ export interface RegisterModelParams {
   verification?: Verification;
 }
 
+/** Verification mode Proof (`ModelRegistryModes.MODE_PROOF`): results are final with a proof the model's verifier accepts. */
+export const MODE_PROOF = 3;
+
+/** Arguments of `models.registerProof`. */
+export interface RegisterProofModelParams {
+  weightsHash: Hex;
+  metadataURI: string;
+  feeWei: bigint;
+  /** The model's `IProofVerifier` (immutable for the model). */
+  verifier: Address;
+  /** The verification key hash the owner audited (default: read from the verifier; the registry checks they match). */
+  vkHash?: Hex;
+}
+
 /** The model registry: register, nodes, fees, verification terms. */
 export class ModelsClient {
   readonly abi = modelRegistryAbi;
@@ -55,6 +69,45 @@ export class ModelsClient {
       options,
     );
     return { ...res, modelId: res.result };
+  }
+
+  /**
+   * Registers a Proof-mode model owned by the wallet account; returns its id. Its requests are answered by anyone
+   * with a proof `verifier` accepts for the request's input and the output (`oracle.fulfilProof`).
+   */
+  async registerProof(
+    params: RegisterProofModelParams,
+    options?: WriteOptions,
+  ): Promise<WriteResult<bigint> & { modelId: bigint }> {
+    const vkHash =
+      params.vkHash ??
+      (await read<Hex>(this.ctx, {
+        address: params.verifier,
+        abi: proofVerifierAbi,
+        functionName: "vkHash",
+        args: [],
+      }));
+    const res = await write<bigint>(
+      this.ctx,
+      {
+        address: this.address,
+        abi: modelRegistryAbi,
+        functionName: "registerProofModel",
+        args: [params.weightsHash, params.metadataURI, params.feeWei, params.verifier, vkHash],
+      },
+      options,
+    );
+    return { ...res, modelId: res.result };
+  }
+
+  /** The proof verifier of a Proof-mode model (the zero address for other models). */
+  proofVerifierOf(modelId: bigint): Promise<Address> {
+    return read(this.ctx, {
+      address: this.address,
+      abi: modelRegistryAbi,
+      functionName: "proofVerifierOf",
+      args: [modelId],
+    });
   }
 
   /** Adds a staked oracle node to the model's serving set (model owner only). */

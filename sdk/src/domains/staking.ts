@@ -4,7 +4,11 @@ import { operatorStakingAbi } from "../generated/abis.js";
 import type { ViewReturn } from "./types.js";
 
 /** The services operators stake for. */
-export const SERVICES = { oracle: "axon.service.oracle", compute: "axon.service.compute" } as const;
+export const SERVICES = {
+  oracle: "axon.service.oracle",
+  compute: "axon.service.compute",
+  edge: "axon.service.edge",
+} as const;
 export type ServiceName = keyof typeof SERVICES;
 
 /** The bytes32 id of a service: keccak256 of its name. */

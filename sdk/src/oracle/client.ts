@@ -1,6 +1,6 @@
 import type { Address, Hex } from "viem";
-import type { Classification } from "../canonical.js";
-import { decodeClassification } from "../canonical.js";
+import type { Classification, ProvenClassification } from "../canonical.js";
+import { decodeClassification, decodeProvenClassification } from "../canonical.js";
 import { type AxonContext, type WriteOptions, type WriteResult, accountOf, address, read, write } from "../context.js";
 import { AxonAbortedError, AxonError, AxonTimeoutError } from "../errors/base.js";
 import { aIOracleAbi } from "../generated/abis.js";
@@ -8,11 +8,13 @@ import {
   type CreatedRequest,
   type FinalFulfilment,
   OracleErrorCode,
+  type ProofFulfilment,
   RequestState,
   type RequestStateCode,
   findFinalFulfilment,
   findRefund,
   findRequestCreated,
+  fulfilProofArgs,
   refundArgs,
   requestIdFromReceipt,
 } from "./preimage.js";
@@ -60,6 +62,8 @@ export type OracleResult =
       outputHash: Hex;
       /** The canonical classifier decoding of `output`, when `decode: "classification"` was asked. */
       classification?: Classification;
+      /** A Proof model's proven classification (label, int32 logits), when `decode: "proven"` was asked. */
+      provenClassification?: ProvenClassification;
       callbackSucceeded: boolean;
       node: Address;
       transactionHash: Hex;
@@ -99,8 +103,11 @@ export interface WaitOptions {
   signal?: AbortSignal;
   /** Report a state only once the block that shows it has this many confirmations (default: the client's). */
   confirmations?: number;
-  /** Decode a fulfilled output as a canonical classification. */
-  decode?: "classification";
+  /**
+   * Decode a fulfilled output: `"classification"` as a canonical classification (None/Quorum/Optimistic models),
+   * `"proven"` as a Proof model's proven classification (label and int32 logits).
+   */
+  decode?: "classification" | "proven";
   /** Poll interval in ms (default: the client's). */
   pollingIntervalMs?: number;
   /** Report a pending request past its deadline as "expired" (default true); false keeps waiting for a refund. */
@@ -207,6 +214,20 @@ export class OracleClient {
     }
   }
 
+  /**
+   * Proof mode: delivers a proven result for `requestId` from the wallet account (anyone may: no stake, no
+   * assignment). Final at once when the model's verifier accepts the proof; a rejected proof reverts in the simulation
+   * (`AIOracleInvalidProof`) and nothing is sent.
+   */
+  async fulfilProof(requestId: bigint, result: ProofFulfilment, options?: WriteOptions): Promise<WriteResult<void>> {
+    const created = await this.getRequest(requestId);
+    return write(
+      this.ctx,
+      { address: this.address, abi: aIOracleAbi, functionName: "fulfilProof", args: fulfilProofArgs(created, result) },
+      options,
+    );
+  }
+
   /** Credits the whole fee of a request past its deadline back to its requester (anyone may call). */
   async refund(requestId: bigint, options?: WriteOptions): Promise<WriteResult<void>> {
     const created = await this.getRequest(requestId);
@@ -256,11 +277,14 @@ export class OracleClient {
         ...common,
       };
     const classification = options.decode === "classification" && f.output ? decodeClassification(f.output) : undefined;
+    const provenClassification =
+      options.decode === "proven" && f.output ? decodeProvenClassification(f.output) : undefined;
     return {
       status: "fulfilled",
       output: f.output,
       outputHash: f.outputHash,
       ...(classification ? { classification } : {}),
+      ...(provenClassification ? { provenClassification } : {}),
       ...common,
     };
   }

@@ -11,6 +11,7 @@ import {
   type TransactionReceipt,
   decodeEventLog,
   decodeFunctionData,
+  encodeFunctionData,
   keccak256,
   parseEventLogs,
 } from "viem";
@@ -143,7 +144,8 @@ export async function findFinalFulfilment(
 }
 
 /**
- * The output bytes of `requestId` in a `fulfil`, `fulfilBatch` or `finalize` transaction sent to the oracle
+ * The output bytes of `requestId` in a `fulfil`, `fulfilBatch`, `finalize`, `fulfilProof` or `fulfilProofBatch`
+ * transaction sent to the oracle
  * directly, checked against the event's `outputHash`; undefined when the calldata is not one of those.
  */
 export async function outputFromTransaction(
@@ -161,6 +163,14 @@ export async function outputFromTransaction(
     } else if (call.functionName === "fulfilBatch") {
       const i = call.args[0].findIndex((id) => id === requestId);
       if (i >= 0) output = call.args[2][i];
+    } else if (call.functionName === "fulfilProof") {
+      if (call.args[0] === requestId) output = call.args[3];
+    } else if (call.functionName === "fulfilProofBatch") {
+      // Each item is a whole fulfilProof calldata; a skipped item's output fails the hash check below.
+      for (const item of call.args[0]) {
+        const inner = decodeFunctionData({ abi: aIOracleAbi, data: item });
+        if (inner.functionName === "fulfilProof" && inner.args[0] === requestId) output = inner.args[3];
+      }
     }
   } catch {
     return undefined;
@@ -224,4 +234,39 @@ export function decodeOracleLog(log: Log) {
   } catch {
     return undefined;
   }
+}
+
+/** A Proof-mode result as a prover submits it: the request's input, the proven output and the verifier's proof. */
+export interface ProofFulfilment {
+  /** The request's input bytes (default: the input `getRequest` recovered from the request transaction). */
+  input?: Hex;
+  /** The proven output (for the classifier circuits: `encodeProvenClassification`). */
+  output: Hex;
+  /** The proof, encoded as the model's `IProofVerifier` expects (Groth16: 8 words, 256 bytes). */
+  proof: Hex;
+}
+
+/** The arguments of `fulfilProof(requestId, request, input, output, proof)`. */
+export function fulfilProofArgs(
+  created: CreatedRequest,
+  result: ProofFulfilment,
+): readonly [bigint, OracleRequest, Hex, Hex, Hex] {
+  return [created.requestId, created.request, result.input ?? created.input, result.output, result.proof] as const;
+}
+
+/**
+ * `fulfilProof` calldata for node software: anyone may send it (no stake, no assignment), the proof is the guarantee.
+ * The runner's encoder (offchain/src/oracle.ts, hand-rolled for its hot path) is tested byte-equal to this one.
+ */
+export function encodeFulfilProof(created: CreatedRequest, result: ProofFulfilment): Hex {
+  return encodeFunctionData({ abi: aIOracleAbi, functionName: "fulfilProof", args: fulfilProofArgs(created, result) });
+}
+
+/** `fulfilProofBatch` calldata: each item a whole `fulfilProof` call; a failing item is skipped, the others settle. */
+export function encodeFulfilProofBatch(items: readonly { created: CreatedRequest; result: ProofFulfilment }[]): Hex {
+  return encodeFunctionData({
+    abi: aIOracleAbi,
+    functionName: "fulfilProofBatch",
+    args: [items.map((i) => encodeFulfilProof(i.created, i.result))],
+  });
 }
