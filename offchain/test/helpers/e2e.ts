@@ -149,6 +149,10 @@ export function spawnRunner(
   return child;
 }
 
+/** Resolves once the child process has exited (at once if it already has). */
+export const exited = (c: ChildProcess): Promise<void> =>
+  new Promise<void>((r) => (c.exitCode !== null || c.signalCode !== null ? r() : c.once("exit", () => r())));
+
 /** Polls `check` until it returns true (or throws the last failure after `timeoutMs`). */
 export async function eventually(
   check: () => boolean | Promise<boolean>,
