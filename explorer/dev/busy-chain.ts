@@ -32,8 +32,8 @@ const FULFIL_SHARE = 0.8;
 /**
  * The Explorer benches' chain on the in-process Hardhat network: `requests` oracle requests from ten senders; after
  * each `round` of them, four in five of the round fulfilled in `fulfilBatch`es of 50 (before their deadline), every
- * tenth item an error result. A round of 500 at a block a request costs Hardhat ~3 ms a request (its mempool is
- * slower than mining); `perBlock` above 1 mines that many requests a block instead.
+ * tenth item an error result. With `perBlock` 1 every transaction is its own block (~3 ms a request: Hardhat's
+ * mempool is slower than mining); above 1, that many requests are mined together and each batch in its own block.
  */
 export async function busyChain(hre: HardhatRuntimeEnvironment, opts: BusyChainOptions = {}): Promise<BusyChain> {
   const requests = opts.requests ?? 10_000;

@@ -5,7 +5,7 @@ import { Wallet } from "ethers";
 import type { RawConfig } from "../../src/config";
 import type { Runner } from "../../src/runner";
 import { Store } from "../../src/store";
-import { callbackCounts, digits, eventually, waitForCallbacks } from "../helpers/e2e";
+import { assertAnsweredOnce, digits, eventually, waitForCallbacks } from "../helpers/e2e";
 import { rpc } from "../helpers/nodes";
 import { e2eSuite } from "../helpers/suite";
 
@@ -43,18 +43,6 @@ describe("pipelined submitter: several transactions in flight (anvil, manual min
 
   const pending = (r: Runner) => r.store.batchesInState("pending");
 
-  async function exactlyOnce(ids: bigint[]): Promise<void> {
-    const { callbacks, events } = await callbackCounts(env.d, ids);
-    assert.deepEqual(
-      callbacks,
-      ids.map(() => 1n),
-    );
-    assert.deepEqual(
-      events,
-      ids.map(() => 1),
-    );
-  }
-
   it(
     "keeps maxInFlightTxs transactions pending with consecutive nonces, then settles each exactly once",
     {
@@ -81,7 +69,7 @@ describe("pipelined submitter: several transactions in flight (anvil, manual min
         env.miner.start();
         await waitForCallbacks(env.d.consumer, ids, 30_000);
         await eventually(() => runner.store.countByState().confirmed === 12, 30_000, "12 confirmed");
-        await exactlyOnce(ids);
+        await assertAnsweredOnce(env.d, ids);
         const batches = runner.store.batchesInState("confirmed");
         assert.equal(batches.length, 4);
       } finally {
@@ -113,7 +101,7 @@ describe("pipelined submitter: several transactions in flight (anvil, manual min
         env.miner.start();
         await waitForCallbacks(env.d.consumer, ids, 30_000);
         await eventually(() => runner.store.countByState().confirmed === 12, 30_000, "all confirmed");
-        await exactlyOnce(ids);
+        await assertAnsweredOnce(env.d, ids);
         const settled = runner.store.getBatch(middle.id)!;
         assert.equal(settled.state, "confirmed");
         assert.equal(settled.minedTxHash, lost, "the same signed bytes were sent again");
@@ -150,7 +138,7 @@ describe("pipelined submitter: several transactions in flight (anvil, manual min
         env.miner.start();
         await waitForCallbacks(env.d.consumer, ids, 60_000);
         await eventually(() => runner.store.countByState().confirmed === 12, 30_000, "all confirmed");
-        await exactlyOnce(ids);
+        await assertAnsweredOnce(env.d, ids);
         assert.equal(runner.store.getBatch(middle.id)!.state, "dropped");
         const resent = runner.store.getRequest(middle.requestIds[0])!;
         assert.notEqual(resent.batchId, middle.id);
@@ -199,7 +187,7 @@ describe("pipelined submitter: several transactions in flight (anvil, manual min
         env.miner.start();
         await waitForCallbacks(env.d.consumer, ids, 60_000);
         await eventually(() => runner.store.getBatch(second)!.state === "confirmed", 30_000, "the second re-confirmed");
-        await exactlyOnce(ids);
+        await assertAnsweredOnce(env.d, ids);
         const a = runner.store.getBatch(first.id)!;
         assert.equal(a.state, "confirmed");
         assert.equal(a.minedTxHash, runner.store.txsOf(first.id)[0].hash);
@@ -252,7 +240,7 @@ describe("pipelined submitter: several transactions in flight (anvil, manual min
           30_000,
           "the orphaned batch re-confirmed",
         );
-        await exactlyOnce(ids);
+        await assertAnsweredOnce(env.d, ids);
         assert.ok(restarted.store.getBatch(batch)!.minedBlock! > forkHead);
       } finally {
         env.miner.stop();

@@ -3,7 +3,7 @@ import { describe, it } from "node:test";
 import { ErrorCode } from "../../src/backends/types";
 import type { RawConfig } from "../../src/config";
 import type { Runner } from "../../src/runner";
-import { callbackCounts, digits, eventually, waitForCallbacks } from "../helpers/e2e";
+import { assertAnsweredOnce, digits, eventually, waitForCallbacks } from "../helpers/e2e";
 import { rpc } from "../helpers/nodes";
 import { e2eSuite } from "../helpers/suite";
 
@@ -52,9 +52,7 @@ describe("reorgs (anvil snapshot/revert)", () => {
         env.miner.start();
         await waitForCallbacks(env.d.consumer, ids, 60_000);
         await eventually(() => runner.store.countByState().confirmed === 3, 30_000, "3 confirmed again");
-        const { callbacks, events } = await callbackCounts(env.d, ids);
-        assert.deepEqual(callbacks, [1n, 1n, 1n]);
-        assert.deepEqual(events, [1, 1, 1]);
+        await assertAnsweredOnce(env.d, ids);
         const reorgs = await runner.metrics.registry.getSingleMetricAsString("axon_runner_reorgs_total");
         assert.match(reorgs, /axon_runner_reorgs_total [1-9]/);
       } finally {
@@ -81,9 +79,7 @@ describe("reorgs (anvil snapshot/revert)", () => {
       env.miner.start();
       await waitForCallbacks(env.d.consumer, [id], 30_000);
       assert.equal(Number(await env.d.consumer.errorCodeOf(id)), ErrorCode.MalformedInput);
-      const { callbacks, events } = await callbackCounts(env.d, [id]);
-      assert.deepEqual(callbacks, [1n]);
-      assert.deepEqual(events, [1]);
+      await assertAnsweredOnce(env.d, [id]);
     } finally {
       env.miner.stop();
       await runner.stop();
@@ -113,9 +109,7 @@ describe("reorgs (anvil snapshot/revert)", () => {
         await waitForCallbacks(env.d.consumer, [id], 60_000);
         assert.equal(Number(await env.d.consumer.errorCodeOf(id)), ErrorCode.InputTooLarge);
         await eventually(() => runner.store.getRequest(id)?.state === "confirmed", 30_000, "replacement confirmed");
-        const { callbacks, events } = await callbackCounts(env.d, [id]);
-        assert.deepEqual(callbacks, [1n]);
-        assert.deepEqual(events, [1]);
+        await assertAnsweredOnce(env.d, [id]);
       } finally {
         env.miner.stop();
         await runner.stop();
