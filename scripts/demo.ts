@@ -8,7 +8,7 @@ import { ensureFhevm } from "../tasks/fhe";
 import { bountySteps } from "./demo/bounty";
 import { computeSteps } from "./demo/compute";
 import { edgeSteps } from "./demo/edge";
-import { type DemoContext, demoActors } from "./demo/context";
+import { runDemoParts } from "./demo/context";
 import { modelSteps } from "./demo/models";
 import { Narrator } from "./demo/narrator";
 import { oracleSteps } from "./demo/oracle";
@@ -60,16 +60,7 @@ async function main() {
       narrator.addGas(block!.gasUsed, block!.transactions.length);
     }
   });
-  const ctx: DemoContext = {
-    hre,
-    narrator,
-    deployment,
-    actors: await demoActors(hre),
-    shared: {},
-    short,
-    balances: [],
-  };
-  for (const part of parts) await part.run(ctx);
+  const ctx = await runDemoParts(hre, narrator, deployment, parts, short);
 
   const { actors } = ctx;
   const people: [string, string][] = [

@@ -1,8 +1,8 @@
-import { mkdirSync, mkdtempSync, rmSync, statSync } from "node:fs";
-import os from "node:os";
+import { mkdirSync, statSync } from "node:fs";
 import path from "node:path";
 import hre from "hardhat";
-import { startExplorer } from "../explorer/server/main";
+import { scratchExplorer } from "../explorer/dev/busy-chain";
+import { runMain } from "../explorer/dev/stats";
 import { NO_BROWSER_MESSAGE, findChromium, launchChromium, openView, viewRoutes } from "../test/explorer/browser";
 import { demoChain } from "../test/explorer/chain";
 
@@ -18,14 +18,7 @@ async function main() {
   if (!chromium) throw new Error(NO_BROWSER_MESSAGE);
   console.log("running the demo's parts on the in-process chain…");
   const chain = await demoChain(hre);
-  const dir = mkdtempSync(path.join(os.tmpdir(), "axon-explorer-shots-"));
-  const explorer = await startExplorer({
-    provider: hre.ethers.provider,
-    manifest: chain.deployment.manifest,
-    port: 0,
-    dbPath: path.join(dir, "explorer-hardhat.sqlite"),
-    autoIndex: false,
-  });
+  const explorer = await scratchExplorer(hre, chain.deployment, "explorer-shots");
   const browser = await launchChromium(chromium);
   try {
     await explorer.indexer!.syncToHead();
@@ -52,13 +45,7 @@ async function main() {
   } finally {
     await browser.close();
     await explorer.close();
-    rmSync(dir, { recursive: true, force: true });
   }
 }
 
-main()
-  .then(() => process.exit(0))
-  .catch((err) => {
-    console.error(err);
-    process.exit(1);
-  });
+runMain(main);

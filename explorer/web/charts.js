@@ -3,6 +3,18 @@ import uPlot from "/vendor/uplot/uPlot.esm.js";
 
 import { h } from "./dom.js";
 
+// uPlot's stylesheet, linked here rather than in index.html so it never holds up the first paint of a view without
+// charts; the module resolves once it is loaded, so charts are never drawn unstyled.
+await new Promise((resolve) => {
+  const link = Object.assign(document.createElement("link"), {
+    rel: "stylesheet",
+    href: "/vendor/uplot/uPlot.min.css",
+  });
+  link.addEventListener("load", resolve);
+  link.addEventListener("error", resolve);
+  document.head.append(link);
+});
+
 const HEIGHT = 220;
 
 function frame(title, testid) {

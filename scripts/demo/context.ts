@@ -49,6 +49,27 @@ export interface DemoPart {
   run(ctx: DemoContext): Promise<void>;
 }
 
+/** Runs `parts` in order on a fresh context over `deployment` (npm run demo, and the Explorer's demo chain). */
+export async function runDemoParts(
+  hre: HardhatRuntimeEnvironment,
+  narrator: Narrator,
+  deployment: AxonDeployment,
+  parts: DemoPart[],
+  short: boolean,
+): Promise<DemoContext> {
+  const ctx: DemoContext = {
+    hre,
+    narrator,
+    deployment,
+    actors: await demoActors(hre),
+    shared: {},
+    short,
+    balances: [],
+  };
+  for (const part of parts) await part.run(ctx);
+  return ctx;
+}
+
 /** Assigns roles to the default accounts (index 1..3 belong to the staking part). */
 export async function demoActors(hre: HardhatRuntimeEnvironment): Promise<DemoActors> {
   const s = await hre.ethers.getSigners();

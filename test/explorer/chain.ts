@@ -2,7 +2,7 @@ import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { type AxonDeployment, deployAxon } from "../../deploy/axon";
 import { bountySteps } from "../../scripts/demo/bounty";
 import { computeSteps } from "../../scripts/demo/compute";
-import { type DemoContext, type DemoPart, demoActors } from "../../scripts/demo/context";
+import { type DemoContext, type DemoPart, runDemoParts } from "../../scripts/demo/context";
 import { edgeSteps } from "../../scripts/demo/edge";
 import { modelSteps } from "../../scripts/demo/models";
 import { Narrator } from "../../scripts/demo/narrator";
@@ -47,15 +47,6 @@ export async function demoChain(
     log,
   );
   const deployment = await deployAxon(hre, { writeManifest: false });
-  const ctx: DemoContext = {
-    hre,
-    narrator,
-    deployment,
-    actors: await demoActors(hre),
-    shared: {},
-    short,
-    balances: [],
-  };
-  for (const part of EXPLORER_DEMO_PARTS) await part.run(ctx);
+  const ctx = await runDemoParts(hre, narrator, deployment, EXPLORER_DEMO_PARTS, short);
   return { deployment, ctx };
 }

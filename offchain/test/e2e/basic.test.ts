@@ -1,67 +1,24 @@
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import { ErrorCode } from "../../src/backends/types";
 import { decodeClassification } from "../../src/canonical";
-import { resolveConfig } from "../../src/config";
-import { createLogger } from "../../src/log";
-import { Runner } from "../../src/runner";
-import { type Deployed, deployStack } from "../helpers/deploy";
-import {
-  Miner,
-  callbackCounts,
-  eventually,
-  digits,
-  runnerConfig,
-  sendRequests,
-  waitForCallbacks,
-} from "../helpers/e2e";
-import { type LocalNode, startAnvil, startHardhatNode } from "../helpers/nodes";
-import { tmpDir } from "../helpers/tmp";
+import { assertAnsweredOnce, callbackCounts, eventually, digits, sendRequests, waitForCallbacks } from "../helpers/e2e";
+import { e2eSuite, nodeKinds } from "../helpers/suite";
 
-for (const kind of (process.env.AXON_E2E_NODES ?? "anvil,hardhat").split(",") as ("anvil" | "hardhat")[]) {
+for (const kind of nodeKinds("AXON_E2E_NODES", "anvil,hardhat")) {
   describe(`end to end on ${kind}`, () => {
-    const tmp = tmpDir();
-    let node: LocalNode;
-    let d: Deployed;
-    let miner: Miner;
-    let runner: Runner;
-
-    before(async () => {
-      node = kind === "anvil" ? await startAnvil() : await startHardhatNode();
-      d = await deployStack(node.url, tmp.dir);
-      miner = new Miner(node.url, 100);
-      miner.start();
-      const cfg = await resolveConfig(runnerConfig(d, tmp.dir, [node.url]), { AXON_NODE_KEY: d.nodeKey }, tmp.dir);
-      runner = new Runner(cfg, { logger: createLogger({ level: process.env.AXON_TEST_LOG ?? "silent" }) });
-      await runner.start();
-    });
-
-    after(async () => {
-      await runner?.stop();
-      miner?.stop();
-      d?.provider.destroy();
-      await node?.stop();
-      tmp.cleanup();
-    });
+    const env = e2eSuite({ kind, runner: {} });
 
     it("fulfils real digit requests with the canonical classification, each callback exactly once", async () => {
       const set = digits(20);
       const ids = await sendRequests(
-        d,
+        env.d,
         set.map((s) => s.input),
         10,
       );
-      await waitForCallbacks(d.consumer, ids, 60_000);
-      const { callbacks, events } = await callbackCounts(d, ids);
-      assert.deepEqual(
-        callbacks,
-        ids.map(() => 1n),
-      );
-      assert.deepEqual(
-        events,
-        ids.map(() => 1),
-      );
-      const logs = await d.consumer.queryFilter(d.consumer.filters.Answered(), d.startBlock, "latest");
+      await waitForCallbacks(env.d.consumer, ids, 60_000);
+      await assertAnsweredOnce(env.d, ids);
+      const logs = await env.d.consumer.queryFilter(env.d.consumer.filters.Answered(), env.d.startBlock, "latest");
       let correct = 0;
       for (const l of logs) {
         const { requestId, errorCode, output } = (
@@ -79,9 +36,9 @@ for (const kind of (process.env.AXON_E2E_NODES ?? "anvil,hardhat").split(",") as
     it("answers malformed and oversize inputs with error results instead of blocking the queue", async () => {
       const good = digits(2, 100).map((s) => s.input);
       const inputs = [Uint8Array.of(1, 2, 3), good[0], new Uint8Array(785), new Uint8Array(0), good[1]];
-      const ids = await sendRequests(d, inputs, 5);
-      await waitForCallbacks(d.consumer, ids, 60_000);
-      const codes = await Promise.all(ids.map(async (id) => Number(await d.consumer.errorCodeOf(id))));
+      const ids = await sendRequests(env.d, inputs, 5);
+      await waitForCallbacks(env.d.consumer, ids, 60_000);
+      const codes = await Promise.all(ids.map(async (id) => Number(await env.d.consumer.errorCodeOf(id))));
       assert.deepEqual(codes, [
         ErrorCode.MalformedInput,
         ErrorCode.None,
@@ -89,7 +46,7 @@ for (const kind of (process.env.AXON_E2E_NODES ?? "anvil,hardhat").split(",") as
         ErrorCode.MalformedInput,
         ErrorCode.None,
       ]);
-      const { callbacks } = await callbackCounts(d, ids);
+      const { callbacks } = await callbackCounts(env.d, ids);
       assert.deepEqual(
         callbacks,
         ids.map(() => 1n),
@@ -97,11 +54,11 @@ for (const kind of (process.env.AXON_E2E_NODES ?? "anvil,hardhat").split(",") as
     });
 
     it("reports confirmed requests in the store and serves metrics and health", async () => {
-      await eventually(() => runner.store.countByState().confirmed === 25, 30_000, "25 confirmed requests");
-      const counts = runner.store.countByState();
+      await eventually(() => env.runner.store.countByState().confirmed === 25, 30_000, "25 confirmed requests");
+      const counts = env.runner.store.countByState();
       assert.equal(counts.confirmed, 25);
       assert.equal(counts.failed, 0);
-      const port = runner.metricsPort!;
+      const port = env.runner.metricsPort!;
       const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
       assert.match(metrics, /axon_runner_requests_received_total 25/);
       assert.match(metrics, /axon_runner_requests_fulfilled_total\{result="ok"\} 22/);

@@ -2,14 +2,13 @@ import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import path from "node:path";
-import { after, before, describe, it } from "node:test";
+import { before, describe, it } from "node:test";
 import { promisify } from "node:util";
 import { REQUEST_CREATED_TOPIC } from "../../src/oracle";
 import { type NewRequest, Store } from "../../src/store";
-import { type Deployed, deployStack } from "../helpers/deploy";
 import { runnerConfig, writeConfig } from "../helpers/e2e";
-import { type LocalNode, OFFCHAIN_DIR, startAnvil } from "../helpers/nodes";
-import { tmpDir } from "../helpers/tmp";
+import { OFFCHAIN_DIR } from "../helpers/nodes";
+import { e2eSuite } from "../helpers/suite";
 
 const run = promisify(execFile);
 
@@ -28,45 +27,39 @@ async function cli(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: numb
 }
 
 describe("axon-runner CLI", () => {
-  const tmp = tmpDir();
-  let node: LocalNode;
-  let d: Deployed;
+  const env = e2eSuite({ blocks: "automine" });
   let config: string;
 
-  before(async () => {
-    node = await startAnvil();
-    d = await deployStack(node.url, tmp.dir);
-    config = writeConfig(tmp.dir, runnerConfig(d, tmp.dir, [node.url]));
-  });
-
-  after(async () => {
-    d?.provider.destroy();
-    await node?.stop();
-    tmp.cleanup();
+  before(() => {
+    config = writeConfig(env.dir, runnerConfig(env.d, env.dir, [env.node.url]));
   });
 
   it("doctor checks RPC, key, contracts, model hash and execution providers without printing the key", async () => {
-    const { code, out } = await cli(["--config", config, "doctor"], { AXON_NODE_KEY: d.nodeKey });
+    const { code, out } = await cli(["--config", config, "doctor"], { AXON_NODE_KEY: env.d.nodeKey });
     assert.equal(code, 0, out);
     assert.match(out, /ok\s+rpc http:\/\/127\.0\.0\.1:\d+: chain 31337/);
     assert.match(out, /ok\s+contract AIOracle/);
     assert.match(out, /ok\s+oracle encoding: compact Request; this node served 0 results/);
     assert.match(out, /ok\s+model 1 node set: this node serves it/);
-    assert.match(out, new RegExp(`ok\\s+model 1 hash: file ${d.weightsHash}`));
+    assert.match(out, new RegExp(`ok\\s+model 1 hash: file ${env.d.weightsHash}`));
     assert.match(out, /ok\s+execution provider cpu/);
     assert.match(out, /execution provider webgpu/);
-    assert.ok(!out.includes(d.nodeKey.slice(2)), "the key leaked");
+    assert.ok(!out.includes(env.d.nodeKey.slice(2)), "the key leaked");
   });
 
   it("doctor fails with a message that names the wrong config value", async () => {
-    const bad = writeConfig(tmp.dir, { ...runnerConfig(d, tmp.dir, [node.url]), confirmations: -1 }, "bad.json");
-    const { code, out } = await cli(["--config", bad, "doctor"], { AXON_NODE_KEY: d.nodeKey });
+    const bad = writeConfig(
+      env.dir,
+      { ...runnerConfig(env.d, env.dir, [env.node.url]), confirmations: -1 },
+      "bad.json",
+    );
+    const { code, out } = await cli(["--config", bad, "doctor"], { AXON_NODE_KEY: env.d.nodeKey });
     assert.equal(code, 1);
     assert.match(out, /FAIL\s+config: .*confirmations/);
   });
 
   it("status prints the store's cursor and request states", async () => {
-    const { code, out } = await cli(["--config", config, "status"], { AXON_NODE_KEY: d.nodeKey });
+    const { code, out } = await cli(["--config", config, "status"], { AXON_NODE_KEY: env.d.nodeKey });
     assert.equal(code, 0, out);
     const status = JSON.parse(out) as { requests: Record<string, number>; pendingBatches: unknown[] };
     assert.equal(status.requests.confirmed, 0);
@@ -74,14 +67,14 @@ describe("axon-runner CLI", () => {
   });
 
   it("start refuses a store holding requests of the previous encoding; expire-legacy closes them", async () => {
-    const dir = path.join(tmp.dir, "legacy");
+    const dir = path.join(env.dir, "legacy");
     mkdirSync(dir);
-    const cfg = runnerConfig(d, dir, [node.url]);
+    const cfg = runnerConfig(env.d, dir, [env.node.url]);
     const file = writeConfig(dir, cfg, "legacy.json");
-    const store = new Store(cfg.dbPath!, 31337, await d.oracle.getAddress());
+    const store = new Store(cfg.dbPath!, 31337, await env.d.oracle.getAddress());
     const old = (id: bigint, topic: string): NewRequest => ({
       requestId: id,
-      modelId: d.modelId,
+      modelId: env.d.modelId,
       input: Uint8Array.of(1),
       logTopics: [topic, "0x01"],
       logData: "0x",
@@ -94,14 +87,14 @@ describe("axon-runner CLI", () => {
     });
     store.commitScan([old(7n, `0x${"0d".repeat(32)}`), old(8n, REQUEST_CREATED_TOPIC)], [], 1);
     store.close();
-    const refused = await cli(["--config", file, "start"], { AXON_NODE_KEY: d.nodeKey });
+    const refused = await cli(["--config", file, "start"], { AXON_NODE_KEY: env.d.nodeKey });
     assert.equal(refused.code, 1);
     assert.match(refused.out, /holds 1 request\(s\) in progress from the previous AIOracle encoding \(7\)/);
     assert.match(refused.out, /axon-runner expire-legacy/);
-    const closed = await cli(["--config", file, "expire-legacy"], { AXON_NODE_KEY: d.nodeKey });
+    const closed = await cli(["--config", file, "expire-legacy"], { AXON_NODE_KEY: env.d.nodeKey });
     assert.equal(closed.code, 0, closed.out);
     assert.deepEqual(JSON.parse(closed.out).expired, [{ id: "7", was: "seen" }]);
-    const after = new Store(cfg.dbPath!, 31337, await d.oracle.getAddress());
+    const after = new Store(cfg.dbPath!, 31337, await env.d.oracle.getAddress());
     assert.equal(after.getRequest(7n)!.state, "expired");
     assert.match(after.getRequest(7n)!.finalReason!, /previous AIOracle encoding/);
     assert.equal(after.getRequest(8n)!.state, "seen");

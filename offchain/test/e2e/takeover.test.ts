@@ -1,51 +1,44 @@
 import assert from "node:assert/strict";
 import path from "node:path";
-import { after, before, describe, it } from "node:test";
+import { before, describe, it } from "node:test";
 import { getAddress } from "ethers";
 import type { EventLog } from "ethers";
-import { resolveConfig } from "../../src/config";
-import { createLogger } from "../../src/log";
-import { Runner } from "../../src/runner";
+import type { Runner } from "../../src/runner";
 import { addServingNode, advanceChainTo, counter, createdOf, sleep } from "../helpers/backup";
-import { type Deployed, deployStack } from "../helpers/deploy";
-import {
-  Miner,
-  callbackCounts,
-  digits,
-  eventually,
-  runnerConfig,
-  sendRequests,
-  waitForCallbacks,
-} from "../helpers/e2e";
-import { DEV_KEYS, type LocalNode, startAnvil } from "../helpers/nodes";
-import { tmpDir } from "../helpers/tmp";
+import { assertAnsweredOnce, callbackCounts, digits, eventually, sendRequests, waitForCallbacks } from "../helpers/e2e";
+import { DEV_KEYS } from "../helpers/nodes";
+import { e2eSuite } from "../helpers/suite";
 
 const EXTRA_DELAY_S = 10;
 
 describe("backup node: takeover of another node's requests after their exclusivity (anvil)", () => {
-  const tmp = tmpDir();
-  let node: LocalNode;
-  let d: Deployed;
-  let miner: Miner;
   let backupAddress: string;
   let backup: Runner;
-  let assigned: Runner | undefined;
+  const env = e2eSuite({
+    async setup({ d }) {
+      backupAddress = await addServingNode(d, DEV_KEYS[2]);
+    },
+  });
 
   async function startRunner(key: string, db: string): Promise<Runner> {
-    const raw = runnerConfig(d, tmp.dir, [node.url], {
+    const over = {
       confirmations: 1,
-      dbPath: path.join(tmp.dir, db),
+      dbPath: path.join(env.dir, db),
       takeover: { enabled: true, extraDelaySeconds: EXTRA_DELAY_S },
-    });
-    const cfg = await resolveConfig(raw, { AXON_NODE_KEY: key }, tmp.dir);
-    const r = new Runner(cfg, { logger: createLogger({ level: process.env.AXON_TEST_LOG ?? "silent" }) });
+    };
+    const r = await env.newRunner(over, { dir: env.dir, key });
     await r.start();
     return r;
   }
 
+  before(async () => {
+    // the assigned node (dev account 1) is not running: only the backup is
+    backup = await startRunner(DEV_KEYS[2], "backup.db");
+  });
+
   /** Splits `ids` into those assigned to the backup node and those assigned to the other (dead) node. */
   async function split(ids: bigint[]): Promise<{ own: bigint[]; others: bigint[]; exclusiveUntil: number }> {
-    const created = await createdOf(d);
+    const created = await createdOf(env.d);
     const own = ids.filter((id) => created.get(id)!.nodes.includes(backupAddress));
     const others = ids.filter((id) => !created.get(id)!.nodes.includes(backupAddress));
     assert.ok(own.length > 0 && others.length > 0, "requests are spread over both nodes");
@@ -53,38 +46,19 @@ describe("backup node: takeover of another node's requests after their exclusivi
     return { own, others, exclusiveUntil };
   }
 
-  before(async () => {
-    node = await startAnvil();
-    d = await deployStack(node.url, tmp.dir);
-    backupAddress = await addServingNode(d, DEV_KEYS[2]);
-    miner = new Miner(node.url, 100);
-    miner.start();
-    // the assigned node (dev account 1) is not running: only the backup is
-    backup = await startRunner(DEV_KEYS[2], "backup.db");
-  });
-
-  after(async () => {
-    await backup?.stop();
-    await assigned?.stop();
-    miner?.stop();
-    d?.provider.destroy();
-    await node?.stop();
-    tmp.cleanup();
-  });
-
   it("fulfils a dead node's requests only once chain time passes exclusiveUntil plus the extra delay", async () => {
     const ids = await sendRequests(
-      d,
+      env.d,
       digits(8).map((s) => s.input),
       8,
     );
     const { own, others, exclusiveUntil } = await split(ids);
-    await waitForCallbacks(d.consumer, own, 60_000);
+    await waitForCallbacks(env.d.consumer, own, 60_000);
 
     // past the contract's exclusivity but inside the configured extra delay: still not taken
-    await advanceChainTo(d, node.url, exclusiveUntil + 1);
+    await advanceChainTo(env.d, env.node.url, exclusiveUntil + 1);
     await sleep(1500);
-    const before = await callbackCounts(d, others);
+    const before = await callbackCounts(env.d, others);
     assert.deepEqual(
       before.callbacks,
       others.map(() => 0n),
@@ -97,18 +71,14 @@ describe("backup node: takeover of another node's requests after their exclusivi
     }
     assert.equal(await counter(backup.metrics, "takeovers", "attempted"), 0);
 
-    await advanceChainTo(d, node.url, exclusiveUntil + EXTRA_DELAY_S + 1);
-    await waitForCallbacks(d.consumer, others, 60_000);
-    const { callbacks, events } = await callbackCounts(d, ids);
-    assert.deepEqual(
-      callbacks,
-      ids.map(() => 1n),
+    await advanceChainTo(env.d, env.node.url, exclusiveUntil + EXTRA_DELAY_S + 1);
+    await waitForCallbacks(env.d.consumer, others, 60_000);
+    await assertAnsweredOnce(env.d, ids);
+    const fulfilled = await env.d.oracle.queryFilter(
+      env.d.oracle.filters.RequestFulfilled(),
+      env.d.startBlock,
+      "latest",
     );
-    assert.deepEqual(
-      events,
-      ids.map(() => 1),
-    );
-    const fulfilled = await d.oracle.queryFilter(d.oracle.filters.RequestFulfilled(), d.startBlock, "latest");
     for (const l of fulfilled as EventLog[])
       assert.equal(getAddress(l.args.node as string), backupAddress, "every result came from the backup node");
     await eventually(
@@ -121,14 +91,15 @@ describe("backup node: takeover of another node's requests after their exclusivi
   });
 
   it("sends nothing for requests the assigned node answered within its window", async () => {
-    assigned = await startRunner(d.nodeKey, "assigned.db");
+    // the assigned node comes back (the suite stops it with the backup)
+    await startRunner(env.d.nodeKey, "assigned.db");
     const ids = await sendRequests(
-      d,
+      env.d,
       digits(8, 40).map((s) => s.input),
       8,
     );
     const { others, exclusiveUntil } = await split(ids);
-    await waitForCallbacks(d.consumer, ids, 60_000);
+    await waitForCallbacks(env.d.consumer, ids, 60_000);
     await eventually(
       () => {
         const c = backup.store.countByState();
@@ -137,10 +108,10 @@ describe("backup node: takeover of another node's requests after their exclusivi
       20_000,
       "the backup's own requests settled",
     );
-    const nonce = await d.provider.getTransactionCount(backupAddress, "latest");
+    const nonce = await env.d.provider.getTransactionCount(backupAddress, "latest");
     const attempted = await counter(backup.metrics, "takeovers", "attempted");
 
-    await advanceChainTo(d, node.url, exclusiveUntil + EXTRA_DELAY_S + 1);
+    await advanceChainTo(env.d, env.node.url, exclusiveUntil + EXTRA_DELAY_S + 1);
     await eventually(
       () => others.every((id) => backup.store.getRequest(id)?.state === "expired"),
       20_000,
@@ -148,10 +119,10 @@ describe("backup node: takeover of another node's requests after their exclusivi
     );
     for (const id of others) assert.match(backup.store.getRequest(id)!.finalReason!, /answered by another node/);
     await sleep(500);
-    assert.equal(await d.provider.getTransactionCount(backupAddress, "latest"), nonce, "the backup sent no tx");
+    assert.equal(await env.d.provider.getTransactionCount(backupAddress, "latest"), nonce, "the backup sent no tx");
     assert.equal(await counter(backup.metrics, "takeovers", "attempted"), attempted);
     assert.equal(await counter(backup.metrics, "takeovers", "dropped"), others.length);
-    const { callbacks } = await callbackCounts(d, ids);
+    const { callbacks } = await callbackCounts(env.d, ids);
     assert.deepEqual(
       callbacks,
       ids.map(() => 1n),

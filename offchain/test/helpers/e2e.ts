@@ -1,3 +1,4 @@
+import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import path from "node:path";
@@ -67,6 +68,21 @@ export async function callbackCounts(d: Deployed, ids: bigint[]): Promise<{ call
     per.set(id, (per.get(id) ?? 0) + 1);
   }
   return { callbacks, events: ids.map((id) => per.get(String(id)) ?? 0) };
+}
+
+/** Asserts each id was called back exactly once and fulfilled exactly once on the canonical chain. */
+export async function assertAnsweredOnce(d: Deployed, ids: bigint[]): Promise<void> {
+  const { callbacks, events } = await callbackCounts(d, ids);
+  assert.deepEqual(
+    callbacks,
+    ids.map(() => 1n),
+    "every request called back exactly once",
+  );
+  assert.deepEqual(
+    events,
+    ids.map(() => 1),
+    "every request fulfilled exactly once on chain",
+  );
 }
 
 /** Mines a block every `ms` (interval mining the test can pause around reorg manipulations). */
@@ -148,6 +164,10 @@ export function spawnRunner(
   }
   return child;
 }
+
+/** Resolves once the child process has exited (at once if it already has). */
+export const exited = (c: ChildProcess): Promise<void> =>
+  new Promise<void>((r) => (c.exitCode !== null || c.signalCode !== null ? r() : c.once("exit", () => r())));
 
 /** Polls `check` until it returns true (or throws the last failure after `timeoutMs`). */
 export async function eventually(
