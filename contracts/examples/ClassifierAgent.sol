@@ -11,7 +11,7 @@ import {IAIOracle} from "../oracle/interfaces/IAIOracle.sol";
 /// The agent holds when the model's confidence (the predicted class's score) is below the owner's minimum or the
 /// class has no action, and every payment still passes the AIAgentBase limits (allow-list, per-action cap, per-day
 /// cap, free balance), else it is `Rejected` with the reason.
-/// Output encoding (the runner's canonical classification, offchain/src/canonical.ts): 1 byte label (argmax, 0-based),
+/// Output encoding (the runner's canonical classification, sdk/src/canonical.ts): 1 byte label (argmax, 0-based),
 /// then `classCount` big-endian uint16 softmax scores in basis points (0..10000); 21 bytes for 10 classes. An output
 /// of another length, a label out of range, or a label whose score is not the highest is `Rejected` as `Malformed`.
 contract ClassifierAgent is AIAgentBase {
