@@ -12,7 +12,29 @@ export interface FaultOptions {
   delay: number;
   maxDelayMs: number;
   seed: number;
+  /**
+   * A deterministic rule on top of the random faults: each JSON-RPC call it picks (also inside a batch) is answered
+   * with a transient node error ("try again") instead of being forwarded, and kept in `refused`.
+   */
+  refuse?: (call: RpcCall) => boolean;
 }
+
+/** One JSON-RPC call as the proxy sees it. */
+export interface RpcCall {
+  jsonrpc: string;
+  id: unknown;
+  method: string;
+  params?: unknown[];
+}
+
+const NO_FAULTS: FaultOptions = {
+  dropAfterForward: 0,
+  dropBeforeForward: 0,
+  error: 0,
+  delay: 0,
+  maxDelayMs: 0,
+  seed: 1,
+};
 
 /** mulberry32: a small seeded PRNG so a failing fault schedule can be replayed. */
 function prng(seed: number): () => number {
@@ -27,21 +49,27 @@ function prng(seed: number): () => number {
 }
 
 /**
- * A JSON-RPC proxy in front of a node that drops, delays and errors a share of the calls. `faulty` can be turned
- * off to let the test settle. Counts every outcome so a test can assert the fault rate it actually applied.
+ * A JSON-RPC proxy in front of a node that drops, delays and errors a share of the calls (and refuses the calls
+ * `refuse` picks). `faulty` can be turned off to let the test settle. Counts every outcome so a test can assert the
+ * fault rate it actually applied.
  */
 export class FaultProxy {
   private server: http.Server | null = null;
   private rand: () => number;
+  private readonly opts: FaultOptions;
   faulty = true;
   stats = { total: 0, droppedBefore: 0, droppedAfter: 0, errors: 0, delayed: 0 };
+  /** The calls `refuse` picked, in arrival order. */
+  readonly refused: RpcCall[] = [];
   url = "";
 
+  /** Options left out inject nothing: `new FaultProxy(url, { refuse })` only refuses. */
   constructor(
     private readonly upstream: string,
-    private readonly opts: FaultOptions,
+    opts: Partial<FaultOptions>,
   ) {
-    this.rand = prng(opts.seed);
+    this.opts = { ...NO_FAULTS, ...opts };
+    this.rand = prng(this.opts.seed);
   }
 
   get faultRate(): number {
@@ -62,6 +90,7 @@ export class FaultProxy {
 
   private async handle(body: string, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     this.stats.total++;
+    if (this.opts.refuse && (await this.refuseCalls(body, res))) return;
     const r = this.rand();
     const o = this.opts;
     if (this.faulty) {
@@ -106,6 +135,39 @@ export class FaultProxy {
       return;
     }
     res.writeHead(upstream.status, { "content-type": "application/json" }).end(text);
+  }
+
+  /**
+   * Answers the request itself when `refuse` picks one of its calls: those get a transient error, the others of a
+   * batch are forwarded one by one. Returns false (nothing answered) when it picks none.
+   */
+  private async refuseCalls(body: string, res: http.ServerResponse): Promise<boolean> {
+    let parsed: RpcCall | RpcCall[];
+    try {
+      parsed = JSON.parse(body) as RpcCall | RpcCall[];
+    } catch {
+      return false;
+    }
+    const calls = Array.isArray(parsed) ? parsed : [parsed];
+    if (!calls.some((c) => this.opts.refuse!(c))) return false;
+    const answers = await Promise.all(
+      calls.map(async (c) => {
+        if (this.opts.refuse!(c)) {
+          this.refused.push(c);
+          return { jsonrpc: "2.0", id: c.id, error: { code: -32000, message: "refused: node unavailable, try again" } };
+        }
+        const r = await fetch(this.upstream, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify(c),
+        });
+        return r.json();
+      }),
+    );
+    res
+      .writeHead(200, { "content-type": "application/json" })
+      .end(JSON.stringify(Array.isArray(parsed) ? answers : answers[0]));
+    return true;
   }
 
   async stop(): Promise<void> {

@@ -3,7 +3,7 @@ import path from "node:path";
 import { after, before } from "node:test";
 import { type RawConfig, resolveConfig } from "../../src/config";
 import { createLogger } from "../../src/log";
-import { Runner } from "../../src/runner";
+import { Runner, type RunnerOptions } from "../../src/runner";
 import { type Deployed, deployStack } from "./deploy";
 import { Miner, runnerConfig } from "./e2e";
 import { type LocalNode, rpc, startAnvil, startHardhatNode } from "./nodes";
@@ -19,7 +19,7 @@ export function nodeKinds(envVar: string, fallback: string): NodeKind[] {
   return (process.env[envVar] ?? fallback).split(",") as NodeKind[];
 }
 
-/** A local chain with the Axon stack deployed, shared by the tests of one `describe`; filled in by its `before`. */
+/** How a suite's runner config differs from `runnerConfig`: fields to override, or a function of the default. */
 export type RunnerConfigEdit = Partial<RawConfig> | ((raw: RawConfig) => RawConfig);
 
 /** A local chain with the Axon stack deployed, shared by the tests of one `describe`; filled in by its `before`. */
@@ -33,9 +33,17 @@ export interface E2eSuite {
   runner: Runner;
   /**
    * A new in-process runner (not started) on the suite's chain: `runnerConfig` edited by `config`, with its store in
-   * `dir` (default: a fresh subdirectory), RPC `urls` (default: the node) and node `key` (default: the deployment's).
+   * `dir` (default: a fresh subdirectory), RPC `urls` (default: the node), node `key` (default: the deployment's)
+   * and `backendFactory` (default: the real backends).
    */
-  newRunner(config?: RunnerConfigEdit, opts?: { urls?: string[]; dir?: string; key?: string }): Promise<Runner>;
+  newRunner(config?: RunnerConfigEdit, opts?: NewRunnerOptions): Promise<Runner>;
+}
+
+export interface NewRunnerOptions {
+  urls?: string[];
+  dir?: string;
+  key?: string;
+  backendFactory?: RunnerOptions["backendFactory"];
 }
 
 export interface E2eOptions {
@@ -63,13 +71,14 @@ export function e2eSuite(opts: E2eOptions = {}): E2eSuite {
   let n = 0;
   const s = {
     dir: tmp.dir,
-    async newRunner(config: RunnerConfigEdit = {}, o: { urls?: string[]; dir?: string; key?: string } = {}) {
+    async newRunner(config: RunnerConfigEdit = {}, o: NewRunnerOptions = {}) {
       const dir = o.dir ?? path.join(tmp.dir, `r${n++}`);
       mkdirSync(dir, { recursive: true });
       const base = runnerConfig(s.d, dir, o.urls ?? [s.node.url]);
       const raw = typeof config === "function" ? config(base) : { ...base, ...config };
       const r = new Runner(await resolveConfig(raw, { AXON_NODE_KEY: o.key ?? s.d.nodeKey }, dir), {
         logger: testLogger,
+        backendFactory: o.backendFactory,
       });
       runners.push(r);
       return r;
