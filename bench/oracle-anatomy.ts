@@ -1,5 +1,6 @@
-import { ethers, network } from "hardhat";
+import { ethers } from "hardhat";
 import { deployOracleFixture, emittedRequest, OUTPUT, sendRequest } from "../test/oracle/fixtures";
+import { type Step, callTarget, calldataGas, traceOf } from "./trace";
 
 // Gas anatomy of the oracle's round trip (issue 13), from `debug_traceTransaction` on the in-process network: the
 // same transactions as bench/gas/oracle.ts (12-byte prompt, 32-byte result, callback storing 32 B, None mode, steady
@@ -7,22 +8,7 @@ import { deployOracleFixture, emittedRequest, OUTPUT, sendRequest } from "../tes
 // everything it ran (the registry, the staking contract, the consumer), DELEGATECALLs (proxy, linked library) are
 // descended into and only their own overhead is counted. Run: `npx hardhat run bench/oracle-anatomy.ts`.
 
-interface Step {
-  op: string;
-  gas: number;
-  gasCost: number;
-  depth: number;
-  stack?: string[];
-}
-
 const CALLBACK_GAS = 60_000;
-
-function calldataGas(data: string): number {
-  const bytes = ethers.getBytes(data);
-  let g = 0;
-  for (const b of bytes) g += b === 0 ? 4 : 16;
-  return g;
-}
 
 function bucketOf(op: string): string {
   if (op === "SLOAD") return "SLOAD";
@@ -36,16 +22,10 @@ function bucketOf(op: string): string {
 }
 
 async function anatomy(label: string, hash: string, names: Map<string, string>) {
-  const tx = await ethers.provider.getTransaction(hash);
-  const receipt = await ethers.provider.getTransactionReceipt(hash);
-  const trace = (await network.provider.send("debug_traceTransaction", [
-    hash,
-    { disableStorage: true, disableMemory: true },
-  ])) as { structLogs: Step[] };
-  const logs = trace.structLogs;
+  const { tx, receipt, logs } = await traceOf(hash);
   const buckets = new Map<string, number>();
   const add = (k: string, v: number) => buckets.set(k, (buckets.get(k) ?? 0) + v);
-  const intrinsic = 21_000 + calldataGas(tx!.data);
+  const intrinsic = 21_000 + calldataGas(tx.data);
   add("tx base 21,000", 21_000);
   add("calldata", intrinsic - 21_000);
   for (let i = 0; i < logs.length; i++) {
@@ -62,13 +42,13 @@ async function anatomy(label: string, hash: string, names: Map<string, string>) 
         add("DELEGATECALL overhead (proxy, library)", total - inner);
         continue;
       }
-      const target = ethers.getAddress("0x" + s.stack![s.stack!.length - 2].slice(-40));
+      const target = callTarget(s);
       add(`${s.op} ${names.get(target) ?? target}`, total);
       i = j - 1;
       continue;
     }
     if (isCall) {
-      const target = ethers.getAddress("0x" + s.stack![s.stack!.length - 2].slice(-40));
+      const target = callTarget(s);
       add(`${s.op} ${names.get(target) ?? target}`, cost);
       continue;
     }
@@ -76,9 +56,9 @@ async function anatomy(label: string, hash: string, names: Map<string, string>) 
     add(bucketOf(s.op), cost);
   }
   const executed = [...buckets.values()].reduce((a, b) => a + b, 0);
-  const refund = executed - Number(receipt!.gasUsed);
+  const refund = executed - Number(receipt.gasUsed);
   if (refund > 0) add("refund (cleared slot)", -refund);
-  console.log(`\n${label}: gasUsed ${receipt!.gasUsed}`);
+  console.log(`\n${label}: gasUsed ${receipt.gasUsed}`);
   for (const [k, v] of [...buckets.entries()].sort((a, b) => b[1] - a[1])) {
     console.log(`  ${k.padEnd(48)} ${v.toString().padStart(8)}`);
   }

@@ -1,6 +1,7 @@
-import { artifacts, ethers, network, upgrades } from "hardhat";
+import { artifacts, ethers, upgrades } from "hardhat";
 import { MODEL_FEE_WEI, WEIGHTS_HASH, deployOracleFixture, sendRequest } from "../test/oracle/fixtures";
 import { MANIFEST, provenDigit } from "../test/zk/helpers";
+import { type Step, callTarget, calldataGas, traceOf } from "./trace";
 
 // Gas anatomy of a proven fulfilment (issue 15): `fulfilProof` of a real mnist14 proof through the oracle, the
 // StoringConsumer callback included, as in bench/gas/zkfulfil.ts. From `debug_traceTransaction` on the in-process
@@ -8,14 +9,6 @@ import { MANIFEST, provenDigit } from "../test/zk/helpers";
 // delegatecall, registry, verifier adapter, Groth16 verifier, consumer) and a bucket; a call's own cost (cold
 // account access, memory for its arguments, the 63/64 rule's nothing) is counted in the caller's frame as "call →",
 // a precompile call (ecAdd 6, ecMul 7, pairing 8) as "precompile". Run: `npx hardhat run bench/zk-anatomy.ts`.
-
-interface Step {
-  op: string;
-  gas: number;
-  gasCost: number;
-  depth: number;
-  stack?: string[];
-}
 
 const PRECOMPILES: Record<number, string> = {
   1: "ecrecover",
@@ -25,12 +18,6 @@ const PRECOMPILES: Record<number, string> = {
   7: "ecMul",
   8: "pairing",
 };
-
-function calldataGas(data: string): number {
-  let g = 0;
-  for (const b of ethers.getBytes(data)) g += b === 0 ? 4 : 16;
-  return g;
-}
 
 function bucketOf(op: string): string {
   if (op === "SLOAD") return "SLOAD";
@@ -62,10 +49,10 @@ function walk(logs: Step[], start: number, frame: string, names: Map<string, str
     const next = logs[i + 1];
     const isCall = s.op === "CALL" || s.op === "STATICCALL" || s.op === "DELEGATECALL";
     if (isCall) {
-      const target = BigInt("0x" + s.stack![s.stack!.length - 2].slice(-40));
+      const addr = callTarget(s);
+      const target = BigInt(addr);
       const name = PRECOMPILES[Number(target)] && target < 16n ? PRECOMPILES[Number(target)] : undefined;
       if (next && next.depth > depth) {
-        const addr = ethers.getAddress("0x" + target.toString(16).padStart(40, "0"));
         const callee = names.get(addr) ?? addr;
         const end = walk(logs, i + 1, s.op === "DELEGATECALL" ? `${frame} ⇢ ${callee}` : callee, names, table);
         const last = logs[end - 1];
@@ -88,26 +75,21 @@ function walk(logs: Step[], start: number, frame: string, names: Map<string, str
 }
 
 async function anatomy(label: string, hash: string, names: Map<string, string>) {
-  const tx = await ethers.provider.getTransaction(hash);
-  const receipt = await ethers.provider.getTransactionReceipt(hash);
-  const trace = (await network.provider.send("debug_traceTransaction", [
-    hash,
-    { disableStorage: true, disableMemory: true },
-  ])) as { structLogs: Step[] };
+  const { tx, receipt, logs } = await traceOf(hash);
   const table: Table = new Map();
-  const cd = calldataGas(tx!.data);
+  const cd = calldataGas(tx.data);
   table.set(
     "transaction",
     new Map([
       ["base", 21_000],
-      [`calldata (${ethers.getBytes(tx!.data).length} B)`, cd],
+      [`calldata (${ethers.getBytes(tx.data).length} B)`, cd],
     ]),
   );
-  walk(trace.structLogs, 0, names.get(ethers.getAddress(tx!.to!)) ?? tx!.to!, names, table);
+  walk(logs, 0, names.get(ethers.getAddress(tx.to!)) ?? tx.to!, names, table);
   let executed = 0;
   for (const m of table.values()) for (const v of m.values()) executed += v;
-  const refund = executed - Number(receipt!.gasUsed);
-  console.log(`\n${label}: gasUsed ${receipt!.gasUsed} (executed ${executed}, refund ${refund})`);
+  const refund = executed - Number(receipt.gasUsed);
+  console.log(`\n${label}: gasUsed ${receipt.gasUsed} (executed ${executed}, refund ${refund})`);
   for (const [frame, m] of table) {
     const sum = [...m.values()].reduce((a, b) => a + b, 0);
     console.log(`  ${frame}: ${sum}`);

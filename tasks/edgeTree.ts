@@ -1,5 +1,12 @@
-import { AbiCoder, keccak256, type Signer, type TypedDataDomain } from "ethers";
-import { SortedPairTree } from "./merkle";
+import type { Signer, TypedDataDomain } from "ethers";
+import {
+  HEARTBEAT_TYPES as SDK_HEARTBEAT_TYPES,
+  type UptimeEntry as SdkUptimeEntry,
+  UptimeTree as SdkUptimeTree,
+  uptimeLeaf as sdkUptimeLeaf,
+} from "../sdk/src/merkle";
+
+type Address = `0x${string}`;
 
 /** One node's line in an epoch's uptime report. */
 export interface UptimeEntry {
@@ -7,40 +14,26 @@ export interface UptimeEntry {
   uptime: number;
 }
 
-/** The leaf EdgeNodeRegistry checks: keccak256(keccak256(abi.encode(node, epoch, uptime))). */
+/** The leaf EdgeNodeRegistry checks (the SDK's `uptimeLeaf`, for ethers' string addresses). */
 export function uptimeLeaf(node: string, epoch: bigint | number, uptime: number): string {
-  return keccak256(
-    keccak256(AbiCoder.defaultAbiCoder().encode(["address", "uint64", "uint32"], [node, epoch, uptime])),
-  );
+  return sdkUptimeLeaf(node as Address, BigInt(epoch), uptime);
 }
 
-/** The Merkle tree of an epoch's report, with the total the contract splits the budget by. */
-export class UptimeTree extends SortedPairTree {
-  readonly total: number;
-
-  constructor(
-    readonly epoch: bigint | number,
-    readonly entries: UptimeEntry[],
-  ) {
-    super(entries.map((e) => uptimeLeaf(e.node, epoch, e.uptime)));
-    this.total = entries.reduce((sum, e) => sum + e.uptime, 0);
+/** The Merkle tree of an epoch's report (the SDK's `UptimeTree`), with the total the contract splits the budget by. */
+export class UptimeTree extends SdkUptimeTree {
+  constructor(epoch: bigint | number, entries: UptimeEntry[]) {
+    super(BigInt(epoch), entries as SdkUptimeEntry[]);
   }
 
   /** Proof of `node`'s entry; throws when the report has none. */
-  proofOf(node: string): { uptime: number; proof: string[] } {
-    const i = this.entries.findIndex((e) => e.node.toLowerCase() === node.toLowerCase());
-    if (i < 0) throw new Error(`node ${node} is not in epoch ${this.epoch}'s report`);
-    return { uptime: this.entries[i].uptime, proof: this.proof(i) };
+  override proofOf(node: string): { uptime: number; proof: Address[] } {
+    return super.proofOf(node as Address);
   }
 }
 
 /** EIP-712 heartbeat types (must match EdgeNodeRegistry.HEARTBEAT_TYPEHASH). */
 export const HEARTBEAT_TYPES = {
-  Heartbeat: [
-    { name: "node", type: "address" },
-    { name: "epoch", type: "uint64" },
-    { name: "slot", type: "uint32" },
-  ],
+  Heartbeat: [...SDK_HEARTBEAT_TYPES.Heartbeat],
 };
 
 /** The registry's EIP-712 domain. */

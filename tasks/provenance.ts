@@ -1,36 +1,35 @@
 import { AbiCoder, Contract, keccak256, type ContractRunner, type Result, type TransactionReceipt } from "ethers";
 import type { SyntheticProvenance } from "../typechain-types";
-import { SortedPairTree } from "./merkle";
+import {
+  type Generation as SdkGeneration,
+  ProvenanceTree as SdkProvenanceTree,
+  RECORD_STATUS,
+  type RecordStatus,
+  provenanceLeaf as sdkProvenanceLeaf,
+} from "../sdk/src/merkle";
 
 const coder = AbiCoder.defaultAbiCoder();
 
-/** One recorded generation: what a synthetic dataset's leaf commits to. */
+/** One recorded generation: what a synthetic dataset's leaf commits to (ethers' hex strings). */
 export interface Generation {
   requestId: bigint;
   inputHash: string;
   outputHash: string;
 }
 
-/** keccak256(abi.encode(requestId, modelId, inputHash, outputHash)): the leaf SyntheticProvenance records. */
+/** The leaf SyntheticProvenance records (the SDK's `provenanceLeaf`). */
 export function provenanceLeaf(modelId: bigint, g: Generation): string {
-  return keccak256(
-    coder.encode(["uint256", "uint256", "bytes32", "bytes32"], [g.requestId, modelId, g.inputHash, g.outputHash]),
-  );
+  return sdkProvenanceLeaf(modelId, g as SdkGeneration);
 }
 
-/** The Merkle tree (sorted pairs, OpenZeppelin MerkleProof) of a synthetic dataset of `modelId`. */
-export class ProvenanceTree extends SortedPairTree {
-  constructor(
-    readonly modelId: bigint,
-    readonly generations: Generation[],
-  ) {
-    super(generations.map((g) => provenanceLeaf(modelId, g)));
+/** The Merkle tree of a synthetic dataset of `modelId` (the SDK's `ProvenanceTree`). */
+export class ProvenanceTree extends SdkProvenanceTree {
+  constructor(modelId: bigint, generations: Generation[]) {
+    super(modelId, generations as SdkGeneration[]);
   }
 }
 
-/** The recorder's view of one request (SyntheticProvenance.RecordStatus, in order). */
-export const RECORD_STATUS = ["unknown", "pending", "fulfilled", "errored"] as const;
-export type RecordStatus = (typeof RECORD_STATUS)[number];
+export { RECORD_STATUS, type RecordStatus } from "../sdk/src/merkle";
 
 /** A recorded generation with its output bytes (from GenerationRecorded). */
 export interface RecordedGeneration extends Generation {

@@ -1,4 +1,4 @@
-import { type Hex, concat, keccak256 } from "viem";
+import { type Address, type Hex, concat, encodeAbiParameters, keccak256 } from "viem";
 
 function hashPair(a: Hex, b: Hex): Hex {
   return BigInt(a) < BigInt(b) ? keccak256(concat([a, b])) : keccak256(concat([b, a]));
@@ -6,7 +6,8 @@ function hashPair(a: Hex, b: Hex): Hex {
 
 /**
  * A Merkle tree compatible with OpenZeppelin `MerkleProof` (sorted pairs; an odd node moves up unhashed), the tree
- * of edge uptime reports and synthetic datasets' provenance. The same construction as tasks/merkle.ts.
+ * of edge uptime reports, synthetic datasets' provenance and (through tasks/merkle.ts) labelling bounties' items.
+ * This module and its leaf formats import nothing generated, so the Hardhat tasks build the same trees with it.
  */
 export class SortedPairTree {
   private readonly layers: Hex[][];
@@ -42,3 +43,87 @@ export class SortedPairTree {
     return out;
   }
 }
+
+// ---- synthetic-data provenance (SyntheticProvenance) ------------------------------------------------------------
+
+/** The recorder's view of one request (`ISyntheticProvenance.RecordStatus`, in order). */
+export const RECORD_STATUS = ["unknown", "pending", "fulfilled", "errored"] as const;
+export type RecordStatus = (typeof RECORD_STATUS)[number];
+
+/** One recorded generation: what a synthetic dataset's leaf commits to. */
+export interface Generation {
+  requestId: bigint;
+  inputHash: Hex;
+  outputHash: Hex;
+}
+
+/** A recorded generation with its output bytes (from `GenerationRecorded`). */
+export interface RecordedGeneration extends Generation {
+  output: Hex;
+}
+
+/** keccak256(abi.encode(requestId, modelId, inputHash, outputHash)): the leaf SyntheticProvenance records. */
+export function provenanceLeaf(modelId: bigint, g: Generation): Hex {
+  return keccak256(
+    encodeAbiParameters(
+      [{ type: "uint256" }, { type: "uint256" }, { type: "bytes32" }, { type: "bytes32" }],
+      [g.requestId, modelId, g.inputHash, g.outputHash],
+    ),
+  );
+}
+
+/** The Merkle tree (sorted pairs, OpenZeppelin MerkleProof) of a synthetic dataset of `modelId`. */
+export class ProvenanceTree extends SortedPairTree {
+  constructor(
+    readonly modelId: bigint,
+    readonly generations: readonly Generation[],
+  ) {
+    super(generations.map((g) => provenanceLeaf(modelId, g)));
+  }
+}
+
+// ---- edge uptime reports (EdgeNodeRegistry) ----------------------------------------------------------------------
+
+/** The leaf EdgeNodeRegistry checks for `node`'s uptime in `epoch`: keccak256(keccak256(abi.encode(node, epoch, uptime))). */
+export function uptimeLeaf(node: Address, epoch: bigint, uptime: number): Hex {
+  return keccak256(
+    keccak256(
+      encodeAbiParameters([{ type: "address" }, { type: "uint64" }, { type: "uint32" }], [node, epoch, uptime]),
+    ),
+  );
+}
+
+/** One node's line in an epoch's uptime report. */
+export interface UptimeEntry {
+  node: Address;
+  uptime: number;
+}
+
+/** The Merkle tree of an epoch's uptime report (what `postReport` posts), with the total the budget is split by. */
+export class UptimeTree extends SortedPairTree {
+  readonly total: number;
+
+  constructor(
+    readonly epoch: bigint,
+    readonly entries: readonly UptimeEntry[],
+  ) {
+    super(entries.map((e) => uptimeLeaf(e.node, epoch, e.uptime)));
+    this.total = entries.reduce((sum, e) => sum + e.uptime, 0);
+  }
+
+  /** `node`'s uptime and proof, what `claimUptime` takes; throws a RangeError when the report has no line for it. */
+  proofOf(node: Address): { uptime: number; proof: Hex[] } {
+    const i = this.entries.findIndex((e) => e.node.toLowerCase() === node.toLowerCase());
+    if (i < 0) throw new RangeError(`node ${node} is not in epoch ${this.epoch}'s report`);
+    return { uptime: this.entries[i].uptime, proof: this.proof(i) };
+  }
+}
+
+/** EIP-712 types of a heartbeat (`EdgeNodeRegistry.HEARTBEAT_TYPEHASH`). */
+export const HEARTBEAT_TYPES = {
+  Heartbeat: [
+    { name: "node", type: "address" },
+    { name: "epoch", type: "uint64" },
+    { name: "slot", type: "uint32" },
+  ],
+} as const;

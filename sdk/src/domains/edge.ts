@@ -1,8 +1,8 @@
-import { type Address, type Hex, encodeAbiParameters, keccak256, stringToHex } from "viem";
+import { type Address, type Hex, stringToHex } from "viem";
 import { type AxonContext, type WriteOptions, type WriteResult, accountOf, address, read, write } from "../context.js";
 import { AxonConfigError, AxonError } from "../errors/base.js";
 import { edgeNodeRegistryAbi } from "../generated/abis.js";
-import { SortedPairTree } from "../merkle.js";
+import { HEARTBEAT_TYPES, type UptimeTree } from "../merkle.js";
 import type { ViewReturn } from "./types.js";
 
 type A = typeof edgeNodeRegistryAbi;
@@ -37,49 +37,7 @@ export function edgeModelId(modelId: bigint | Hex): Hex {
   return typeof modelId === "bigint" ? (`0x${modelId.toString(16).padStart(64, "0")}` as Hex) : modelId;
 }
 
-/** The leaf EdgeNodeRegistry checks for `node`'s uptime in `epoch`: keccak256(keccak256(abi.encode(node, epoch, uptime))). */
-export function uptimeLeaf(node: Address, epoch: bigint, uptime: number): Hex {
-  return keccak256(
-    keccak256(
-      encodeAbiParameters([{ type: "address" }, { type: "uint64" }, { type: "uint32" }], [node, epoch, uptime]),
-    ),
-  );
-}
-
-/** One node's line in an epoch's uptime report. */
-export interface UptimeEntry {
-  node: Address;
-  uptime: number;
-}
-
-/** The Merkle tree of an epoch's uptime report (what `postReport` posts), with the total the budget is split by. */
-export class UptimeTree extends SortedPairTree {
-  readonly total: number;
-
-  constructor(
-    readonly epoch: bigint,
-    readonly entries: readonly UptimeEntry[],
-  ) {
-    super(entries.map((e) => uptimeLeaf(e.node, epoch, e.uptime)));
-    this.total = entries.reduce((sum, e) => sum + e.uptime, 0);
-  }
-
-  /** `node`'s uptime and proof, what `claimUptime` takes; throws when the report has no line for it. */
-  proofOf(node: Address): { uptime: number; proof: Hex[] } {
-    const i = this.entries.findIndex((e) => e.node.toLowerCase() === node.toLowerCase());
-    if (i < 0) throw new AxonError(`node ${node} is not in epoch ${this.epoch}'s report`);
-    return { uptime: this.entries[i].uptime, proof: this.proof(i) };
-  }
-}
-
-/** EIP-712 types of a heartbeat (`EdgeNodeRegistry.HEARTBEAT_TYPEHASH`). */
-export const HEARTBEAT_TYPES = {
-  Heartbeat: [
-    { name: "node", type: "address" },
-    { name: "epoch", type: "uint64" },
-    { name: "slot", type: "uint32" },
-  ],
-} as const;
+export { HEARTBEAT_TYPES, type UptimeEntry, UptimeTree, uptimeLeaf } from "../merkle.js";
 
 /** Arguments of `edge.register` and `edge.update`. */
 export interface EdgeRegistration {

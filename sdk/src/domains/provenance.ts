@@ -1,8 +1,14 @@
-import { type Address, type Hex, encodeAbiParameters, keccak256, parseEventLogs } from "viem";
+import { type Address, type Hex, keccak256, parseEventLogs } from "viem";
 import { type AxonContext, type WriteOptions, type WriteResult, address, read, write } from "../context.js";
 import { AxonError } from "../errors/base.js";
 import { aIOracleAbi, syntheticProvenanceAbi } from "../generated/abis.js";
-import { SortedPairTree } from "../merkle.js";
+import {
+  type Generation,
+  ProvenanceTree,
+  RECORD_STATUS,
+  type RecordStatus,
+  type RecordedGeneration,
+} from "../merkle.js";
 import type { EncryptedKey, ListingParams } from "./data.js";
 import type { ViewReturn } from "./types.js";
 
@@ -12,41 +18,14 @@ export type GenerationRun = ViewReturn<A, "getRun">;
 /** `provenanceOf`: a listed synthetic dataset's root, model, run and leaf count. */
 export type DatasetProvenance = ViewReturn<A, "provenanceOf">;
 
-/** The recorder's view of one request (`ISyntheticProvenance.RecordStatus`, in order). */
-export const RECORD_STATUS = ["unknown", "pending", "fulfilled", "errored"] as const;
-export type RecordStatus = (typeof RECORD_STATUS)[number];
-
-/** One recorded generation: what a synthetic dataset's leaf commits to. */
-export interface Generation {
-  requestId: bigint;
-  inputHash: Hex;
-  outputHash: Hex;
-}
-
-/** A recorded generation with its output bytes (from `GenerationRecorded`). */
-export interface RecordedGeneration extends Generation {
-  output: Hex;
-}
-
-/** keccak256(abi.encode(requestId, modelId, inputHash, outputHash)): the leaf SyntheticProvenance records. */
-export function provenanceLeaf(modelId: bigint, g: Generation): Hex {
-  return keccak256(
-    encodeAbiParameters(
-      [{ type: "uint256" }, { type: "uint256" }, { type: "bytes32" }, { type: "bytes32" }],
-      [g.requestId, modelId, g.inputHash, g.outputHash],
-    ),
-  );
-}
-
-/** The Merkle tree (sorted pairs, OpenZeppelin MerkleProof) of a synthetic dataset of `modelId`. */
-export class ProvenanceTree extends SortedPairTree {
-  constructor(
-    readonly modelId: bigint,
-    readonly generations: readonly Generation[],
-  ) {
-    super(generations.map((g) => provenanceLeaf(modelId, g)));
-  }
-}
+export {
+  type Generation,
+  ProvenanceTree,
+  RECORD_STATUS,
+  type RecordStatus,
+  type RecordedGeneration,
+  provenanceLeaf,
+} from "../merkle.js";
 
 /** One checked leaf of a provenance report. */
 export interface LeafReport {
