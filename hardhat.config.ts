@@ -17,8 +17,8 @@ export const OPTIMIZER_RUNS = 10_000;
 export const EVM_VERSION = "cancun";
 /** Per-source optimizer runs for the contracts that would not fit EIP-170 at OPTIMIZER_RUNS. */
 export const REDUCED_OPTIMIZER_RUNS: Record<string, number> = {
-  "contracts/oracle/AIOracle.sol": 200,
-  "contracts/mocks/oracle/UpgradeMocks.sol": 200,
+  "contracts/oracle/AIOracle.sol": 100,
+  "contracts/mocks/oracle/UpgradeMocks.sol": 100,
   "contracts/compute/ComputeEscrow.sol": 200,
   "contracts/mocks/ComputeEscrowV2Mock.sol": 200,
   "contracts/data/LabelingBounties.sol": 1_000,

@@ -388,6 +388,11 @@ export async function deployAxon(hre: HardhatRuntimeEnvironment, partial: Partia
     () => edge.setServedSource(oracleEntry.address),
   );
   await ensure(
+    "ModelRegistry routes requests by the regions of EdgeNodeRegistry's devices",
+    async () => (await registry.edgeRegistry()) === edgeEntry.address,
+    () => registry.setEdgeRegistry(edgeEntry.address),
+  );
+  await ensure(
     "staking service edge",
     async () => {
       const cfg = await staking.serviceConfig(edgeService);

@@ -4,6 +4,7 @@ pragma solidity 0.8.28;
 import {AxonUpgradeable} from "../common/AxonUpgradeable.sol";
 import {IOperatorStaking} from "../staking/interfaces/IOperatorStaking.sol";
 import {IProofVerifier} from "../oracle/interfaces/IProofVerifier.sol";
+import {IEdgeNodeRegistry} from "../depin/interfaces/IEdgeNodeRegistry.sol";
 import {IModelRegistry, IModelTermsListener, ModelRegistryModes} from "./interfaces/IModelRegistry.sol";
 
 /// @title ModelRegistry
@@ -34,6 +35,8 @@ contract ModelRegistry is AxonUpgradeable, IModelRegistry {
         address oracle;
         // Appended (issue 15): the IProofVerifier of each Proof-mode model.
         mapping(uint256 modelId => address) proofVerifiers;
+        // Appended (issue 16): the DePIN edge registry whose devices' regions route requests.
+        address edgeRegistry;
     }
 
     // keccak256(abi.encode(uint256(keccak256("axon.storage.ModelRegistry")) - 1)) & ~bytes32(uint256(0xff))
@@ -211,6 +214,12 @@ contract ModelRegistry is AxonUpgradeable, IModelRegistry {
     }
 
     /// @inheritdoc IModelRegistry
+    function setEdgeRegistry(address edgeRegistry_) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        _s().edgeRegistry = edgeRegistry_;
+        emit EdgeRegistrySet(edgeRegistry_);
+    }
+
+    /// @inheritdoc IModelRegistry
     function pushModel(uint256 modelId) external {
         _existing(modelId);
         _pushTerms(modelId);
@@ -288,6 +297,36 @@ contract ModelRegistry is AxonUpgradeable, IModelRegistry {
             if (staking_.isActiveOperator(node, ORACLE_SERVICE)) terms.nodes[found++] = node;
         }
         if (found < needed) revert ModelRegistryNotEnoughActiveNodes(modelId, found, needed);
+    }
+
+    /// @inheritdoc IModelRegistry
+    function regionSeed(
+        uint256 modelId,
+        bytes2 region,
+        uint256 seed
+    ) external view returns (uint256 routedSeed, bool matched) {
+        ModelRegistryStorage storage $ = _s();
+        IEdgeNodeRegistry edge = IEdgeNodeRegistry($.edgeRegistry);
+        address[] storage set = $.nodes[modelId];
+        uint256 available = set.length;
+        if (region == bytes2(0) || address(edge) == address(0) || available == 0) return (seed, false);
+        IOperatorStaking staking_ = IOperatorStaking($.staking);
+        uint256 start = seed % available;
+        // The same walk as `requestTerms`; the first match's position is a seed that makes it the first assigned.
+        for (uint256 i = 0; i < available; ++i) {
+            uint256 position = (start + i) % available;
+            address node = set[position];
+            IEdgeNodeRegistry.Node memory device = edge.nodeOf(node);
+            if (device.active && device.region == region && staking_.isActiveOperator(node, ORACLE_SERVICE)) {
+                return (position, true);
+            }
+        }
+        return (seed, false);
+    }
+
+    /// @inheritdoc IModelRegistry
+    function edgeRegistry() external view returns (address) {
+        return _s().edgeRegistry;
     }
 
     /// @inheritdoc IModelRegistry

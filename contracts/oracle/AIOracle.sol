@@ -65,42 +65,19 @@ contract AIOracle is AxonUpgradeable, AIOracleStorage, IAIOracle {
         uint32 callbackGasLimit,
         bytes calldata callbackData
     ) external payable whenNotPaused nonReentrant returns (uint256 requestId) {
-        Layout storage $ = _s();
-        Config storage cfg = $.config;
-        if (input.length > cfg.maxInputBytes) revert AIOracleInputTooLarge(input.length, cfg.maxInputBytes);
-        // Nodes pay calldata for the callback data at fulfilment, so it is bounded like the input.
-        if (callbackData.length > cfg.maxInputBytes) {
-            revert AIOracleInputTooLarge(callbackData.length, cfg.maxInputBytes);
-        }
-        if (callback == address(0)) revert AIOracleZeroCallback();
-        if (callbackGasLimit > cfg.maxCallbackGasLimit) {
-            revert AIOracleCallbackGasTooHigh(callbackGasLimit, cfg.maxCallbackGasLimit);
-        }
-        requestId = ++$.requestCount;
-        (Request memory req, uint256 totalWei) = _newRequest(requestId, modelId, callbackGasLimit);
-        if (msg.value < totalWei) revert AIOracleInsufficientFee(msg.value, totalWei);
-        req.callback = callback;
-        req.inputHash = keccak256(input);
-        req.callbackData = callbackData;
-        $.commitments[requestId] = AIOracleCore.pack(
-            keccak256(
-                abi.encode(
-                    msg.sender,
-                    callback,
-                    modelId,
-                    req.inputHash,
-                    req.receiverFee,
-                    req.fees,
-                    req.timing,
-                    keccak256(callbackData),
-                    keccak256(abi.encodePacked(req.nodes))
-                )
-            ),
-            AIOracleCodes.STATE_PENDING,
-            uint64(uint40(req.timing >> AIOracleRequests.DEADLINE_SHIFT))
-        );
-        emit RequestCreated(requestId, modelId, msg.sender, req, input);
-        if (msg.value > totalWei) Address.sendValue(payable(msg.sender), msg.value - totalWei);
+        return _request(modelId, input, callback, callbackGasLimit, callbackData, bytes2(0));
+    }
+
+    /// @inheritdoc IAIOracle
+    function requestInRegion(
+        uint256 modelId,
+        bytes calldata input,
+        address callback,
+        uint32 callbackGasLimit,
+        bytes calldata callbackData,
+        bytes2 region
+    ) external payable whenNotPaused nonReentrant returns (uint256 requestId) {
+        return _request(modelId, input, callback, callbackGasLimit, callbackData, region);
     }
 
     // ---------------------------------------------------------------------------------------------------------------
@@ -185,13 +162,8 @@ contract AIOracle is AxonUpgradeable, AIOracleStorage, IAIOracle {
     }
 
     /// @inheritdoc IAIOracle
-    function finalize(
-        uint256 requestId,
-        Request calldata req,
-        bytes calldata output,
-        uint8 errorCode
-    ) external nonReentrant {
-        AIOracleLogic.finalize(requestId, req, output, errorCode);
+    function finalize(uint256, Request calldata, bytes calldata, uint8) external nonReentrant {
+        _delegate(AIOracleLogic.finalize.selector);
     }
 
     // ---------------------------------------------------------------------------------------------------------------
@@ -205,17 +177,13 @@ contract AIOracle is AxonUpgradeable, AIOracleStorage, IAIOracle {
     }
 
     /// @inheritdoc IAIOracle
-    function voteChallenge(uint256 requestId, Request calldata req, bool resultValid) external nonReentrant {
-        AIOracleLogic.voteChallenge(requestId, req, resultValid);
+    function voteChallenge(uint256, Request calldata, bool) external nonReentrant {
+        _delegate(AIOracleLogic.voteChallenge.selector);
     }
 
     /// @inheritdoc IAIOracle
-    function resolveChallenge(
-        uint256 requestId,
-        Request calldata req,
-        bool resultValid
-    ) external onlyRole(ARBITER_ROLE) nonReentrant {
-        AIOracleLogic.resolveChallenge(requestId, req, resultValid);
+    function resolveChallenge(uint256, Request calldata, bool) external onlyRole(ARBITER_ROLE) nonReentrant {
+        _delegate(AIOracleLogic.resolveChallenge.selector);
     }
 
     // ---------------------------------------------------------------------------------------------------------------
@@ -223,8 +191,8 @@ contract AIOracle is AxonUpgradeable, AIOracleStorage, IAIOracle {
     // ---------------------------------------------------------------------------------------------------------------
 
     /// @inheritdoc IAIOracle
-    function refund(uint256 requestId, Request calldata req) external nonReentrant {
-        AIOracleLogic.refund(requestId, req);
+    function refund(uint256, Request calldata) external nonReentrant {
+        _delegate(AIOracleLogic.refund.selector);
     }
 
     /// @inheritdoc IAIOracle
@@ -402,15 +370,76 @@ contract AIOracle is AxonUpgradeable, AIOracleStorage, IAIOracle {
     // Internal: requests
     // ---------------------------------------------------------------------------------------------------------------
 
+    /// @dev Creates a request assigned from `requestId`'s position in the model's node set, or from the position of
+    /// the first node of `region` when one is found (`region` zero: a plain request).
+    function _request(
+        uint256 modelId,
+        bytes calldata input,
+        address callback,
+        uint32 callbackGasLimit,
+        bytes calldata callbackData,
+        bytes2 region
+    ) private returns (uint256 requestId) {
+        Layout storage $ = _s();
+        {
+            Config storage cfg = $.config;
+            if (input.length > cfg.maxInputBytes) revert AIOracleInputTooLarge(input.length, cfg.maxInputBytes);
+            // Nodes pay calldata for the callback data at fulfilment, so it is bounded like the input.
+            if (callbackData.length > cfg.maxInputBytes) {
+                revert AIOracleInputTooLarge(callbackData.length, cfg.maxInputBytes);
+            }
+            if (callback == address(0)) revert AIOracleZeroCallback();
+            if (callbackGasLimit > cfg.maxCallbackGasLimit) {
+                revert AIOracleCallbackGasTooHigh(callbackGasLimit, cfg.maxCallbackGasLimit);
+            }
+        }
+        requestId = ++$.requestCount;
+        (Request memory req, uint256 totalWei) = _newRequest(
+            region == bytes2(0) ? requestId : _route(modelId, region, requestId),
+            modelId,
+            callbackGasLimit
+        );
+        if (msg.value < totalWei) revert AIOracleInsufficientFee(msg.value, totalWei);
+        req.callback = callback;
+        req.inputHash = keccak256(input);
+        req.callbackData = callbackData;
+        $.commitments[requestId] = AIOracleCore.pack(
+            keccak256(
+                abi.encode(
+                    msg.sender,
+                    callback,
+                    modelId,
+                    req.inputHash,
+                    req.receiverFee,
+                    req.fees,
+                    req.timing,
+                    keccak256(callbackData),
+                    keccak256(abi.encodePacked(req.nodes))
+                )
+            ),
+            AIOracleCodes.STATE_PENDING,
+            uint64(uint40(req.timing >> AIOracleRequests.DEADLINE_SHIFT))
+        );
+        emit RequestCreated(requestId, modelId, msg.sender, req, input);
+        if (msg.value > totalWei) Address.sendValue(payable(msg.sender), msg.value - totalWei);
+    }
+
+    /// @dev The assignment seed of a request routed to `region` (the registry's `regionSeed`); records the outcome.
+    function _route(uint256 modelId, bytes2 region, uint256 requestId) private returns (uint256 seed) {
+        bool matched;
+        (seed, matched) = IModelRegistry(_s().registry).regionSeed(modelId, region, requestId);
+        emit RequestRouted(requestId, region, matched);
+    }
+
     /// @dev Builds the request with its terms (fee snapshot, verification, assigned nodes) read in one registry call,
     /// packed as `AIOracleRequests` lays them out, and the whole fee it must pay.
     function _newRequest(
-        uint256 requestId,
+        uint256 seed,
         uint256 modelId,
         uint32 callbackGasLimit
     ) private view returns (Request memory req, uint256 totalWei) {
         Layout storage $ = _s();
-        IModelRegistry.RequestTerms memory terms = AIOracleCore.requestTerms(modelId, requestId);
+        IModelRegistry.RequestTerms memory terms = AIOracleCore.requestTerms(modelId, seed);
         (uint96 nodeFeeWei, uint96 gasFeeWei, uint16 bps) = AIOracleCore.fees(terms.nodes.length, callbackGasLimit);
         totalWei = AIOracleCore.totalFee(terms.feeWei, nodeFeeWei, gasFeeWei, bps);
         req.requester = msg.sender;
@@ -517,6 +546,22 @@ contract AIOracle is AxonUpgradeable, AIOracleStorage, IAIOracle {
             if (nodes[i] == node) return true;
         }
         return false;
+    }
+
+    /// @dev Runs the AIOracleLogic function `selector`, whose parameters are this call's (same ABI), on this call's
+    /// arguments as they are, in this contract's context, bubbling its revert: the Request is not decoded and encoded
+    /// again on the way (code size; the library decodes and checks it).
+    function _delegate(bytes4 selector) private {
+        address logic = address(AIOracleLogic);
+        assembly ("memory-safe") {
+            let p := mload(0x40)
+            mstore(p, selector)
+            calldatacopy(add(p, 4), 4, sub(calldatasize(), 4))
+            if iszero(delegatecall(gas(), logic, p, calldatasize(), 0, 0)) {
+                returndatacopy(p, 0, returndatasize())
+                revert(p, returndatasize())
+            }
+        }
     }
 
     function _revertWith(bytes memory err) private pure {

@@ -81,6 +81,8 @@ interface IModelRegistry {
     event ProofVerifierSet(uint256 indexed modelId, address indexed verifier, bytes32 vkHash);
     /// @notice `oracle` now receives every change of the models' request terms and node sets (zero: none).
     event OracleSet(address indexed oracle);
+    /// @notice Region routing reads devices' regions from `edgeRegistry` (an `IEdgeNodeRegistry`; zero: no routing).
+    event EdgeRegistrySet(address indexed edgeRegistry);
 
     /// @notice No model has this id.
     error ModelRegistryUnknownModel(uint256 modelId);
@@ -228,6 +230,25 @@ interface IModelRegistry {
     /// the seed's position in the node set, inactive nodes are skipped (`ModelRegistryNotEnoughActiveNodes` when too
     /// few are active).
     function requestTerms(uint256 modelId, uint256 seed) external view returns (RequestTerms memory);
+
+    /// @notice Region routing: the seed that makes `requestTerms(modelId, seed)` assign first the first candidate in
+    /// the model's node set, walked from `seed`'s position exactly as `requestTerms` walks it, that is an active
+    /// staked oracle operator and an active edge device registered in `region` (ISO-3166-1 alpha-2, e.g. "DE" =
+    /// 0x4445) in `edgeRegistry`. When none is (or `region` is zero, or no edge registry is set) it returns `seed`
+    /// unchanged and `matched` false: the request falls back to the plain assignment. Bounded by `MAX_NODES`.
+    /// @return routedSeed The seed to assign with.
+    /// @return matched Whether a node of `region` leads the assignment.
+    function regionSeed(
+        uint256 modelId,
+        bytes2 region,
+        uint256 seed
+    ) external view returns (uint256 routedSeed, bool matched);
+
+    /// @notice Sets the EdgeNodeRegistry whose devices' regions `regionSeed` reads (zero turns routing off); admin.
+    function setEdgeRegistry(address edgeRegistry) external;
+
+    /// @notice The EdgeNodeRegistry read for region routing (zero if none).
+    function edgeRegistry() external view returns (address);
 
     /// @notice The number of models registered so far (the last id).
     function modelCount() external view returns (uint256);

@@ -112,6 +112,10 @@ interface IAIOracle is IModelTermsListener, IOperatorStatusListener {
         Request request,
         bytes input
     );
+    /// @notice A request asked for `region` (`requestInRegion`): `matched` true means its first assigned node is an
+    /// edge device of that region; false means none was available and it was assigned as a plain request. Emitted
+    /// just before the request's `RequestCreated`.
+    event RequestRouted(uint256 indexed requestId, bytes2 region, bool matched);
     /// @notice A node submitted a result. `mode` is the request's verification mode; `isFinal` false means a
     /// provisional (optimistic) result or a quorum vote that did not complete the quorum. `callbackSucceeded` is
     /// meaningful only when `isFinal`. `outputHash` is keccak256 of the output bytes.
@@ -248,6 +252,20 @@ interface IAIOracle is IModelTermsListener, IOperatorStatusListener {
         address callback,
         uint32 callbackGasLimit,
         bytes calldata callbackData
+    ) external payable returns (uint256 requestId);
+
+    /// @notice `request`, routed to `region` (ISO-3166-1 alpha-2 as two ASCII bytes, e.g. "DE" = 0x4445; zero =
+    /// any): the first assigned node is the first candidate of the model's node set, in the plain assignment's order,
+    /// that is an active staked operator and an active edge device of that region (`IModelRegistry.regionSeed`). When
+    /// none exists the request is assigned as a plain one. Either way `RequestRouted` records the outcome; the fee is
+    /// the same as `request`'s, and the request follows every rule of a plain one (grace, deadline, refund).
+    function requestInRegion(
+        uint256 modelId,
+        bytes calldata input,
+        address callback,
+        uint32 callbackGasLimit,
+        bytes calldata callbackData,
+        bytes2 region
     ) external payable returns (uint256 requestId);
 
     /// @notice Submits a node's result: in None mode it is final and delivered; in Quorum mode it is the node's vote
