@@ -2,7 +2,16 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { task } from "hardhat/config";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { HEARTBEAT_TYPES, UptimeTree, edgeDomain } from "./edgeTree";
-import { axonContract, fail, parseAddressParam, parseUintParam, printResult, sendTx, signerOf } from "./lib";
+import {
+  axonContract,
+  fail,
+  parseAddressParam,
+  parseRegion,
+  parseUintParam,
+  printResult,
+  sendTx,
+  signerOf,
+} from "./lib";
 
 // DePIN edge nodes (issue 16): register a device, aggregate an epoch's heartbeats into one report, claim, inspect.
 
@@ -12,11 +21,6 @@ interface ReportFile {
   root: string;
   total: number;
   entries: { node: string; uptime: number; heartbeats: { slot: number; signature: string }[] }[];
-}
-
-function parseRegion(value: string): string {
-  if (!/^[A-Z]{2}$/.test(value)) fail(`--region must be an ISO-3166-1 alpha-2 code such as DE (got "${value}")`);
-  return `0x${Buffer.from(value, "ascii").toString("hex")}`;
 }
 
 function readReport(file: string): ReportFile {

@@ -10,6 +10,12 @@ export function fail(message: string): never {
   throw new HardhatPluginError(PLUGIN, message);
 }
 
+/** `--region`: an ISO-3166-1 alpha-2 code ("DE") as the contracts' bytes2 (0x4445). */
+export function parseRegion(value: string): string {
+  if (!/^[A-Z]{2}$/.test(value)) fail(`--region must be an ISO-3166-1 alpha-2 code such as DE (got "${value}")`);
+  return `0x${Buffer.from(value, "ascii").toString("hex")}`;
+}
+
 /** Parses a decimal ETH amount ("1.5") into wei, or fails naming the parameter. */
 export function parseEthParam(hre: HardhatRuntimeEnvironment, name: string, value: string): bigint {
   try {

@@ -10,6 +10,7 @@ import {
   parseEthParam,
   parseIdParam,
   parseRangeParam,
+  parseRegion,
   printResult,
   sendTx,
   signerOf,
@@ -61,10 +62,12 @@ task("oracle:request", "Request an inference from a registered model, paying the
   .addOptionalParam("gas", "Callback gas limit", "100000")
   .addOptionalParam("data", "Callback data (0x-hex)", "0x")
   .addOptionalParam("maxFee", "Refuse if the quote exceeds this many ETH")
+  .addOptionalParam("region", "Route to an edge node of this ISO-3166-1 alpha-2 region, e.g. DE (falls back if none)")
   .addOptionalParam("from", "Signer address (default: first account)")
   .addFlag("json", "Print JSON")
   .setAction(async (args, hre) => {
     const modelId = parseIdParam("model", args.model);
+    const region = args.region === undefined ? undefined : parseRegion(args.region);
     const input = inputBytes(hre, args);
     const gas = parseRangeParam("gas", args.gas, 0, 2 ** 32 - 1);
     if (!hre.ethers.isHexString(args.data)) fail(`--data must be 0x-hex (got "${args.data}")`);
@@ -81,8 +84,13 @@ task("oracle:request", "Request an inference from a registered model, paying the
     const fee: bigint = await oracle.quote(modelId, gas);
     if (args.maxFee !== undefined && fee > parseEthParam(hre, "max-fee", args.maxFee))
       fail(`the quote ${hre.ethers.formatEther(fee)} ETH exceeds --max-fee ${args.maxFee}`);
-    const sent = await sendTx(oracle.request(modelId, input, callback, gas, args.data, { value: fee }));
+    const sent = await sendTx(
+      region === undefined
+        ? oracle.request(modelId, input, callback, gas, args.data, { value: fee })
+        : oracle.requestInRegion(modelId, input, callback, gas, args.data, region, { value: fee }),
+    );
     const ev = await eventOf(hre, oracle, sent.tx, "RequestCreated");
+    const routed = region === undefined ? undefined : await eventOf(hre, oracle, sent.tx, "RequestRouted");
     printResult(args.json, {
       requestId: ev.requestId,
       modelId,
@@ -90,6 +98,7 @@ task("oracle:request", "Request an inference from a registered model, paying the
       feeWei: fee,
       deadline: BigInt(termsOf(ev.request).deadline),
       nodes: [...ev.request.nodes],
+      ...(routed ? { region: args.region, regionMatched: routed.matched } : {}),
       ...sent,
     });
   });

@@ -2,6 +2,8 @@ import { ethers } from "hardhat";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 import type { GasRecorder } from "../lib";
 import { edgeFixture, CONFIG, DE, toEpoch } from "../../test/depin/fixture";
+import { JP, US, routingFixture } from "../../test/depin/routingFixture";
+import { CALLBACK_GAS } from "../../test/oracle/fixtures";
 import { UptimeTree, type UptimeEntry } from "../../tasks/edgeTree";
 
 /** `count` entries: the given nodes, then synthetic addresses, all with a full epoch of uptime. */
@@ -49,4 +51,32 @@ export default async function (gas: GasRecorder): Promise<void> {
   }
   await f.served.setServed(nodeA.address, 12);
   await gas.record("claimServed", await registry.connect(nodeA).claimServed());
+  await routing(gas);
+}
+
+/**
+ * Region routing (issue 16): `requestInRegion` of a None model served by four nodes (12-byte prompt, as the oracle's
+ * `request.prompt12B`), when the first candidate of the walk is in the region, when only the last of four is, and
+ * when none is (fallback to the plain assignment). Each scanned candidate costs an edge-registry and a staking read.
+ */
+async function routing(gas: GasRecorder): Promise<void> {
+  const f = await routingFixture();
+  const consumer = await f.consumer.getAddress();
+  const fee = await f.oracle.quote(4, CALLBACK_GAS);
+  const send = (region: string) =>
+    f.oracle
+      .connect(f.requester)
+      .requestInRegion(4, ethers.toUtf8Bytes("hello, axon!"), consumer, CALLBACK_GAS, "0x", region, { value: fee });
+  // Warm the oracle's counters as a busy oracle has them (the first request writes fresh slots).
+  await send(JP);
+  const set = [...(await f.registry.nodesOf(4))];
+  const lastOfWalk = set[Number((await f.oracle.nextRequestId()) + 3n) % set.length];
+  await f.place(
+    f.nodes.find((n) => n.address === lastOfWalk)!,
+    US,
+  );
+  await gas.record("requestInRegion.matched.lastOf4", await send(US));
+  for (const n of f.nodes.filter((n) => n.address !== lastOfWalk)) await f.place(n, DE);
+  await gas.record("requestInRegion.matched.firstOf4", await send(DE));
+  await gas.record("requestInRegion.fallback.4nodes", await send(JP));
 }

@@ -1,18 +1,21 @@
-import { Wallet, formatEther, parseEther } from "ethers";
+import { Wallet, formatEther, parseEther, type Contract } from "ethers";
 import { HeartbeatLoop } from "../../offchain/src/heartbeat";
+import { decodeClassification } from "../../sdk/src/canonical";
 import { UptimeTree } from "../../tasks/edgeTree";
-import type { DemoPart } from "./context";
+import { heldOutDigits, type DemoPart } from "./context";
+import { startDemoRunner } from "./runner";
 
 /**
  * DePIN edge nodes (issue 16): two devices in two regions run heartbeat loops for two epochs; an honest report pays
- * them by uptime; then the US node reports full uptime it did not have, cannot answer the challenge with signed
+ * them by uptime; both also serve the bundled model as oracle nodes, and requests routed to a region are answered by
+ * that region's runner; then the US node reports full uptime it did not have, cannot answer the challenge with signed
  * heartbeats, and is slashed through OperatorStaking.
  */
 export const edgeSteps: DemoPart = {
-  count: 3,
-  async run({ hre, narrator, deployment, balances }) {
+  count: 4,
+  async run({ hre, narrator, deployment, balances, shared, actors }) {
     const { ethers } = hre;
-    const { edge, staking, services } = deployment;
+    const { edge, staking, services, oracle, registry: models } = deployment;
     const [admin] = await ethers.getSigners();
     const de = Wallet.createRandom().connect(ethers.provider);
     const us = Wallet.createRandom().connect(ethers.provider);
@@ -99,6 +102,83 @@ export const edgeSteps: DemoPart = {
             edge.connect(w).claimUptime(epoch, uptime, proof),
           );
         }
+      },
+    );
+
+    await narrator.step(
+      "Region routing: both devices serve the bundled model as oracle nodes; each region's request goes to its node",
+      async () => {
+        const modelId = shared.modelId ?? 1n;
+        const owner = await ethers.getSigner(await models.ownerOf(modelId));
+        for (const [w, region] of [
+          [de, "DE"],
+          [us, "US"],
+        ] as const) {
+          await narrator.tx(
+            `${region} node stakes 1 ETH for the oracle service`,
+            staking.connect(w).stake(services.oracle, { value: parseEther("1") }),
+          );
+          await narrator.tx(
+            `model owner adds the ${region} node to model ${modelId}`,
+            models.connect(owner).addNode(modelId, w.address),
+          );
+        }
+        const consumer = (await ethers.deployContract("StoringConsumer")) as unknown as Contract;
+        await consumer.waitForDeployment();
+        const stops = [
+          await startDemoRunner(hre, deployment, actors.node.address, modelId, { nodeKey: de.privateKey }),
+          await startDemoRunner(hre, deployment, actors.node.address, modelId, { nodeKey: us.privateKey }),
+        ];
+        try {
+          const digits = heldOutDigits(2, 300);
+          const fee = await oracle.quote(modelId, 100_000);
+          for (const [k, [w, region]] of (
+            [
+              [de, "DE"],
+              [us, "US"],
+            ] as const
+          ).entries()) {
+            const code = ethers.hexlify(ethers.toUtf8Bytes(region));
+            const receipt = await narrator.tx(
+              `a consumer asks for a reading of a "${digits[k].label}" routed to ${region}`,
+              oracle
+                .connect(actors.consumers[0])
+                .requestInRegion(modelId, digits[k].pixels, await consumer.getAddress(), 100_000, "0x", code, {
+                  value: fee,
+                }),
+            );
+            const events = receipt.logs.map((l) => oracle.interface.parseLog(l));
+            const routed = events.find((e) => e?.name === "RequestRouted")!;
+            const created = events.find((e) => e?.name === "RequestCreated")!;
+            const requestId = created.args.requestId as bigint;
+            const filter = oracle.filters.RequestFulfilled(requestId);
+            const started = Date.now();
+            let fulfilled = (await oracle.queryFilter(filter, receipt.blockNumber))[0];
+            while (!fulfilled) {
+              if (Date.now() - started > 60_000) throw new Error(`routed request ${requestId} was not answered`);
+              await new Promise((r) => setTimeout(r, 100));
+              fulfilled = (await oracle.queryFilter(filter, receipt.blockNumber))[0];
+            }
+            const mined = await ethers.provider.getTransactionReceipt(fulfilled.transactionHash);
+            narrator.addGas(mined!.gasUsed, 1);
+            const word = (await consumer.results(requestId)) as string;
+            // StoringConsumer keeps the first 32 bytes: the whole 21-byte canonical classification of 10 digits.
+            const { label } = decodeClassification(`0x${word.slice(2, 2 + 42)}`);
+            const by = fulfilled.args.node === w.address ? `the ${region} node` : fulfilled.args.node;
+            narrator.say(
+              `request ${requestId}: routed to ${region} (matched ${routed.args.matched}), assigned ` +
+                `${created.args.request.nodes[0] === w.address ? `the ${region} node` : created.args.request.nodes[0]}, ` +
+                `answered by ${by}'s runner: read "${label}" (true "${digits[k].label}")`,
+            );
+          }
+        } finally {
+          for (const stop of stops) await stop();
+        }
+        const [seed, matched] = await models.regionSeed(modelId, ethers.hexlify(ethers.toUtf8Bytes("JP")), 1n);
+        narrator.say(
+          `no JP device serves model ${modelId}: a JP request falls back to the plain assignment ` +
+            `(regionSeed -> seed ${seed}, matched ${matched})`,
+        );
       },
     );
 

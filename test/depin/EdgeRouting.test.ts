@@ -39,7 +39,9 @@ describe("Region routing (AIOracle.requestInRegion, ModelRegistry.regionSeed)", 
       const { emitted, routed } = await f.route(4, DE);
       expect(routed).to.deep.equal({ region: DE, matched: false });
       expect(emitted.terms.nodes).to.deep.equal(await plainNodes(f, 4, id));
-      await expect(f.registry.setEdgeRegistry(edgeAddress)).to.emit(f.registry, "EdgeRegistrySet").withArgs(edgeAddress);
+      await expect(f.registry.setEdgeRegistry(edgeAddress))
+        .to.emit(f.registry, "EdgeRegistrySet")
+        .withArgs(edgeAddress);
       expect((await f.route(4, DE)).emitted.terms.nodes).to.deep.equal([f.nodeC.address]);
     });
   });
@@ -159,10 +161,14 @@ describe("Region routing (AIOracle.requestInRegion, ModelRegistry.regionSeed)", 
       const consumer = await f.consumer.getAddress();
       const call = (value: bigint, model = 4) =>
         f.oracle.connect(f.requester).requestInRegion(model, "0x01", consumer, CALLBACK_GAS, "0x", DE, { value });
-      await expect(call(fee - 1n)).to.be.revertedWithCustomError(f.oracle, "AIOracleInsufficientFee").withArgs(fee - 1n, fee);
+      await expect(call(fee - 1n))
+        .to.be.revertedWithCustomError(f.oracle, "AIOracleInsufficientFee")
+        .withArgs(fee - 1n, fee);
       await expect(call(fee, 99)).to.be.revertedWithCustomError(f.registry, "ModelRegistryUnknownModel").withArgs(99);
       await expect(
-        f.oracle.connect(f.requester).requestInRegion(4, "0x01", ethers.ZeroAddress, CALLBACK_GAS, "0x", DE, { value: fee }),
+        f.oracle
+          .connect(f.requester)
+          .requestInRegion(4, "0x01", ethers.ZeroAddress, CALLBACK_GAS, "0x", DE, { value: fee }),
       ).to.be.revertedWithCustomError(f.oracle, "AIOracleZeroCallback");
       // Excess is returned at once.
       await expect(call(fee + 12345n)).to.changeEtherBalance(f.requester, -fee);

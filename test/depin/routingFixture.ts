@@ -3,7 +3,14 @@ import type { Signer } from "ethers";
 import type { EdgeNodeRegistry } from "../../typechain-types";
 import { deployProxy } from "../helpers/core";
 import { ADMIN_DELAY_SECONDS, UNBONDING_DELAY_SECONDS } from "../helpers/constants";
-import { deployOracleFixture, emittedRequest, CALLBACK_GAS, NONE_VERIFICATION, WEIGHTS_HASH, MODEL_FEE_WEI } from "../oracle/fixtures";
+import {
+  deployOracleFixture,
+  emittedRequest,
+  CALLBACK_GAS,
+  NONE_VERIFICATION,
+  WEIGHTS_HASH,
+  MODEL_FEE_WEI,
+} from "../oracle/fixtures";
 import { CONFIG as EDGE_CONFIG, EDGE_SERVICE, MIN_EDGE_STAKE } from "./fixture";
 
 export { DE, US } from "./fixture";
@@ -44,15 +51,28 @@ export async function routingFixture() {
     const fee = await f.oracle.quote(modelId, CALLBACK_GAS);
     const tx = await f.oracle
       .connect(from)
-      .requestInRegion(modelId, ethers.toUtf8Bytes("routed"), await f.consumer.getAddress(), CALLBACK_GAS, "0x", region, {
-        value: fee,
-      });
+      .requestInRegion(
+        modelId,
+        ethers.toUtf8Bytes("routed"),
+        await f.consumer.getAddress(),
+        CALLBACK_GAS,
+        "0x",
+        region,
+        {
+          value: fee,
+        },
+      );
     const emitted = await emittedRequest(f.oracle, tx);
     const receipt = await tx.wait();
     const routed = receipt!.logs
       .map((log) => f.oracle.interface.parseLog(log))
       .find((parsed) => parsed?.name === "RequestRouted");
-    return { tx, emitted, fee, routed: routed ? { region: routed.args.region as string, matched: routed.args.matched as boolean } : null };
+    return {
+      tx,
+      emitted,
+      fee,
+      routed: routed ? { region: routed.args.region as string, matched: routed.args.matched as boolean } : null,
+    };
   };
 
   return { ...f, edge, nodes, place, route };

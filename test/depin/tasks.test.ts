@@ -85,4 +85,30 @@ describe("edge tasks: register, heartbeat-report, claim, status", function () {
     expect((status.node as { region: string; claimed: boolean }).region).to.equal("US");
     expect((status.node as { claimed: boolean }).claimed).to.equal(true);
   });
+
+  it("oracle:request --region routes to the region's node, reports a fallback, and rejects a bad code", async function () {
+    // a is the DE device and b the US device registered above; both also serve an oracle model.
+    const [, a, b] = await ethers.getSigners();
+    for (const s of [a, b]) await runTaskJson("operator:stake", { service: "oracle", amount: "1", from: s.address });
+    const model = await runTaskJson("model:register", { hash: ethers.id("routed-model"), uri: "ipfs://r", fee: "0" });
+    const modelId = String(model.modelId);
+    for (const s of [a, b]) await runTaskJson("model:update", { model: modelId, addNode: s.address });
+    for (const [region, node] of [
+      ["DE", a.address],
+      ["US", b.address],
+    ] as const) {
+      const out = await runTaskJson("oracle:request", { model: modelId, input: "hi", region });
+      expect(out.nodes).to.deep.equal([node]);
+      expect(out.region).to.equal(region);
+      expect(out.regionMatched).to.equal(true);
+    }
+    const fallback = await runTaskJson("oracle:request", { model: modelId, input: "hi", region: "JP" });
+    expect(fallback.regionMatched).to.equal(false);
+    expect([a.address, b.address]).to.include((fallback.nodes as string[])[0]);
+    const plain = await runTaskJson("oracle:request", { model: modelId, input: "hi" });
+    expect(plain).not.to.have.property("regionMatched");
+    await expect(runTaskJson("oracle:request", { model: modelId, input: "hi", region: "Deu" })).to.be.rejectedWith(
+      /--region/,
+    );
+  });
 });

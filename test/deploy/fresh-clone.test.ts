@@ -45,7 +45,7 @@ function npx(cwd: string, args: string[], env: Record<string, string>, timeoutMs
       AXON_DEPLOYMENTS_DIR: "",
     });
     expect(res.code, res.out).to.equal(0);
-    expect(res.out).to.match(/44 transaction\(s\) sent/);
+    expect(res.out).to.match(/45 transaction\(s\) sent/);
     expect(existsSync(path.join(clone, "fhevmTemp", "precompiled-fhevm-host-contracts-addresses.json"))).to.equal(true);
     const manifest = JSON.parse(readFileSync(path.join(clone, "deployments", "31337.json"), "utf8"));
     expect(manifest.chainId).to.equal(31337);

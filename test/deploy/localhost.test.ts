@@ -44,7 +44,7 @@ const OUTSIDER = "0x15d34AAf54267DB7D7c367839AAf71A00a2C6A65";
     it("deploys, lists a dataset with an FHE-encrypted key, and only the buyer decrypts it, across key rotation", async function () {
       const deployed = await run(["run", "deploy/index.ts"]);
       expect(deployed.code, deployed.stderr).to.equal(0);
-      expect(deployed.stdout).to.match(/44 transaction\(s\) sent/);
+      expect(deployed.stdout).to.match(/45 transaction\(s\) sent/);
       const manifest = JSON.parse(readFileSync(path.join(dir, "localhost.json"), "utf8")) as DeploymentManifest;
       const provider = new ethers.JsonRpcProvider(node!.url);
       expect(await provider.getCode(manifest.contracts.DataMarket.address)).to.not.equal("0x");

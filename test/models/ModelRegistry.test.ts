@@ -352,6 +352,7 @@ describe("ModelRegistry", function () {
         "removeNode(uint256,address)": custom("ModelRegistryNotOwnerOrNode", ["modelOwner"]),
         "pruneNode(uint256,address)": ANYONE,
         "setOracle(address)": role(DEFAULT_ADMIN_ROLE),
+        "setEdgeRegistry(address)": role(DEFAULT_ADMIN_ROLE),
         "pushModel(uint256)": ANYONE,
       },
       args: {

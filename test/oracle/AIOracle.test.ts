@@ -794,6 +794,7 @@ describe("AIOracle", function () {
         "setTreasury(address)": role(DEFAULT_ADMIN_ROLE),
         [`resolveChallenge(uint256,${R},bool)`]: role(ARBITER_ROLE),
         "request(uint256,bytes,address,uint32,bytes)": ANYONE,
+        "requestInRegion(uint256,bytes,address,uint32,bytes,bytes2)": ANYONE,
         [`fulfil(uint256,${R},bytes,uint8)`]: ANYONE,
         [`fulfilBatch(uint256[],${R}[],bytes[],uint8[])`]: ANYONE,
         [`fulfilProof(uint256,${R},bytes,bytes,bytes)`]: ANYONE,

@@ -102,6 +102,7 @@ export const CLASSIFICATION: Record<string, Record<string, Guard>> = {
     // Anyone may prune a node that lost its stake (ModelRegistryNodeStillActive otherwise).
     "pruneNode(uint256,address)": ANYONE,
     "setOracle(address)": role(DEFAULT_ADMIN_ROLE),
+    "setEdgeRegistry(address)": role(DEFAULT_ADMIN_ROLE),
     // Pushes the model's current terms to the oracle: nothing the caller chooses.
     "pushModel(uint256)": ANYONE,
   },
@@ -110,6 +111,7 @@ export const CLASSIFICATION: Record<string, Record<string, Guard>> = {
     "initialize(address,uint48,address,address,(uint96,uint16,uint64,uint64),(uint32,uint32,uint32,uint32,uint32,uint32,uint128))":
       INITIALIZED,
     [`request(uint256,bytes,address,uint32,bytes)`]: ANYONE,
+    [`requestInRegion(uint256,bytes,address,uint32,bytes,bytes2)`]: ANYONE,
     [`fulfil(uint256,${ORACLE_REQUEST},bytes,uint8)`]: custom("AIOracleNotAssigned", ["node"]),
     // Invalid items are skipped with an event (FulfilItemSkipped), so the batch itself has no caller guard.
     [`fulfilBatch(uint256[],${ORACLE_REQUEST}[],bytes[],uint8[])`]: ANYONE,
