@@ -1,8 +1,8 @@
 import { task } from "hardhat/config";
 import { axonContract, parseEthParam, printResult, sendTx, serviceId, signerOf } from "./lib";
 
-task("operator:stake", "Stake ETH as an operator of a service (oracle node or compute provider)")
-  .addParam("service", "oracle | compute")
+task("operator:stake", "Stake ETH as an operator of a service (oracle node, compute provider or edge device)")
+  .addParam("service", "oracle | compute | edge")
   .addParam("amount", "ETH to add to the active stake, e.g. 1.5")
   .addOptionalParam("from", "Signer address (default: first account)")
   .addFlag("json", "Print JSON")
@@ -23,7 +23,7 @@ task("operator:stake", "Stake ETH as an operator of a service (oracle node or co
   });
 
 task("operator:unbond", "Start unbonding part of an operator's free stake")
-  .addParam("service", "oracle | compute")
+  .addParam("service", "oracle | compute | edge")
   .addParam("amount", "ETH to unbond")
   .addOptionalParam("from", "Signer address (default: first account)")
   .addFlag("json", "Print JSON")
@@ -44,7 +44,7 @@ task("operator:unbond", "Start unbonding part of an operator's free stake")
   });
 
 task("operator:withdraw", "Withdraw unbonded stake after the unbonding delay")
-  .addParam("service", "oracle | compute")
+  .addParam("service", "oracle | compute | edge")
   .addOptionalParam("from", "Signer address (default: first account)")
   .addFlag("json", "Print JSON")
   .setAction(async (args, hre) => {
@@ -57,7 +57,7 @@ task("operator:withdraw", "Withdraw unbonded stake after the unbonding delay")
   });
 
 task("operator:status", "Show an operator's stake in a service")
-  .addParam("service", "oracle | compute")
+  .addParam("service", "oracle | compute | edge")
   .addParam("operator", "Operator address")
   .addFlag("json", "Print JSON")
   .setAction(async (args, hre) => {

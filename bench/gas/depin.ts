@@ -79,4 +79,11 @@ async function routing(gas: GasRecorder): Promise<void> {
   for (const n of f.nodes.filter((n) => n.address !== lastOfWalk)) await f.place(n, DE);
   await gas.record("requestInRegion.matched.firstOf4", await send(DE));
   await gas.record("requestInRegion.fallback.4nodes", await send(JP));
+  // The same request without a region, on the same warm oracle: the baseline the routing figures add to.
+  await gas.record(
+    "request.plain.4nodes",
+    await f.oracle
+      .connect(f.requester)
+      .request(4, ethers.toUtf8Bytes("hello, axon!"), consumer, CALLBACK_GAS, "0x", { value: fee }),
+  );
 }
