@@ -5,7 +5,7 @@ import { JsonRpcProvider, Network, Wallet, formatEther } from "ethers";
 import { createBackend } from "./backends";
 import { type RunnerConfig, loadConfigFile } from "./config";
 import { Progress, createLogger } from "./log";
-import type { HeartbeatState } from "./heartbeat";
+import { readDevice, regionCheck, type HeartbeatState } from "./heartbeat";
 import { hashModelFile } from "./modelHash";
 import { OracleReader, REQUEST_CREATED_TOPIC } from "./oracle";
 import { RpcPool, shortError } from "./chain";
@@ -142,6 +142,15 @@ program
       }
     } catch (err) {
       add("execution providers", false, shortError(err));
+    }
+    if (cfg.edgeRegistryAddress && (cfg.region || cfg.edge.enabled)) {
+      try {
+        const device = await rpc.call("edge device", (p) => readDevice(p, cfg.edgeRegistryAddress!, node));
+        const { ok, detail } = regionCheck(cfg.region ?? null, device);
+        add("edge region", ok, detail);
+      } catch (err) {
+        add("edge region", false, `${cfg.edgeRegistryAddress}: ${shortError(err)}`);
+      }
     }
     if (cfg.edge.enabled) {
       // The heartbeat loop lives in the running runner: ask its endpoint, as a reporter would.

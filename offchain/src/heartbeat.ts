@@ -39,6 +39,7 @@ export const HEARTBEAT_TYPES = {
 const REGISTRY_ABI = [
   "function epochStart(uint64 epoch) view returns (uint256)",
   "function config() view returns (tuple(uint32 epochSeconds, uint32 slotSeconds, uint32 reportDeadlineSeconds, uint32 challengeWindowSeconds, uint32 answerWindowSeconds, uint128 reporterBondWei, uint128 challengeBondWei, uint128 epochRewardWei, uint128 servedRewardWei))",
+  "function nodeOf(address node) view returns (tuple(address signer, uint64 registeredAt, uint64 deregisteredAt, bytes2 region, uint8 hardwareClass, bool active))",
 ];
 
 /** Reads the epoch clock from an EdgeNodeRegistry. */
@@ -46,6 +47,47 @@ export async function readTiming(provider: Provider, registry: string): Promise<
   const c = new Contract(registry, REGISTRY_ABI, provider);
   const [genesis, cfg] = await Promise.all([c.epochStart(0), c.config()]);
   return { genesis: Number(genesis), epochSeconds: Number(cfg.epochSeconds), slotSeconds: Number(cfg.slotSeconds) };
+}
+
+/** A node's device registration as routing sees it: active, and its region's two letters ("" when none). */
+export interface DeviceRegistration {
+  active: boolean;
+  region: string;
+}
+
+/** Reads `node`'s device registration from an EdgeNodeRegistry. */
+export async function readDevice(provider: Provider, registry: string, node: string): Promise<DeviceRegistration> {
+  const d = await new Contract(registry, REGISTRY_ABI, provider).nodeOf(node);
+  const code = String(d.region);
+  return {
+    active: Boolean(d.active),
+    region: code === "0x0000" ? "" : Buffer.from(code.slice(2), "hex").toString("ascii"),
+  };
+}
+
+/**
+ * Whether requests routed to the configured region reach this node: `AIOracle.requestInRegion` assigns by the
+ * device's on-chain registration, not by the runner's config, so the two must agree (and the device be active).
+ */
+export function regionCheck(configured: string | null, device: DeviceRegistration): { ok: boolean; detail: string } {
+  if (!device.active) {
+    return {
+      ok: configured === null,
+      detail:
+        "no active device registration: requests routed to a region are never assigned to this node" +
+        (configured ? ` (config says ${configured}; edge:register --region ${configured})` : ""),
+    };
+  }
+  if (configured === null)
+    return { ok: true, detail: `registered in ${device.region}; set "region": "${device.region}" in the config` };
+  if (configured !== device.region)
+    return {
+      ok: false,
+      detail:
+        `config says ${configured} but the device is registered in ${device.region}: requests routed to ` +
+        `${configured} are not assigned here (edge:update the registration, or fix the config)`,
+    };
+  return { ok: true, detail: `registered in ${device.region}: requests routed to ${device.region} are assigned here` };
 }
 
 /** The epoch and slot containing `unixSeconds` (null before genesis). */

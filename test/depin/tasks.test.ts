@@ -4,7 +4,7 @@ import path from "node:path";
 import hre, { ethers } from "hardhat";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 import { deployAxon, type AxonDeployment } from "../../deploy/axon";
-import { HeartbeatLoop } from "../../offchain/src/heartbeat";
+import { HeartbeatLoop, readDevice, regionCheck } from "../../offchain/src/heartbeat";
 import { runTaskJson, tmpDeploymentsDir } from "../deploy/helpers";
 
 describe("edge tasks: register, heartbeat-report, claim, status", function () {
@@ -60,6 +60,14 @@ describe("edge tasks: register, heartbeat-report, claim, status", function () {
       urls.push(`http://127.0.0.1:${await loop.listen(0)}`);
     }
     await expect(runTaskJson("edge:register", { region: "de", from: a.address })).to.be.rejectedWith(/--region/);
+    // The runner's doctor reads the registration routing assigns by (offchain/src/heartbeat.ts readDevice).
+    const device = await readDevice(ethers.provider, await edge.getAddress(), b.address);
+    expect(device).to.deep.equal({ active: true, region: "US" });
+    expect(regionCheck("DE", device).ok).to.equal(false);
+    expect(await readDevice(ethers.provider, await edge.getAddress(), admin.address)).to.deep.equal({
+      active: false,
+      region: "",
+    });
     const epoch = Number(await edge.currentEpoch()) + 1;
     for (let slot = 0; slot < 3; slot++) {
       await time.increaseTo(timing.genesis + epoch * timing.epochSeconds + slot * timing.slotSeconds + 1);

@@ -4,7 +4,7 @@ import path from "node:path";
 import { after, describe, it } from "node:test";
 import { Wallet, verifyTypedData } from "ethers";
 import { ConfigError, parseConfig, resolveConfig } from "../../src/config";
-import { HEARTBEAT_TYPES, HeartbeatLoop, collectHeartbeats, slotAt } from "../../src/heartbeat";
+import { HEARTBEAT_TYPES, HeartbeatLoop, collectHeartbeats, regionCheck, slotAt } from "../../src/heartbeat";
 import { tmpDir } from "../helpers/tmp";
 
 const tmp = tmpDir();
@@ -140,5 +140,29 @@ describe("edge config", () => {
     await assert.rejects(resolveConfig({ ...base, edge: { enabled: true } }, env, tmp.dir), /edge\.registry/);
     const cfg = await resolveConfig({ ...base, edge: { enabled: true, registry: REGISTRY } }, env, tmp.dir);
     assert.equal(cfg.edgeRegistryAddress, REGISTRY);
+  });
+});
+
+describe("edge region check (doctor)", () => {
+  it("passes when the config names the region the active device is registered in", () => {
+    const r = regionCheck("DE", { active: true, region: "DE" });
+    assert.equal(r.ok, true);
+    assert.match(r.detail, /registered in DE: requests routed to DE are assigned here/);
+  });
+
+  it("fails, naming both, when the config and the registration disagree", () => {
+    const r = regionCheck("DE", { active: true, region: "US" });
+    assert.equal(r.ok, false);
+    assert.match(r.detail, /config says DE but the device is registered in US/);
+  });
+
+  it("fails for a configured region without an active device, and only informs without one", () => {
+    const missing = regionCheck("DE", { active: false, region: "" });
+    assert.equal(missing.ok, false);
+    assert.match(missing.detail, /no active device registration.*edge:register --region DE/);
+    assert.equal(regionCheck(null, { active: false, region: "" }).ok, true);
+    const unset = regionCheck(null, { active: true, region: "JP" });
+    assert.equal(unset.ok, true);
+    assert.match(unset.detail, /set "region": "JP"/);
   });
 });
