@@ -1,6 +1,7 @@
 import { artifacts, ethers, upgrades } from "hardhat";
 import { MODEL_FEE_WEI, WEIGHTS_HASH, deployOracleFixture, sendRequest } from "../test/oracle/fixtures";
 import { MANIFEST, provenDigit } from "../test/zk/helpers";
+import { deployMnist14Verifier } from "../test/zk/deploy";
 import { type Step, callTarget, calldataGas, traceOf } from "./trace";
 
 // Gas anatomy of a proven fulfilment (issue 15): `fulfilProof` of a real mnist14 proof through the oracle, the
@@ -101,10 +102,7 @@ async function anatomy(label: string, hash: string, names: Map<string, string>) 
 
 async function main() {
   const f = await deployOracleFixture();
-  const groth16 = await (await ethers.getContractFactory("Mnist14Groth16Verifier")).deploy();
-  const adapter = await (
-    await ethers.getContractFactory("Groth16ProofVerifier")
-  ).deploy(groth16, MANIFEST.vkHash, MANIFEST.inputBytes, MANIFEST.outputBytes, MANIFEST.publicInputs);
+  const { groth16, adapter } = await deployMnist14Verifier();
   const reg = f.registry.connect(f.modelOwner);
   await reg.registerProofModel(WEIGHTS_HASH, "ipfs://mnist14", MODEL_FEE_WEI, adapter, MANIFEST.vkHash);
   const modelId = Number(await f.registry.modelCount());

@@ -2,15 +2,13 @@ import { ethers } from "hardhat";
 import type { GasRecorder } from "../lib";
 import { MODEL_FEE_WEI, WEIGHTS_HASH, deployOracleFixture, sendRequest } from "../../test/oracle/fixtures";
 import { MANIFEST, provenDigit } from "../../test/zk/helpers";
+import { deployMnist14Verifier } from "../../test/zk/deploy";
 
 // Proof mode (issue 15), phase B: `fulfilProof` of a real mnist14 proof through the oracle, the callback included
 // (StoringConsumer stores one word, 100k callback gas), sent by an address that is neither staked nor assigned.
 export default async function zkfulfil(gas: GasRecorder) {
   const f = await deployOracleFixture();
-  const groth16 = await (await ethers.getContractFactory("Mnist14Groth16Verifier")).deploy();
-  const adapter = await (
-    await ethers.getContractFactory("Groth16ProofVerifier")
-  ).deploy(groth16, MANIFEST.vkHash, MANIFEST.inputBytes, MANIFEST.outputBytes, MANIFEST.publicInputs);
+  const { adapter } = await deployMnist14Verifier();
   const reg = f.registry.connect(f.modelOwner);
   await gas.record(
     "registerProofModel",

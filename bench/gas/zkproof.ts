@@ -2,15 +2,13 @@ import { ethers } from "hardhat";
 import type { GasRecorder } from "../lib";
 import { packPublicInputs } from "../../offchain/src/backends/zkmlp";
 import { MANIFEST, proofWords, provenDigit } from "../../test/zk/helpers";
+import { deployMnist14Verifier } from "../../test/zk/deploy";
 
 // Proof mode (issue 15), phase A: one mined verification of a real mnist14 proof through the adapter (binding of
 // 196 input + 41 output bytes into 8 public inputs, encoding checks, Groth16 pairing), called from a probe contract.
 // The oracle's fulfil adds its own bookkeeping and the callback on top (phase B).
 export default async function zkproof(gas: GasRecorder) {
-  const groth16 = await (await ethers.getContractFactory("Mnist14Groth16Verifier")).deploy();
-  const adapter = await (
-    await ethers.getContractFactory("Groth16ProofVerifier")
-  ).deploy(groth16, MANIFEST.vkHash, MANIFEST.inputBytes, MANIFEST.outputBytes, MANIFEST.publicInputs);
+  const { groth16, adapter } = await deployMnist14Verifier();
   const probe = await (await ethers.getContractFactory("ProofVerifierProbe")).deploy();
   const digit = await provenDigit(0);
   await gas.record("verifyMnist14Tx", await probe.check(adapter, digit.input, digit.output, digit.proof));

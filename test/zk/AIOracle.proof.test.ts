@@ -14,6 +14,7 @@ import {
   type Emitted,
 } from "../oracle/fixtures";
 import { MANIFEST, proofWords, provenDigit, wordsToProof, type ProvenCase } from "./helpers";
+import { deployMnist14Verifier } from "./deploy";
 
 const MODE_PROOF = 3;
 const PROOF_MODEL = 4;
@@ -24,10 +25,7 @@ const hex = (b: Uint8Array) => ethers.hexlify(b);
 /** The oracle fixture plus the mnist14 verifier (model 4), a false verifier (5) and a reverting one (6). */
 async function deployProofOracleFixture() {
   const f = await deployOracleFixture();
-  const groth16 = await (await ethers.getContractFactory("Mnist14Groth16Verifier")).deploy();
-  const adapter = await (
-    await ethers.getContractFactory("Groth16ProofVerifier")
-  ).deploy(groth16, MANIFEST.vkHash, 196, 41, 8);
+  const { groth16, adapter } = await deployMnist14Verifier();
   const falseVerifier = await (await ethers.getContractFactory("FalseProofVerifier")).deploy();
   const revertingVerifier = await (await ethers.getContractFactory("RevertingProofVerifier")).deploy();
   const reg = f.registry.connect(f.modelOwner);

@@ -19,16 +19,14 @@ import {
   wordsToProof,
   type ProvenCase,
 } from "./helpers";
+import { deployMnist14Verifier } from "./deploy";
 
 const INPUT_BYTES = 196;
 const OUTPUT_BYTES = 41;
 const PUBLIC_INPUTS = 8;
 
 async function deployProofFixture() {
-  const groth16 = await (await ethers.getContractFactory("Mnist14Groth16Verifier")).deploy();
-  const adapter = await (
-    await ethers.getContractFactory("Groth16ProofVerifier")
-  ).deploy(groth16, MANIFEST.vkHash, INPUT_BYTES, OUTPUT_BYTES, PUBLIC_INPUTS);
+  const { groth16, adapter } = await deployMnist14Verifier();
   const harness = await (await ethers.getContractFactory("ProofBindingHarness")).deploy();
   const probe = await (await ethers.getContractFactory("ProofVerifierProbe")).deploy();
   return { groth16, adapter, harness, probe };
