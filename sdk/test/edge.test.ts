@@ -40,12 +40,13 @@ describe("edge client against anvil", function () {
     reporter = c.account(REPORTER).address;
   });
 
-  it("regions: ISO codes to bytes2 and back; 'any' is zero; a malformed code is refused", function () {
+  it("regions: ISO codes (either case) to bytes2 and back; 'any' is zero; a malformed code is refused", function () {
     expect(regionCode("DE")).to.equal("0x4445");
     expect(regionName("0x4445")).to.equal("DE");
     expect(regionCode("any")).to.equal("0x0000");
     expect(regionName("0x0000")).to.equal("");
-    expect(() => regionCode("de")).to.throw('region must be two upper-case letters (ISO 3166-1), got "de"');
+    expect(regionCode("de")).to.equal("0x4445");
+    expect(() => regionCode("D1")).to.throw('region must be two ASCII letters A-Z (ISO 3166-1 alpha-2, e.g. "DE"');
     expect(edgeModelId(1n)).to.equal(`0x${"0".repeat(63)}1`);
   });
 
