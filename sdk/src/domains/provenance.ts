@@ -154,7 +154,7 @@ export class ProvenanceClient {
     return this.view("verifyLeaf", [datasetId, g.requestId, g.inputHash, g.outputHash, proof]);
   }
 
-  /** The forwarder of `modelId`'s royalties (zero before `deployRoyaltyForwarder`). */
+  /** The forwarder of `modelId`'s royalties: a deterministic address, the same before and after `deployRoyaltyForwarder`. */
   royaltyForwarderOf(modelId: bigint): Promise<Address> {
     return this.view("royaltyForwarderOf", [modelId]);
   }
