@@ -2,6 +2,8 @@ import { AbiCoder, Contract, keccak256, type ContractRunner, type Result, type T
 import type { SyntheticProvenance } from "../typechain-types";
 import {
   type Generation as SdkGeneration,
+  type LeafReport,
+  type ProvenanceReport as SdkProvenanceReport,
   ProvenanceTree as SdkProvenanceTree,
   RECORD_STATUS,
   type RecordStatus,
@@ -120,26 +122,9 @@ export async function recordedGenerations(
     .sort((a, b) => (a.requestId < b.requestId ? -1 : a.requestId > b.requestId ? 1 : 0));
 }
 
-/** One row of a provenance report. */
-export interface LeafReport {
-  index: number;
-  requestId: bigint;
-  record: RecordStatus;
-  verified: boolean;
-}
-
-/** The per-leaf provenance report of a listed synthetic dataset. */
-export interface ProvenanceReport {
-  datasetId: bigint;
-  runId: bigint;
-  modelId: bigint;
-  root: string;
-  leafCount: number;
-  rebuiltRoot: string;
-  rootMatches: boolean;
-  leaves: LeafReport[];
-  verified: number;
-}
+/** The per-leaf provenance report of a listed synthetic dataset (the SDK's, with ethers' hex strings). */
+export type ProvenanceReport = SdkProvenanceReport<string>;
+export type { LeafReport } from "../sdk/src/merkle";
 
 /**
  * Checks dataset `datasetId` leaf by leaf: rebuilds the tree from `generations` (by default the run's recorded
@@ -168,6 +153,8 @@ export async function provenanceReport(
     const verified = await provenance.verifyLeaf(datasetId, g.requestId, g.inputHash, g.outputHash, tree.proof(index));
     leaves.push({ index, requestId: g.requestId, record, verified });
   }
+  const verified = leaves.filter((l) => l.verified).length;
+  const rootMatches = tree.root === p.root;
   return {
     datasetId,
     runId: p.runId,
@@ -175,9 +162,10 @@ export async function provenanceReport(
     root: p.root,
     leafCount: Number(p.leafCount),
     rebuiltRoot: tree.root,
-    rootMatches: tree.root === p.root,
+    rootMatches,
     leaves,
-    verified: leaves.filter((l) => l.verified).length,
+    verified,
+    ok: rootMatches && verified === leaves.length,
   };
 }
 

@@ -1,7 +1,8 @@
-import { Wallet, keccak256, parseEther, type Contract } from "ethers";
+import { Wallet, keccak256, parseEther, type Contract, type Interface } from "ethers";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { downsample28 } from "../../offchain/src/backends/zkmlp";
+import { decodeProvenClassification } from "../../sdk/src/canonical";
 import { heldOutDigits, type DemoPart } from "./context";
 import { startDemoRunner } from "./runner";
 
@@ -92,10 +93,13 @@ export const proofSteps: DemoPart = {
         }
         const mined = await ethers.provider.getTransactionReceipt(fulfilled.transactionHash);
         narrator.addGas(mined!.gasUsed, 1);
-        const word = (await consumer.results(requestId)) as string;
-        // the proven output: 1 label byte, then 10 int32 logits; StoringConsumer keeps its first 32 bytes
-        const label = Number(BigInt(word) >> 248n);
-        const args = (fulfilled as unknown as { args: { node: string; mode: bigint; isFinal: boolean } }).args;
+        const args = (
+          fulfilled as unknown as { args: { node: string; mode: bigint; isFinal: boolean; outputHash: string } }
+        ).args;
+        // the proven output (1 label byte, then 10 int32 logits), from the fulfilling calldata, decoded by the SDK
+        const output = provenOutput(oracle, mined!.hash, await ethers.provider.getTransaction(mined!.hash), requestId);
+        if (keccak256(output) !== args.outputHash) throw new Error(`no proven output for request ${requestId}`);
+        const { label } = decodeProvenClassification(output);
         narrator.say(
           `proven inference: read "${label}" (true "${digit.label}"), fulfilProof by ${args.node} verified on chain ` +
             `in ${((Date.now() - started) / 1000).toFixed(1)} s, final at once (mode ${args.mode}, gas ` +
@@ -110,3 +114,18 @@ export const proofSteps: DemoPart = {
     });
   },
 };
+
+/** The output of `requestId` in a runner's `fulfilProof` or `fulfilProofBatch` transaction. */
+function provenOutput(
+  oracle: { interface: Interface },
+  hash: string,
+  tx: { data: string } | null,
+  requestId: bigint,
+): `0x${string}` {
+  const calls = [oracle.interface.parseTransaction({ data: tx!.data })!];
+  if (calls[0].name === "fulfilProofBatch")
+    calls.splice(0, 1, ...(calls[0].args[0] as string[]).map((d) => oracle.interface.parseTransaction({ data: d })!));
+  const call = calls.find((c) => c.name === "fulfilProof" && c.args[0] === requestId);
+  if (!call) throw new Error(`${hash} does not fulfil request ${requestId} with a proof`);
+  return call.args[3] as `0x${string}`;
+}

@@ -40,6 +40,7 @@ export {
   OracleErrorCode,
   type ProofFulfilment,
   type Refund,
+  type RequestRouting,
   RequestState,
   type RequestStateCode,
   decodeOracleLog,
@@ -49,6 +50,7 @@ export {
   fulfilProofArgs,
   refundArgs,
   requestIdFromReceipt,
+  routingFromReceipt,
   termsOf,
 } from "./oracle/preimage.js";
 export {
@@ -117,11 +119,10 @@ export {
   type UptimeEntry,
   UptimeTree,
   edgeModelId,
-  regionCode,
-  regionName,
   uptimeLeaf,
 } from "./domains/edge.js";
 export { SortedPairTree } from "./merkle.js";
+export { regionCode, regionName } from "./region.js";
 export { SERVICES, type ServiceName, type Stake, StakingClient, serviceId } from "./domains/staking.js";
 export {
   AxonAbortedError,

@@ -50,6 +50,32 @@ export class SortedPairTree {
 export const RECORD_STATUS = ["unknown", "pending", "fulfilled", "errored"] as const;
 export type RecordStatus = (typeof RECORD_STATUS)[number];
 
+/** One checked leaf of a provenance report. */
+export interface LeafReport {
+  index: number;
+  requestId: bigint;
+  record: RecordStatus;
+  verified: boolean;
+}
+
+/**
+ * A buyer's check of a listed synthetic dataset (`provenance.verify`, and the `data:verify-provenance` task with
+ * `H = string` for ethers' hex strings).
+ */
+export interface ProvenanceReport<H extends string = Hex> {
+  datasetId: bigint;
+  runId: bigint;
+  modelId: bigint;
+  root: H;
+  leafCount: number;
+  rebuiltRoot: H;
+  rootMatches: boolean;
+  leaves: LeafReport[];
+  verified: number;
+  /** Every check passed: the rebuilt root is the listed one and every checked leaf verified on chain. */
+  ok: boolean;
+}
+
 /** One recorded generation: what a synthetic dataset's leaf commits to. */
 export interface Generation {
   requestId: bigint;

@@ -3,6 +3,8 @@ import { type Hex, encodeAbiParameters, keccak256, parseEther, stringToHex, toHe
 import {
   AxonConfigError,
   AxonContractError,
+  AxonError,
+  DatasetStatus,
   AxonUnknownContractError,
   DataMarketNothingToWithdraw,
   BountiesClient,
@@ -348,6 +350,81 @@ describe("domain clients against anvil", function () {
       .catch((e: unknown) => e);
     expect(listed).to.be.instanceOf(AxonUnknownContractError);
     expect(listed).to.not.be.instanceOf(AxonContractError);
+  });
+
+  it("provenance: runs counted, a model's royalty forwarder deployed once; an unlisted dataset has no provenance", async function () {
+    const { provenance, models } = c.axon(CREATOR);
+    const { modelId } = await models.register({
+      weightsHash: keccak256(toHex("provenance")),
+      metadataURI: "ipfs://p",
+      feeWei: 1n,
+    });
+    const runs = await provenance.runCount();
+    const { runId } = await provenance.openRun(modelId, 200_000);
+    expect(await provenance.runCount()).to.equal(runs + 1n);
+    expect(runId).to.equal(runs + 1n);
+    expect((await provenance.getRun(runId)).owner).to.equal(c.account(CREATOR).address);
+
+    // The forwarder's address is deterministic: known before it is deployed, deployed there.
+    const forwarder = await provenance.royaltyForwarderOf(modelId);
+    expect(forwarder).to.not.equal(zeroAddress);
+    expect(await c.publicClient.getCode({ address: forwarder })).to.equal(undefined);
+    const first = await provenance.deployRoyaltyForwarder(modelId);
+    expect(first.result).to.equal(forwarder);
+    expect(await provenance.royaltyForwarderOf(modelId)).to.equal(forwarder);
+    expect(await c.publicClient.getCode({ address: forwarder })).to.match(/^0x[0-9a-f]{2,}$/);
+    const deployed = await c.publicClient.getContractEvents({
+      address: provenance.address,
+      abi: provenance.abi,
+      eventName: "RoyaltyForwarderDeployed",
+      args: { modelId },
+      fromBlock: first.receipt.blockNumber,
+    });
+    expect(deployed.map((l) => l.args.forwarder)).to.deep.equal([forwarder]);
+    // A second call returns the same forwarder and deploys nothing.
+    const again = await provenance.deployRoyaltyForwarder(modelId);
+    expect(again.result).to.equal(forwarder);
+    expect(
+      await c.publicClient.getContractEvents({
+        address: provenance.address,
+        abi: provenance.abi,
+        eventName: "RoyaltyForwarderDeployed",
+        args: { modelId },
+        fromBlock: again.receipt.blockNumber,
+      }),
+    ).to.deep.equal([]);
+
+    const p = await provenance.provenanceOf(4242n);
+    expect([p.root, p.leafCount, p.runId]).to.deep.equal([zeroHash, 0, 0n]);
+    const g = { requestId: 1n, inputHash: keccak256(toHex("in")), outputHash: keccak256(toHex("out")) };
+    expect(await provenance.verifyLeaf(4242n, g, [])).to.equal(false);
+    const unlisted = await provenance.verify(4242n).catch((e: unknown) => e);
+    expect(unlisted).to.be.instanceOf(AxonError);
+    expect((unlisted as Error).message).to.equal(
+      `dataset 4242 was not listed through SyntheticProvenance at ${provenance.address}`,
+    );
+  });
+
+  it("campaigns: counted on create; an unknown content hash has no item; data.get of an unknown dataset is empty", async function () {
+    const { campaigns, data } = c.axon(CREATOR);
+    const count = await campaigns.campaignCount();
+    const { campaignId } = await campaigns.create({
+      schemaHash: keccak256(toHex("schema")),
+      payPerItemWei: E("0.001"),
+      maxItems: 2,
+      deadline: (await now(c)) + BigInt(DAY),
+      validators: [c.account(ADMIN).address],
+    });
+    expect(await campaigns.campaignCount()).to.equal(count + 1n);
+    expect(campaignId).to.equal(count + 1n);
+    expect(await campaigns.itemOfContent(keccak256(toHex("never submitted")))).to.deep.equal({
+      campaignId: 0n,
+      itemId: 0n,
+    });
+    const { itemId } = await campaigns.submit(campaignId, keccak256(toHex("submitted")));
+    expect(await campaigns.itemOfContent(keccak256(toHex("submitted")))).to.deep.equal({ campaignId, itemId });
+    const d = await data.get(4242n);
+    expect([d.seller, d.status]).to.deep.equal([zeroAddress, DatasetStatus.None]);
   });
 
   it("a client without a wallet reads but refuses writes with a clear error", async function () {

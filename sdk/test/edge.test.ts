@@ -1,10 +1,13 @@
 import { expect } from "chai";
-import { type Address, hashTypedData, parseEther, recoverTypedDataAddress } from "viem";
+import { type Address, hashTypedData, parseEther, recoverTypedDataAddress, zeroAddress } from "viem";
 import {
   EdgeAlreadyClaimed,
   EdgeAlreadyRegistered,
+  EdgeAnswerWindowOpen,
   EdgeBadReportStatus,
+  EdgeHeartbeatCount,
   EdgeInvalidProof,
+  EdgeNoChallenge,
   EdgeNoCredit,
   EdgeNotStaked,
   EdgeNothingToClaim,
@@ -40,12 +43,13 @@ describe("edge client against anvil", function () {
     reporter = c.account(REPORTER).address;
   });
 
-  it("regions: ISO codes to bytes2 and back; 'any' is zero; a malformed code is refused", function () {
+  it("regions: ISO codes (either case) to bytes2 and back; 'any' is zero; a malformed code is refused", function () {
     expect(regionCode("DE")).to.equal("0x4445");
     expect(regionName("0x4445")).to.equal("DE");
     expect(regionCode("any")).to.equal("0x0000");
     expect(regionName("0x0000")).to.equal("");
-    expect(() => regionCode("de")).to.throw('region must be two upper-case letters (ISO 3166-1), got "de"');
+    expect(regionCode("de")).to.equal("0x4445");
+    expect(() => regionCode("D1")).to.throw('region must be two ASCII letters A-Z (ISO 3166-1 alpha-2, e.g. "DE"');
     expect(edgeModelId(1n)).to.equal(`0x${"0".repeat(63)}1`);
   });
 
@@ -169,5 +173,104 @@ describe("edge client against anvil", function () {
     const st = await edge.status();
     expect([st.registered, st.active]).to.deep.equal([true, false]);
     expect(st.record.deregisteredAt > 0n).to.equal(true);
+  });
+});
+
+describe("edge uptime challenges against anvil", function () {
+  // Accounts past the routing suite's (14..16), funded here.
+  const [NODE2, DEVICE2, REPORTER2, CHALLENGER] = [17, 18, 19, 20];
+  let c: TestChain;
+  let node: Address;
+  let reporter: Address;
+  let challenger: Address;
+
+  /** Moves past the end of `epoch` and posts its report [node: uptime, challenger: 1] as REPORTER2. */
+  async function postEnded(epoch: bigint, uptime: number): Promise<UptimeTree> {
+    const edge = c.axon(REPORTER2).edge;
+    await increaseTime(c, Number((await edge.epochStart(epoch + 1n)) - (await now(c))) + 1);
+    const tree = new UptimeTree(epoch, [
+      { node, uptime },
+      { node: challenger, uptime: 1 },
+    ]);
+    await edge.postReport(tree);
+    return tree;
+  }
+
+  before(async function () {
+    c = await testChain();
+    for (const i of [NODE2, DEVICE2, REPORTER2, CHALLENGER])
+      await c.rpc("anvil_setBalance", [c.account(i).address, `0x${E("100").toString(16)}`]);
+    [node, reporter, challenger] = [NODE2, REPORTER2, CHALLENGER].map((i) => c.account(i).address);
+    await c.axon(NODE2).staking.stake("edge", E("0.1"));
+    await c.axon(REPORTER2).staking.stake("edge", E("0.3"));
+    await c
+      .axon(NODE2)
+      .edge.register(c.account(DEVICE2).address, { region: "NL", hardwareClass: 2, models: [], metadataURI: "" });
+  });
+
+  it("a challenge answered with the device's heartbeats: the challenger's bond pays the reporter", async function () {
+    const edge = c.axon(CHALLENGER).edge;
+    expect((await edge.nodeOf(node)).signer).to.equal(c.account(DEVICE2).address);
+    // A whole epoch after registration: every slot was possible.
+    const epoch = (await edge.currentEpoch()) + 1n;
+    const { epochSeconds, slotSeconds, challengeBondWei } = await edge.config();
+    await increaseTime(c, Number((await edge.epochStart(epoch)) - (await now(c))) + 1);
+    const tree = await postEnded(epoch, 2);
+    expect(await edge.possibleUptime(node, epoch)).to.equal(epochSeconds / slotSeconds);
+
+    const balance = await c.publicClient.getBalance({ address: challenger });
+    const sent = await edge.challengeUptime(tree, node);
+    const gas = sent.receipt.gasUsed * sent.receipt.effectiveGasPrice;
+    expect(await c.publicClient.getBalance({ address: challenger })).to.equal(balance - challengeBondWei - gas);
+    const open = await edge.challengeOf(epoch, node);
+    expect([open.challenger, open.uptime]).to.deep.equal([challenger, 2]);
+    expect(open.deadline > (await now(c))).to.equal(true);
+    expect((await edge.reportOf(epoch)).openChallenges).to.equal(1);
+
+    const device = c.axon(DEVICE2).edge;
+    const signatures = [await device.signHeartbeat(node, epoch, 0), await device.signHeartbeat(node, epoch, 1)];
+    const nodeEdge = c.axon(NODE2).edge;
+    const short = await nodeEdge.answerChallenge(epoch, node, [0], signatures.slice(0, 1)).catch((e: unknown) => e);
+    expect(short).to.be.instanceOf(EdgeHeartbeatCount);
+    expect((short as EdgeHeartbeatCount).args).to.deep.equal({ given: 1n, claimed: 2 });
+    const reporterCredit = await edge.creditOf(reporter);
+    await nodeEdge.answerChallenge(epoch, node, [0, 1], signatures);
+    expect((await edge.challengeOf(epoch, node)).challenger).to.equal(zeroAddress);
+    const report = await edge.reportOf(epoch);
+    expect([report.status, report.openChallenges]).to.deep.equal([ReportStatus.Posted, 0]);
+    expect(await edge.creditOf(reporter)).to.equal(reporterCredit + challengeBondWei);
+    const none = await edge.resolveChallenge(epoch, node).catch((e: unknown) => e);
+    expect(none).to.be.instanceOf(EdgeNoChallenge);
+    expect((none as EdgeNoChallenge).args).to.deep.equal({ epoch, node });
+  });
+
+  it("an unanswered challenge resolved after the answer window voids the report and slashes the reporter", async function () {
+    const edge = c.axon(CHALLENGER).edge;
+    const epoch = await edge.currentEpoch();
+    const tree = await postEnded(epoch, 3);
+    const { challengeBondWei, reporterBondWei, answerWindowSeconds } = await edge.config();
+    await edge.challengeUptime(tree, node);
+    const { deadline } = await edge.challengeOf(epoch, node);
+    const early = await edge.resolveChallenge(epoch, node).catch((e: unknown) => e);
+    expect(early).to.be.instanceOf(EdgeAnswerWindowOpen);
+    expect((early as EdgeAnswerWindowOpen).args).to.deep.equal({ epoch, node, deadline });
+
+    const stake = await c.axon(REPORTER2).staking.stakeOf("edge");
+    const credit = await edge.creditOf();
+    await increaseTime(c, answerWindowSeconds + 1);
+    await c.axon(NODE2).edge.resolveChallenge(epoch, node); // anyone may resolve
+    expect((await edge.reportOf(epoch)).status).to.equal(ReportStatus.Voided);
+    expect((await edge.challengeOf(epoch, node)).challenger).to.equal(zeroAddress);
+    expect(await edge.creditOf()).to.equal(credit + challengeBondWei);
+    const after = await c.axon(REPORTER2).staking.stakeOf("edge");
+    expect(after.activeWei).to.equal(stake.activeWei - reporterBondWei);
+    const late = await c
+      .axon(NODE2)
+      .edge.answerChallenge(epoch, node, [], [])
+      .catch((e: unknown) => e);
+    expect(late).to.be.instanceOf(EdgeBadReportStatus);
+    expect((late as EdgeBadReportStatus).args).to.deep.equal({ epoch, status: ReportStatus.Voided });
+    await edge.withdrawCredit();
+    expect(await edge.creditOf()).to.equal(0n);
   });
 });

@@ -10,6 +10,7 @@ import {
   DataMarketNotSeller,
   type EdgeNode,
   type ProvenanceReport,
+  type RequestRouting,
   UptimeTree,
   type OracleResult,
   type Verification,
@@ -22,6 +23,15 @@ async function typeChecks(axon: AxonClient, image: Hex, consumer: Address) {
   expectTypeOf(axon.oracle.quote).returns.resolves.toEqualTypeOf<bigint>();
   const req = await axon.oracle.request({ modelId: 1n, input: image, callback: consumer, callbackGasLimit: 200_000 });
   expectTypeOf(req.requestId).toEqualTypeOf<bigint>();
+  const routed = await axon.oracle.request({
+    modelId: 1n,
+    input: image,
+    callback: consumer,
+    callbackGasLimit: 1,
+    region: "DE",
+  });
+  expectTypeOf(routed.routed).toEqualTypeOf<RequestRouting | undefined>();
+  expectTypeOf<RequestRouting>().toEqualTypeOf<{ region: string; matched: boolean }>();
   const result = await axon.oracle.waitForResult(req.requestId, { decode: "classification" });
   expectTypeOf(result).toEqualTypeOf<OracleResult>();
   if (result.status === "fulfilled") expectTypeOf(result.classification!.label).toEqualTypeOf<number>();
@@ -46,6 +56,8 @@ async function typeChecks(axon: AxonClient, image: Hex, consumer: Address) {
   await axon.oracle.request({ modelId: 1n, input: new Uint8Array(784), callback: consumer, callbackGasLimit: 1 });
   // @ts-expect-error the callback is an address
   await axon.oracle.request({ modelId: 1n, input: image, callback: "consumer", callbackGasLimit: 1 });
+  // @ts-expect-error a region is a string ("DE", "de", "0x4445"), not a number
+  await axon.oracle.request({ modelId: 1n, input: image, callback: consumer, callbackGasLimit: 1, region: 0x4445 });
   // @ts-expect-error waitForResult only decodes canonical or proven classifications
   await axon.oracle.waitForResult(1n, { decode: "json" });
   // @ts-expect-error an epoch is a bigint (uint64), not a number

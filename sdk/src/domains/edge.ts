@@ -1,8 +1,9 @@
-import { type Address, type Hex, stringToHex } from "viem";
+import type { Address, Hex } from "viem";
 import { type AxonContext, type WriteOptions, type WriteResult, accountOf, address, read, write } from "../context.js";
-import { AxonConfigError, AxonError } from "../errors/base.js";
+import { AxonConfigError } from "../errors/base.js";
 import { edgeNodeRegistryAbi } from "../generated/abis.js";
 import { HEARTBEAT_TYPES, type UptimeTree } from "../merkle.js";
+import { regionCode, regionName } from "../region.js";
 import type { ViewReturn } from "./types.js";
 
 type A = typeof edgeNodeRegistryAbi;
@@ -18,20 +19,6 @@ export type UptimeChallenge = ViewReturn<A, "challengeOf">;
 /** `IEdgeNodeRegistry.ReportStatus`. */
 export const ReportStatus = { None: 0, Posted: 1, Finalized: 2, Voided: 3 } as const;
 
-/** An ISO-3166 alpha-2 region ("DE") as the registry's bytes2; `"any"` or `""` is 0x0000. */
-export function regionCode(region: string): Hex {
-  if (region === "" || region.toLowerCase() === "any") return "0x0000";
-  if (!/^[A-Z]{2}$/.test(region))
-    throw new AxonError(`region must be two upper-case letters (ISO 3166-1), got "${region}"`);
-  return stringToHex(region, { size: 2 });
-}
-
-/** The two letters of a bytes2 region ("" for 0x0000). */
-export function regionName(code: Hex): string {
-  const n = parseInt(code.slice(2, 6), 16);
-  return n === 0 ? "" : String.fromCharCode(n >> 8, n & 0xff);
-}
-
 /** The model id an edge node lists: a bytes32 (a model id as a 32-byte word, or a model's weights hash). */
 export function edgeModelId(modelId: bigint | Hex): Hex {
   return typeof modelId === "bigint" ? (`0x${modelId.toString(16).padStart(64, "0")}` as Hex) : modelId;
@@ -41,7 +28,7 @@ export { HEARTBEAT_TYPES, type UptimeEntry, UptimeTree, uptimeLeaf } from "../me
 
 /** Arguments of `edge.register` and `edge.update`. */
 export interface EdgeRegistration {
-  /** ISO-3166 alpha-2 region ("DE"), or a bytes2. */
+  /** ISO-3166 alpha-2 region ("DE" or "de"), or a bytes2 (0x4445); see `regionCode`. */
   region: string | Hex;
   /** Operator-defined hardware class (e.g. 1 for arm64 CPU). */
   hardwareClass: number;
@@ -64,8 +51,6 @@ export interface EdgeNodeStatus {
   servedOwed: bigint;
   credit: bigint;
 }
-
-const toRegion = (r: string | Hex): Hex => (r.startsWith("0x") ? (r as Hex) : regionCode(r));
 
 /**
  * The DePIN edge registry: nodes register with a region and their models, heartbeat with a device key, and are paid
@@ -95,7 +80,7 @@ export class EdgeClient {
   register(signer: Address, reg: EdgeRegistration, options?: WriteOptions): Promise<WriteResult<void>> {
     return this.send(
       "register",
-      [signer, toRegion(reg.region), reg.hardwareClass, reg.models.map(edgeModelId), reg.metadataURI],
+      [signer, regionCode(reg.region), reg.hardwareClass, reg.models.map(edgeModelId), reg.metadataURI],
       options,
     );
   }
@@ -104,7 +89,7 @@ export class EdgeClient {
   update(reg: EdgeRegistration, options?: WriteOptions): Promise<WriteResult<void>> {
     return this.send(
       "update",
-      [toRegion(reg.region), reg.hardwareClass, reg.models.map(edgeModelId), reg.metadataURI],
+      [regionCode(reg.region), reg.hardwareClass, reg.models.map(edgeModelId), reg.metadataURI],
       options,
     );
   }

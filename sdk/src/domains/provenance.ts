@@ -4,6 +4,8 @@ import { AxonError } from "../errors/base.js";
 import { aIOracleAbi, syntheticProvenanceAbi } from "../generated/abis.js";
 import {
   type Generation,
+  type LeafReport,
+  type ProvenanceReport,
   ProvenanceTree,
   RECORD_STATUS,
   type RecordStatus,
@@ -20,35 +22,14 @@ export type DatasetProvenance = ViewReturn<A, "provenanceOf">;
 
 export {
   type Generation,
+  type LeafReport,
+  type ProvenanceReport,
   ProvenanceTree,
   RECORD_STATUS,
   type RecordStatus,
   type RecordedGeneration,
   provenanceLeaf,
 } from "../merkle.js";
-
-/** One checked leaf of a provenance report. */
-export interface LeafReport {
-  index: number;
-  requestId: bigint;
-  record: RecordStatus;
-  verified: boolean;
-}
-
-/** A buyer's check of a listed synthetic dataset (`provenance.verify`). */
-export interface ProvenanceReport {
-  datasetId: bigint;
-  runId: bigint;
-  modelId: bigint;
-  root: Hex;
-  leafCount: number;
-  rebuiltRoot: Hex;
-  rootMatches: boolean;
-  leaves: LeafReport[];
-  verified: number;
-  /** Every check passed: the rebuilt root is the listed one and every checked leaf verified on chain. */
-  ok: boolean;
-}
 
 /**
  * Synthetic-data provenance: a seller runs a model through the oracle (each result recorded as a Merkle leaf), lists
@@ -173,7 +154,7 @@ export class ProvenanceClient {
     return this.view("verifyLeaf", [datasetId, g.requestId, g.inputHash, g.outputHash, proof]);
   }
 
-  /** The forwarder of `modelId`'s royalties (zero before `deployRoyaltyForwarder`). */
+  /** The forwarder of `modelId`'s royalties: a deterministic address, the same before and after `deployRoyaltyForwarder`. */
   royaltyForwarderOf(modelId: bigint): Promise<Address> {
     return this.view("royaltyForwarderOf", [modelId]);
   }

@@ -4,11 +4,13 @@ import { decodeClassification, decodeProvenClassification } from "../canonical.j
 import { type AxonContext, type WriteOptions, type WriteResult, accountOf, address, read, write } from "../context.js";
 import { AxonAbortedError, AxonError, AxonTimeoutError } from "../errors/base.js";
 import { aIOracleAbi } from "../generated/abis.js";
+import { regionCode } from "../region.js";
 import {
   type CreatedRequest,
   type FinalFulfilment,
   OracleErrorCode,
   type ProofFulfilment,
+  type RequestRouting,
   RequestState,
   type RequestStateCode,
   findFinalFulfilment,
@@ -17,6 +19,7 @@ import {
   fulfilProofArgs,
   refundArgs,
   requestIdFromReceipt,
+  routingFromReceipt,
 } from "./preimage.js";
 
 /** Default margin over the quote that `oracle.request` sends (basis points). */
@@ -43,6 +46,14 @@ export interface OracleRequestParams {
    * callback gas, can rise 12.5% per block between the quote and the transaction).
    */
   feeBufferBps?: number;
+  /**
+   * Route the request to an edge node of this region (`requestInRegion`): an ISO-3166-1 alpha-2 code ("DE" or "de")
+   * or its bytes2 (0x4445). The first assigned node is then the first node of the model's node set that is an active
+   * operator and an active edge device of the region; with none it is assigned as a plain request (`routed.matched`
+   * false). Same fee as a plain request. Undefined or "any": a plain `request`. A malformed region throws AxonError
+   * before anything is sent.
+   */
+  region?: string;
 }
 
 /** What `oracle.request` returns. */
@@ -50,6 +61,8 @@ export interface OracleRequestResult extends WriteResult<bigint> {
   requestId: bigint;
   /** The ETH sent with the request (the excess over the fee came back in the same transaction). */
   feeWei: bigint;
+  /** How a request with a `region` was routed (from its `RequestRouted`); undefined for a plain request. */
+  routed?: RequestRouting;
 }
 
 /** Terminal outcomes of a request, as `waitForResult` reports them. */
@@ -136,23 +149,38 @@ export class OracleClient {
     });
   }
 
-  /** Pays for an inference; returns its request id (from the receipt's RequestCreated). */
+  /**
+   * Pays for an inference; returns its request id (from the receipt's RequestCreated) and, with a `region`, how it
+   * was routed (`routed`, from RequestRouted).
+   */
   async request(params: OracleRequestParams, options?: WriteOptions): Promise<OracleRequestResult> {
+    const region = params.region === undefined ? undefined : regionCode(params.region);
     const buffer = BigInt(params.feeBufferBps ?? DEFAULT_FEE_BUFFER_BPS);
     const feeWei =
       params.value ?? ((await this.quote(params.modelId, params.callbackGasLimit)) * (10_000n + buffer)) / 10_000n;
+    const args = [
+      params.modelId,
+      params.input,
+      params.callback,
+      params.callbackGasLimit,
+      params.callbackData ?? "0x",
+    ] as const;
+    const call =
+      region === undefined || BigInt(region) === 0n
+        ? ({ functionName: "request", args } as const)
+        : ({ functionName: "requestInRegion", args: [...args, region] } as const);
     const res = await write<bigint>(
       this.ctx,
-      {
-        address: this.address,
-        abi: aIOracleAbi,
-        functionName: "request",
-        args: [params.modelId, params.input, params.callback, params.callbackGasLimit, params.callbackData ?? "0x"],
-        value: feeWei,
-      },
+      { address: this.address, abi: aIOracleAbi, ...call, value: feeWei },
       options,
     );
-    return { ...res, requestId: requestIdFromReceipt(res.receipt, this.address), feeWei };
+    const routed = routingFromReceipt(res.receipt, this.address);
+    return {
+      ...res,
+      requestId: requestIdFromReceipt(res.receipt, this.address),
+      feeWei,
+      ...(routed ? { routed } : {}),
+    };
   }
 
   /** `requestState`: the state code (`RequestState`) and deadline of a request. */

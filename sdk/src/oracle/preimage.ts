@@ -17,6 +17,7 @@ import {
 } from "viem";
 import type { AxonContext } from "../context.js";
 import { aIOracleAbi } from "../generated/abis.js";
+import { regionName } from "../region.js";
 import { type RequestTerms, unpackRequestTerms } from "./terms.js";
 
 type RequestCreatedAbi = Extract<(typeof aIOracleAbi)[number], { type: "event"; name: "RequestCreated" }>;
@@ -82,6 +83,22 @@ export function requestIdFromReceipt(receipt: TransactionReceipt, oracle: Addres
   if (logs.length !== 1)
     throw new Error(`expected one RequestCreated in ${receipt.transactionHash}, found ${logs.length}`);
   return logs[0].args.requestId;
+}
+
+/** How a `requestInRegion` was routed: the region's two letters and whether a node of that region was assigned. */
+export interface RequestRouting {
+  /** The region asked for ("DE"). */
+  region: string;
+  /** True when the first assigned node is an edge device of the region; false when it fell back to a plain request. */
+  matched: boolean;
+}
+
+/** The `RequestRouted` in `receipt` emitted by `oracle`, or undefined for a plain request (none emitted). */
+export function routingFromReceipt(receipt: TransactionReceipt, oracle: Address): RequestRouting | undefined {
+  const log = parseEventLogs({ abi: aIOracleAbi, eventName: "RequestRouted", logs: receipt.logs }).find(
+    (l) => l.address.toLowerCase() === oracle.toLowerCase(),
+  );
+  return log ? { region: regionName(log.args.region), matched: log.args.matched } : undefined;
 }
 
 /** The `RequestCreated` of `requestId` up to block `toBlock`, or undefined when there is none (yet). */
