@@ -48,6 +48,7 @@ contract AIOracle is AxonUpgradeable, AIOracleStorage, IAIOracle {
         Layout storage $ = _s();
         $.registry = registry_;
         $.staking = IModelRegistry(registry_).staking();
+        $.hot = AIOracleCore.READY;
         AIOracleLogic.setTreasury(treasury_);
         AIOracleLogic.setFeeConfig(feeConfig_);
         AIOracleLogic.setConfig(config_);
@@ -229,6 +230,30 @@ contract AIOracle is AxonUpgradeable, AIOracleStorage, IAIOracle {
         AIOracleLogic.setTreasury(treasury_);
     }
 
+    /// @inheritdoc IAIOracle
+    function migrateHotSlot() external {
+        AIOracleLogic.migrateHotSlot();
+    }
+
+    /// @notice Whether `request` and fulfilment are stopped (PAUSER_ROLE), or the oracle awaits `migrateHotSlot`.
+    /// @dev The flag lives in the hot slot, which every request and fulfilment reads anyway.
+    function paused() public view override returns (bool) {
+        uint256 hot = _s().hot;
+        return hot & AIOracleCore.PAUSED != 0 || hot & AIOracleCore.READY == 0;
+    }
+
+    function _pause() internal override whenNotPaused {
+        _s().hot |= AIOracleCore.PAUSED;
+        emit Paused(_msgSender());
+    }
+
+    function _unpause() internal override whenPaused {
+        Layout storage $ = _s();
+        if ($.hot & AIOracleCore.READY == 0) revert AIOracleNotMigrated();
+        $.hot &= ~AIOracleCore.PAUSED;
+        emit Unpaused(_msgSender());
+    }
+
     // ---------------------------------------------------------------------------------------------------------------
     // Hot-path cache (pushed by the registry and the staking contract)
     // ---------------------------------------------------------------------------------------------------------------
@@ -276,7 +301,7 @@ contract AIOracle is AxonUpgradeable, AIOracleStorage, IAIOracle {
     /// @inheritdoc IAIOracle
     function requestState(uint256 requestId) external view returns (uint8 state, uint64 deadline) {
         uint256 packed = _s().commitments[requestId];
-        if (packed == 0 && requestId != 0 && requestId <= _s().requestCount) return (AIOracleCodes.STATE_FULFILLED, 0);
+        if (packed == 0 && requestId != 0 && requestId <= _s().hot & AIOracleCore.COUNT_MASK) return (AIOracleCodes.STATE_FULFILLED, 0);
         return (AIOracleCore.stateOf(packed), uint64(packed));
     }
 
@@ -303,7 +328,7 @@ contract AIOracle is AxonUpgradeable, AIOracleStorage, IAIOracle {
 
     /// @inheritdoc IAIOracle
     function maxOutputBytes() external view returns (uint256) {
-        return _s().config.maxOutputBytes;
+        return uint32(_s().hot >> AIOracleCore.MAX_OUTPUT_SHIFT);
     }
 
     /// @inheritdoc IAIOracle
@@ -318,7 +343,7 @@ contract AIOracle is AxonUpgradeable, AIOracleStorage, IAIOracle {
 
     /// @inheritdoc IAIOracle
     function nextRequestId() external view returns (uint256) {
-        return uint256(_s().requestCount) + 1;
+        return (_s().hot & AIOracleCore.COUNT_MASK) + 1;
     }
 
     /// @inheritdoc IAIOracle
@@ -393,7 +418,12 @@ contract AIOracle is AxonUpgradeable, AIOracleStorage, IAIOracle {
                 revert AIOracleCallbackGasTooHigh(callbackGasLimit, cfg.maxCallbackGasLimit);
             }
         }
-        requestId = ++$.requestCount;
+        // The count is the hot slot's low 64 bits (2^64 requests are out of reach, so it never carries into the flags).
+        {
+            uint256 hot = $.hot;
+            requestId = (hot & AIOracleCore.COUNT_MASK) + 1;
+            $.hot = hot + 1;
+        }
         (Request memory req, uint256 totalWei) = _newRequest(
             region == bytes2(0) ? requestId : _route(modelId, region, requestId),
             modelId,
@@ -491,7 +521,8 @@ contract AIOracle is AxonUpgradeable, AIOracleStorage, IAIOracle {
         if (errorCode > AIOracleCodes.MAX_ERROR_CODE) {
             return (packed, abi.encodeWithSelector(AIOracleUnknownErrorCode.selector, errorCode));
         }
-        uint256 maxOutput = $.config.maxOutputBytes;
+        uint256 hot = $.hot;
+        uint256 maxOutput = uint32(hot >> AIOracleCore.MAX_OUTPUT_SHIFT);
         if (outputLength > maxOutput) {
             return (packed, abi.encodeWithSelector(AIOracleOutputTooLarge.selector, outputLength, maxOutput));
         }
@@ -500,7 +531,7 @@ contract AIOracle is AxonUpgradeable, AIOracleStorage, IAIOracle {
                 return (packed, abi.encodeWithSelector(AIOracleAlreadyVoted.selector, requestId, node));
             }
             // An assigned node that unbonded or was jailed since the request may no longer answer (or earn).
-            if (!AIOracleCore.isActive($.credits[node], $.sources, node)) {
+            if (!AIOracleCore.isActive($.credits[node], hot, node)) {
                 return (packed, abi.encodeWithSelector(AIOracleNotActiveOperator.selector, requestId, node));
             }
         } else if (
