@@ -405,9 +405,8 @@ contract AIOracle is AxonUpgradeable, AIOracleStorage, IAIOracle {
         bytes calldata callbackData,
         bytes2 region
     ) private returns (uint256 requestId) {
-        Layout storage $ = _s();
         {
-            Config storage cfg = $.config;
+            Config storage cfg = _s().config;
             if (input.length > cfg.maxInputBytes) revert AIOracleInputTooLarge(input.length, cfg.maxInputBytes);
             // Nodes pay calldata for the callback data at fulfilment, so it is bounded like the input.
             if (callbackData.length > cfg.maxInputBytes) {
@@ -418,8 +417,9 @@ contract AIOracle is AxonUpgradeable, AIOracleStorage, IAIOracle {
                 revert AIOracleCallbackGasTooHigh(callbackGasLimit, cfg.maxCallbackGasLimit);
             }
         }
-        // The count is the hot slot's low 64 bits (2^64 requests are out of reach, so it never carries into the flags).
         {
+            // The count is the hot slot's low 64 bits (2^64 requests are out of reach: it never carries into the flags).
+            Layout storage $ = _s();
             uint256 hot = $.hot;
             requestId = (hot & AIOracleCore.COUNT_MASK) + 1;
             $.hot = hot + 1;
@@ -431,27 +431,65 @@ contract AIOracle is AxonUpgradeable, AIOracleStorage, IAIOracle {
         );
         if (msg.value < totalWei) revert AIOracleInsufficientFee(msg.value, totalWei);
         req.callback = callback;
-        req.inputHash = keccak256(input);
-        req.callbackData = callbackData;
-        $.commitments[requestId] = AIOracleCore.pack(
-            keccak256(
-                abi.encode(
-                    msg.sender,
-                    callback,
-                    modelId,
-                    req.inputHash,
-                    req.receiverFee,
-                    req.fees,
-                    req.timing,
-                    keccak256(callbackData),
-                    keccak256(abi.encodePacked(req.nodes))
-                )
-            ),
+        _create(input, callbackData, requestId, req);
+        if (msg.value > totalWei) Address.sendValue(payable(msg.sender), msg.value - totalWei);
+    }
+
+    /// @dev Stores the request's slot (commitment, pending, deadline) and emits `RequestCreated`.
+    function _create(bytes calldata input, bytes calldata callbackData, uint256 requestId, Request memory req) private {
+        _s().commitments[requestId] = AIOracleCore.pack(
+            _commitAndEmit(requestId, req, callbackData, input),
             AIOracleCodes.STATE_PENDING,
             uint64(uint40(req.timing >> AIOracleRequests.DEADLINE_SHIFT))
         );
-        emit RequestCreated(requestId, modelId, msg.sender, req, input);
-        if (msg.value > totalWei) Address.sendValue(payable(msg.sender), msg.value - totalWei);
+    }
+
+    /// @dev Emits `RequestCreated(requestId, modelId, msg.sender, request, input)` and returns the request's
+    /// commitment (`AIOracleCore.hashRequest` of the same request), both from one copy of the request in memory: the
+    /// event's data is `abi.encode(request, input)` with `request` = `req` (requester, callback, model, terms and
+    /// nodes) with `keccak256(input)` and `callbackData`; the commitment hashes the tuple's seven static words with the hashes
+    /// of the callback data and of the node words (written where the offsets go, then replaced by them).
+    function _commitAndEmit(
+        uint256 requestId,
+        Request memory req,
+        bytes calldata callbackData,
+        bytes calldata input
+    ) private returns (bytes32 commitment) {
+        bytes32 topic = RequestCreated.selector;
+        // Memory from the free pointer p: [offset of the tuple, offset of the input | tuple head (p + 0x40, 9 words) |
+        // callback data (p + 0x160) | nodes | input]; nothing is allocated (it is all read before the function returns).
+        assembly ("memory-safe") {
+            let p := mload(0x40)
+            let nodes := add(p, add(0x180, and(add(callbackData.length, 31), not(31))))
+            let reqNodes := mload(add(req, 0x100))
+            let size := shl(5, mload(reqNodes))
+            let in := add(nodes, add(0x20, size))
+            mcopy(nodes, reqNodes, add(0x20, size))
+            mstore(add(p, 0x140), keccak256(add(nodes, 0x20), size))
+            mstore(p, 0x40)
+            mstore(add(p, 0x20), sub(in, p))
+            mstore(in, input.length)
+            size := and(add(input.length, 31), not(31))
+            if size {
+                mstore(add(in, size), 0)
+            }
+            calldatacopy(add(in, 0x20), input.offset, input.length)
+            let end := add(in, add(0x20, size))
+            mcopy(add(p, 0x40), req, 0x60)
+            mstore(add(p, 0xa0), keccak256(add(in, 0x20), input.length))
+            mcopy(add(p, 0xc0), add(req, 0x80), 0x60)
+            mstore(add(p, 0x160), callbackData.length)
+            size := and(add(callbackData.length, 31), not(31))
+            if size {
+                mstore(add(add(p, 0x160), size), 0)
+            }
+            calldatacopy(add(p, 0x180), callbackData.offset, callbackData.length)
+            mstore(add(p, 0x120), keccak256(add(p, 0x180), callbackData.length))
+            commitment := keccak256(add(p, 0x40), 0x120)
+            mstore(add(p, 0x120), 0x120)
+            mstore(add(p, 0x140), sub(nodes, add(p, 0x40)))
+            log4(p, sub(end, p), topic, requestId, mload(add(req, 0x40)), mload(req))
+        }
     }
 
     /// @dev The assignment seed of a request routed to `region` (the registry's `regionSeed`); records the outcome.

@@ -104,23 +104,25 @@ library AIOracleCore {
         return packed != 0 && (packed ^ uint256(hashRequest(req))) & HASH_MASK == 0;
     }
 
-    /// @dev The commitment of a request (see `IAIOracle.hashRequest`): the seven static words, then the hashes of the
-    /// two dynamic fields.
-    function hashRequest(IAIOracle.Request calldata req) internal pure returns (bytes32) {
-        return
-            keccak256(
-                abi.encode(
-                    req.requester,
-                    req.callback,
-                    req.modelId,
-                    req.inputHash,
-                    req.receiverFee,
-                    req.fees,
-                    req.timing,
-                    keccak256(req.callbackData),
-                    keccak256(abi.encodePacked(req.nodes))
-                )
-            );
+    /// @dev The commitment of a request (see `IAIOracle.hashRequest`): `keccak256(abi.encode(` the seven static words,
+    /// `keccak256(callbackData), keccak256(abi.encodePacked(nodes))))`, built straight from calldata (an address array
+    /// packs to its 32-byte ABI words, so its hash is the hash of the array's calldata body). A request whose fields do
+    /// not decode (dirty address bits, offsets or lengths out of range) hashes to something no commitment matches.
+    function hashRequest(IAIOracle.Request calldata req) internal pure returns (bytes32 h) {
+        assembly ("memory-safe") {
+            let p := mload(0x40)
+            calldatacopy(p, req, 0xe0)
+            let scratch := add(p, 0x120)
+            let data := add(req, calldataload(add(req, 0xe0)))
+            let size := calldataload(data)
+            calldatacopy(scratch, add(data, 0x20), size)
+            mstore(add(p, 0xe0), keccak256(scratch, size))
+            data := add(req, calldataload(add(req, 0x100)))
+            size := shl(5, calldataload(data))
+            calldatacopy(scratch, add(data, 0x20), size)
+            mstore(add(p, 0x100), keccak256(scratch, size))
+            h := keccak256(p, 0x120)
+        }
     }
 
     /// @dev The packed slot of a request whose supplied fields hash to its commitment.
@@ -365,10 +367,6 @@ library AIOracleCore {
         bytes calldata output,
         uint8 errorCode
     ) internal returns (bool ok) {
-        bytes memory data = abi.encodeCall(
-            IAIOracleCallback.onAIOracleResult,
-            (requestId, errorCode, output, req.callbackData)
-        );
         address target = req.callback;
         uint256 gasLimit = req.callbackGasLimit();
         uint256 reserve = AIOracleCodes.GAS_FOR_CALL_EXACT_CHECK;
@@ -377,8 +375,33 @@ library AIOracleCore {
             revert IAIOracle.AIOracleInsufficientGas(requestId, gasLeft, uint32(gasLimit));
         }
         if (target.code.length == 0) return false;
+        bytes4 selector = IAIOracleCallback.onAIOracleResult.selector;
+        // abi.encodeCall(onAIOracleResult, (requestId, errorCode, output, req.callbackData)), written in place: the
+        // head, then each byte string with its length, zero-padded to whole words.
         assembly ("memory-safe") {
-            ok := call(gasLimit, target, 0, add(data, 0x20), mload(data), 0, 0)
+            let p := mload(0x40)
+            mstore(p, selector)
+            mstore(add(p, 0x04), requestId)
+            mstore(add(p, 0x24), errorCode)
+            mstore(add(p, 0x44), 0x80)
+            let body := add(p, 0x84)
+            let padded := and(add(output.length, 31), not(31))
+            mstore(add(p, 0x64), add(0xa0, padded))
+            mstore(body, output.length)
+            if padded {
+                mstore(add(body, padded), 0)
+            }
+            calldatacopy(add(body, 0x20), output.offset, output.length)
+            body := add(body, add(0x20, padded))
+            let data := add(req, calldataload(add(req, 0xe0)))
+            let size := calldataload(data)
+            padded := and(add(size, 31), not(31))
+            mstore(body, size)
+            if padded {
+                mstore(add(body, padded), 0)
+            }
+            calldatacopy(add(body, 0x20), add(data, 0x20), size)
+            ok := call(gasLimit, target, 0, p, sub(add(body, add(0x20, padded)), p), 0, 0)
         }
     }
 
