@@ -301,7 +301,8 @@ contract AIOracle is AxonUpgradeable, AIOracleStorage, IAIOracle {
     /// @inheritdoc IAIOracle
     function requestState(uint256 requestId) external view returns (uint8 state, uint64 deadline) {
         uint256 packed = _s().commitments[requestId];
-        if (packed == 0 && requestId != 0 && requestId <= _s().hot & AIOracleCore.COUNT_MASK) return (AIOracleCodes.STATE_FULFILLED, 0);
+        if (packed == 0 && requestId != 0 && requestId <= _s().hot & AIOracleCore.COUNT_MASK)
+            return (AIOracleCodes.STATE_FULFILLED, 0);
         return (AIOracleCore.stateOf(packed), uint64(packed));
     }
 
@@ -418,7 +419,7 @@ contract AIOracle is AxonUpgradeable, AIOracleStorage, IAIOracle {
             }
         }
         {
-            // The count is the hot slot's low 64 bits (2^64 requests are out of reach: it never carries into the flags).
+            // The count is the hot slot's low 64 bits (2^64 requests are out of reach: it never carries over).
             Layout storage $ = _s();
             uint256 hot = $.hot;
             requestId = (hot & AIOracleCore.COUNT_MASK) + 1;
@@ -447,8 +448,8 @@ contract AIOracle is AxonUpgradeable, AIOracleStorage, IAIOracle {
     /// @dev Emits `RequestCreated(requestId, modelId, msg.sender, request, input)` and returns the request's
     /// commitment (`AIOracleCore.hashRequest` of the same request), both from one copy of the request in memory: the
     /// event's data is `abi.encode(request, input)` with `request` = `req` (requester, callback, model, terms and
-    /// nodes) with `keccak256(input)` and `callbackData`; the commitment hashes the tuple's seven static words with the hashes
-    /// of the callback data and of the node words (written where the offsets go, then replaced by them).
+    /// nodes) with `keccak256(input)` and `callbackData`; the commitment hashes the tuple's seven static words with
+    /// the hashes of the callback data and of the node words (written where the offsets go, then replaced by them).
     function _commitAndEmit(
         uint256 requestId,
         Request memory req,
@@ -457,26 +458,26 @@ contract AIOracle is AxonUpgradeable, AIOracleStorage, IAIOracle {
     ) private returns (bytes32 commitment) {
         bytes32 topic = RequestCreated.selector;
         // Memory from the free pointer p: [offset of the tuple, offset of the input | tuple head (p + 0x40, 9 words) |
-        // callback data (p + 0x160) | nodes | input]; nothing is allocated (it is all read before the function returns).
+        // callback data (p + 0x160) | nodes | input]; nothing is allocated (all of it is read before this returns).
         assembly ("memory-safe") {
             let p := mload(0x40)
             let nodes := add(p, add(0x180, and(add(callbackData.length, 31), not(31))))
             let reqNodes := mload(add(req, 0x100))
             let size := shl(5, mload(reqNodes))
-            let in := add(nodes, add(0x20, size))
+            let tail := add(nodes, add(0x20, size))
             mcopy(nodes, reqNodes, add(0x20, size))
             mstore(add(p, 0x140), keccak256(add(nodes, 0x20), size))
             mstore(p, 0x40)
-            mstore(add(p, 0x20), sub(in, p))
-            mstore(in, input.length)
+            mstore(add(p, 0x20), sub(tail, p))
+            mstore(tail, input.length)
             size := and(add(input.length, 31), not(31))
             if size {
-                mstore(add(in, size), 0)
+                mstore(add(tail, size), 0)
             }
-            calldatacopy(add(in, 0x20), input.offset, input.length)
-            let end := add(in, add(0x20, size))
+            calldatacopy(add(tail, 0x20), input.offset, input.length)
+            let end := add(tail, add(0x20, size))
             mcopy(add(p, 0x40), req, 0x60)
-            mstore(add(p, 0xa0), keccak256(add(in, 0x20), input.length))
+            mstore(add(p, 0xa0), keccak256(add(tail, 0x20), input.length))
             mcopy(add(p, 0xc0), add(req, 0x80), 0x60)
             mstore(add(p, 0x160), callbackData.length)
             size := and(add(callbackData.length, 31), not(31))

@@ -77,7 +77,9 @@ describe("AIOracle hand-written encodings", function () {
           expect(r.callbackData).to.equal(callbackData);
           expect(emitted.input).to.equal(input);
           expect(r.nodes.length).to.equal(modelId === 1 ? 1 : 3);
-          const log = (await tx.wait())!.logs.find((l) => l.topics[0] === f.oracle.interface.getEvent("RequestCreated")!.topicHash)!;
+          const log = (await tx.wait())!.logs.find(
+            (l) => l.topics[0] === f.oracle.interface.getEvent("RequestCreated")!.topicHash,
+          )!;
           expect(log.topics.slice(1)).to.deep.equal([
             ethers.toBeHex(emitted.id, 32),
             ethers.toBeHex(modelId, 32),
@@ -104,19 +106,24 @@ describe("AIOracle hand-written encodings", function () {
       "function onAIOracleResult(uint256 requestId, uint8 errorCode, bytes output, bytes callbackData)",
     ]);
     await fc.assert(
-      fc.asyncProperty(bytesOf(lengths), bytesOf(lengths), fc.constantFrom(0, 4), async (output, callbackData, code) => {
-        const fee = await f.oracle.quote(1, CALLBACK_GAS);
-        const tx = await f.oracle
-          .connect(f.requester)
-          .request(1, "0x01", await f.recorder.getAddress(), CALLBACK_GAS, callbackData, { value: fee });
-        const { id, request } = await emittedRequest(f.oracle, tx);
-        await expect(f.oracle.connect(f.nodeA).fulfil(id, request, output, code))
-          .to.emit(f.oracle, "RequestFulfilled")
-          .withArgs(id, f.nodeA.address, 0, true, true, code, ethers.keccak256(output));
-        expect(await f.recorder.calldataHash(id)).to.equal(
-          ethers.keccak256(callbackIface.encodeFunctionData("onAIOracleResult", [id, code, output, callbackData])),
-        );
-      }),
+      fc.asyncProperty(
+        bytesOf(lengths),
+        bytesOf(lengths),
+        fc.constantFrom(0, 4),
+        async (output, callbackData, code) => {
+          const fee = await f.oracle.quote(1, CALLBACK_GAS);
+          const tx = await f.oracle
+            .connect(f.requester)
+            .request(1, "0x01", await f.recorder.getAddress(), CALLBACK_GAS, callbackData, { value: fee });
+          const { id, request } = await emittedRequest(f.oracle, tx);
+          await expect(f.oracle.connect(f.nodeA).fulfil(id, request, output, code))
+            .to.emit(f.oracle, "RequestFulfilled")
+            .withArgs(id, f.nodeA.address, 0, true, true, code, ethers.keccak256(output));
+          expect(await f.recorder.calldataHash(id)).to.equal(
+            ethers.keccak256(callbackIface.encodeFunctionData("onAIOracleResult", [id, code, output, callbackData])),
+          );
+        },
+      ),
       { numRuns: 25 },
     );
   });
@@ -145,4 +152,3 @@ describe("AIOracle hand-written encodings", function () {
     expect(await f.recorder.calldataHash(id)).to.not.equal(ethers.ZeroHash);
   });
 });
-

@@ -43,7 +43,7 @@ library AIOracleCore {
     uint256 private constant BALANCE_MASK = type(uint128).max;
     /// @dev `hot`, the one slot every request and fulfilment reads first: [oracle service minimum stake, 96-bit
     /// saturating (133-228) | maxOutputBytes (101-132) | terms epoch (85-100) | terms listening (84) | status epoch
-    /// (68-83) | status listening (67) | oracle service enabled (66) | paused (65) | ready (64) | request count (0-63)].
+    /// (68-83) | status listening (67) | service enabled (66) | paused (65) | ready (64) | request count (0-63)].
     /// Epochs are 16-bit. `ready` is set by `initialize`, or by `migrateHotSlot` after an upgrade from the layout
     /// before the hot slot; until then the oracle reads as paused.
     uint256 internal constant COUNT_MASK = type(uint64).max;
@@ -62,7 +62,8 @@ library AIOracleCore {
             (uint256(1) << STATUS_LISTENING_BIT) |
             (uint256(0xffff) << STATUS_EPOCH_SHIFT) |
             (uint256(type(uint96).max) << MIN_STAKE_SHIFT);
-    uint256 private constant TERMS_FIELDS = (uint256(1) << TERMS_LISTENING_BIT) | (uint256(0xffff) << TERMS_EPOCH_SHIFT);
+    uint256 private constant TERMS_FIELDS =
+        (uint256(1) << TERMS_LISTENING_BIT) | (uint256(0xffff) << TERMS_EPOCH_SHIFT);
     /// @dev `modelVerification`: [node count (224-231) | nodes epoch (208-223) | terms epoch (192-207) | active (bit
     /// 184) | bondWei (56-183) | challengeWindowSeconds (24-55) | quorumN (16-23) | quorumK (8-15) | mode (0-7)];
     /// `modelTerms`: [96-bit fee | 160-bit revenue receiver].
@@ -178,7 +179,8 @@ library AIOracleCore {
     // ------------------------------------------------------------------------------------------------------------
 
     /// @dev Whether `node` (whose `credits` slot is `creditSlot`; `src` is `hot`) is an active staked operator of the
-    /// oracle service: from the cache when staking listens and the node was pushed in the current epoch, else from OperatorStaking.
+    /// oracle service: from the cache when staking listens and the node was pushed in the current epoch, else from
+    /// OperatorStaking.
     function isActive(uint256 creditSlot, uint256 src, address node) internal view returns (bool) {
         if (
             (src >> STATUS_LISTENING_BIT) & 1 == 1 &&
@@ -316,7 +318,10 @@ library AIOracleCore {
         AIOracleStorage.Layout storage $ = layout();
         uint256 src = $.hot;
         uint256 epoch = _nextEpoch(uint16(src >> TERMS_EPOCH_SHIFT), (src >> TERMS_LISTENING_BIT) & 1 == 1, listening);
-        $.hot = (src & ~TERMS_FIELDS) | (epoch << TERMS_EPOCH_SHIFT) | ((listening ? uint256(1) : 0) << TERMS_LISTENING_BIT);
+        $.hot =
+            (src & ~TERMS_FIELDS) |
+            (epoch << TERMS_EPOCH_SHIFT) |
+            ((listening ? uint256(1) : 0) << TERMS_LISTENING_BIT);
     }
 
     /// @dev `hot` built from the layout before it (the request count, the `sources` word, OpenZeppelin's pause flag
@@ -344,7 +349,8 @@ library AIOracleCore {
     /// @dev Stores `maxOutputBytes` in `hot` (kept equal to `config.maxOutputBytes`).
     function setMaxOutput(uint32 maxOutputBytes) internal {
         AIOracleStorage.Layout storage $ = layout();
-        $.hot = ($.hot & ~(uint256(type(uint32).max) << MAX_OUTPUT_SHIFT)) | (uint256(maxOutputBytes) << MAX_OUTPUT_SHIFT);
+        $.hot =
+            ($.hot & ~(uint256(type(uint32).max) << MAX_OUTPUT_SHIFT)) | (uint256(maxOutputBytes) << MAX_OUTPUT_SHIFT);
     }
 
     /// @dev Epochs run 1..65535 (0 is never current, so a never-pushed entry is never trusted); each stop moves on.
