@@ -48,6 +48,7 @@ contract AIOracle is AxonUpgradeable, AIOracleStorage, IAIOracle {
         Layout storage $ = _s();
         $.registry = registry_;
         $.staking = IModelRegistry(registry_).staking();
+        $.hot = AIOracleCore.READY;
         AIOracleLogic.setTreasury(treasury_);
         AIOracleLogic.setFeeConfig(feeConfig_);
         AIOracleLogic.setConfig(config_);
@@ -229,6 +230,30 @@ contract AIOracle is AxonUpgradeable, AIOracleStorage, IAIOracle {
         AIOracleLogic.setTreasury(treasury_);
     }
 
+    /// @inheritdoc IAIOracle
+    function migrateHotSlot() external {
+        AIOracleLogic.migrateHotSlot();
+    }
+
+    /// @notice Whether `request` and fulfilment are stopped (PAUSER_ROLE), or the oracle awaits `migrateHotSlot`.
+    /// @dev The flag lives in the hot slot, which every request and fulfilment reads anyway.
+    function paused() public view override returns (bool) {
+        uint256 hot = _s().hot;
+        return hot & AIOracleCore.PAUSED != 0 || hot & AIOracleCore.READY == 0;
+    }
+
+    function _pause() internal override whenNotPaused {
+        _s().hot |= AIOracleCore.PAUSED;
+        emit Paused(_msgSender());
+    }
+
+    function _unpause() internal override whenPaused {
+        Layout storage $ = _s();
+        if ($.hot & AIOracleCore.READY == 0) revert AIOracleNotMigrated();
+        $.hot &= ~AIOracleCore.PAUSED;
+        emit Unpaused(_msgSender());
+    }
+
     // ---------------------------------------------------------------------------------------------------------------
     // Hot-path cache (pushed by the registry and the staking contract)
     // ---------------------------------------------------------------------------------------------------------------
@@ -276,7 +301,8 @@ contract AIOracle is AxonUpgradeable, AIOracleStorage, IAIOracle {
     /// @inheritdoc IAIOracle
     function requestState(uint256 requestId) external view returns (uint8 state, uint64 deadline) {
         uint256 packed = _s().commitments[requestId];
-        if (packed == 0 && requestId != 0 && requestId <= _s().requestCount) return (AIOracleCodes.STATE_FULFILLED, 0);
+        if (packed == 0 && requestId != 0 && requestId <= _s().hot & AIOracleCore.COUNT_MASK)
+            return (AIOracleCodes.STATE_FULFILLED, 0);
         return (AIOracleCore.stateOf(packed), uint64(packed));
     }
 
@@ -303,7 +329,7 @@ contract AIOracle is AxonUpgradeable, AIOracleStorage, IAIOracle {
 
     /// @inheritdoc IAIOracle
     function maxOutputBytes() external view returns (uint256) {
-        return _s().config.maxOutputBytes;
+        return uint32(_s().hot >> AIOracleCore.MAX_OUTPUT_SHIFT);
     }
 
     /// @inheritdoc IAIOracle
@@ -318,7 +344,7 @@ contract AIOracle is AxonUpgradeable, AIOracleStorage, IAIOracle {
 
     /// @inheritdoc IAIOracle
     function nextRequestId() external view returns (uint256) {
-        return uint256(_s().requestCount) + 1;
+        return (_s().hot & AIOracleCore.COUNT_MASK) + 1;
     }
 
     /// @inheritdoc IAIOracle
@@ -380,9 +406,8 @@ contract AIOracle is AxonUpgradeable, AIOracleStorage, IAIOracle {
         bytes calldata callbackData,
         bytes2 region
     ) private returns (uint256 requestId) {
-        Layout storage $ = _s();
         {
-            Config storage cfg = $.config;
+            Config storage cfg = _s().config;
             if (input.length > cfg.maxInputBytes) revert AIOracleInputTooLarge(input.length, cfg.maxInputBytes);
             // Nodes pay calldata for the callback data at fulfilment, so it is bounded like the input.
             if (callbackData.length > cfg.maxInputBytes) {
@@ -393,7 +418,13 @@ contract AIOracle is AxonUpgradeable, AIOracleStorage, IAIOracle {
                 revert AIOracleCallbackGasTooHigh(callbackGasLimit, cfg.maxCallbackGasLimit);
             }
         }
-        requestId = ++$.requestCount;
+        {
+            // The count is the hot slot's low 64 bits (2^64 requests are out of reach: it never carries over).
+            Layout storage $ = _s();
+            uint256 hot = $.hot;
+            requestId = (hot & AIOracleCore.COUNT_MASK) + 1;
+            $.hot = hot + 1;
+        }
         (Request memory req, uint256 totalWei) = _newRequest(
             region == bytes2(0) ? requestId : _route(modelId, region, requestId),
             modelId,
@@ -401,27 +432,65 @@ contract AIOracle is AxonUpgradeable, AIOracleStorage, IAIOracle {
         );
         if (msg.value < totalWei) revert AIOracleInsufficientFee(msg.value, totalWei);
         req.callback = callback;
-        req.inputHash = keccak256(input);
-        req.callbackData = callbackData;
-        $.commitments[requestId] = AIOracleCore.pack(
-            keccak256(
-                abi.encode(
-                    msg.sender,
-                    callback,
-                    modelId,
-                    req.inputHash,
-                    req.receiverFee,
-                    req.fees,
-                    req.timing,
-                    keccak256(callbackData),
-                    keccak256(abi.encodePacked(req.nodes))
-                )
-            ),
+        _create(input, callbackData, requestId, req);
+        if (msg.value > totalWei) Address.sendValue(payable(msg.sender), msg.value - totalWei);
+    }
+
+    /// @dev Stores the request's slot (commitment, pending, deadline) and emits `RequestCreated`.
+    function _create(bytes calldata input, bytes calldata callbackData, uint256 requestId, Request memory req) private {
+        _s().commitments[requestId] = AIOracleCore.pack(
+            _commitAndEmit(requestId, req, callbackData, input),
             AIOracleCodes.STATE_PENDING,
             uint64(uint40(req.timing >> AIOracleRequests.DEADLINE_SHIFT))
         );
-        emit RequestCreated(requestId, modelId, msg.sender, req, input);
-        if (msg.value > totalWei) Address.sendValue(payable(msg.sender), msg.value - totalWei);
+    }
+
+    /// @dev Emits `RequestCreated(requestId, modelId, msg.sender, request, input)` and returns the request's
+    /// commitment (`AIOracleCore.hashRequest` of the same request), both from one copy of the request in memory: the
+    /// event's data is `abi.encode(request, input)` with `request` = `req` (requester, callback, model, terms and
+    /// nodes) with `keccak256(input)` and `callbackData`; the commitment hashes the tuple's seven static words with
+    /// the hashes of the callback data and of the node words (written where the offsets go, then replaced by them).
+    function _commitAndEmit(
+        uint256 requestId,
+        Request memory req,
+        bytes calldata callbackData,
+        bytes calldata input
+    ) private returns (bytes32 commitment) {
+        bytes32 topic = RequestCreated.selector;
+        // Memory from the free pointer p: [offset of the tuple, offset of the input | tuple head (p + 0x40, 9 words) |
+        // callback data (p + 0x160) | nodes | input]; nothing is allocated (all of it is read before this returns).
+        assembly ("memory-safe") {
+            let p := mload(0x40)
+            let nodes := add(p, add(0x180, and(add(callbackData.length, 31), not(31))))
+            let reqNodes := mload(add(req, 0x100))
+            let size := shl(5, mload(reqNodes))
+            let tail := add(nodes, add(0x20, size))
+            mcopy(nodes, reqNodes, add(0x20, size))
+            mstore(add(p, 0x140), keccak256(add(nodes, 0x20), size))
+            mstore(p, 0x40)
+            mstore(add(p, 0x20), sub(tail, p))
+            mstore(tail, input.length)
+            size := and(add(input.length, 31), not(31))
+            if size {
+                mstore(add(tail, size), 0)
+            }
+            calldatacopy(add(tail, 0x20), input.offset, input.length)
+            let end := add(tail, add(0x20, size))
+            mcopy(add(p, 0x40), req, 0x60)
+            mstore(add(p, 0xa0), keccak256(add(tail, 0x20), input.length))
+            mcopy(add(p, 0xc0), add(req, 0x80), 0x60)
+            mstore(add(p, 0x160), callbackData.length)
+            size := and(add(callbackData.length, 31), not(31))
+            if size {
+                mstore(add(add(p, 0x160), size), 0)
+            }
+            calldatacopy(add(p, 0x180), callbackData.offset, callbackData.length)
+            mstore(add(p, 0x120), keccak256(add(p, 0x180), callbackData.length))
+            commitment := keccak256(add(p, 0x40), 0x120)
+            mstore(add(p, 0x120), 0x120)
+            mstore(add(p, 0x140), sub(nodes, add(p, 0x40)))
+            log4(p, sub(end, p), topic, requestId, mload(add(req, 0x40)), mload(req))
+        }
     }
 
     /// @dev The assignment seed of a request routed to `region` (the registry's `regionSeed`); records the outcome.
@@ -491,7 +560,8 @@ contract AIOracle is AxonUpgradeable, AIOracleStorage, IAIOracle {
         if (errorCode > AIOracleCodes.MAX_ERROR_CODE) {
             return (packed, abi.encodeWithSelector(AIOracleUnknownErrorCode.selector, errorCode));
         }
-        uint256 maxOutput = $.config.maxOutputBytes;
+        uint256 hot = $.hot;
+        uint256 maxOutput = uint32(hot >> AIOracleCore.MAX_OUTPUT_SHIFT);
         if (outputLength > maxOutput) {
             return (packed, abi.encodeWithSelector(AIOracleOutputTooLarge.selector, outputLength, maxOutput));
         }
@@ -500,7 +570,7 @@ contract AIOracle is AxonUpgradeable, AIOracleStorage, IAIOracle {
                 return (packed, abi.encodeWithSelector(AIOracleAlreadyVoted.selector, requestId, node));
             }
             // An assigned node that unbonded or was jailed since the request may no longer answer (or earn).
-            if (!AIOracleCore.isActive($.credits[node], $.sources, node)) {
+            if (!AIOracleCore.isActive($.credits[node], hot, node)) {
                 return (packed, abi.encodeWithSelector(AIOracleNotActiveOperator.selector, requestId, node));
             }
         } else if (

@@ -806,6 +806,7 @@ describe("AIOracle", function () {
         "withdrawCredit()": ANYONE,
         "pushCredit(address)": ANYONE,
         "sweepProtocolFees()": ANYONE,
+        "migrateHotSlot()": ANYONE,
         // The hot-path cache accepts pushes from the registry and the staking contract only.
         "onModelTerms(uint256,address,uint96,(uint8,uint8,uint8,uint32,uint128),bool)": custom(
           "AIOracleUnauthorizedPush",

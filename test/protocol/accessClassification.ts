@@ -125,6 +125,7 @@ export const CLASSIFICATION: Record<string, Record<string, Guard>> = {
     "withdrawCredit()": ANYONE,
     "pushCredit(address)": ANYONE,
     "sweepProtocolFees()": ANYONE,
+    "migrateHotSlot()": ANYONE,
     "setFeeConfig((uint96,uint16,uint64,uint64))": role(DEFAULT_ADMIN_ROLE),
     "setConfig((uint32,uint32,uint32,uint32,uint32,uint32,uint128))": role(DEFAULT_ADMIN_ROLE),
     "setTreasury(address)": role(DEFAULT_ADMIN_ROLE),

@@ -85,3 +85,13 @@ contract RejectingReceiver {
 contract NoopConsumer is IAIOracleCallback {
     function onAIOracleResult(uint256, uint8, bytes calldata, bytes calldata) external {}
 }
+
+/// @notice Records the hash of the exact calldata of each callback, so tests can check it is the canonical ABI
+/// encoding of `onAIOracleResult(requestId, errorCode, output, callbackData)`.
+contract CalldataRecordingConsumer is IAIOracleCallback {
+    mapping(uint256 requestId => bytes32) public calldataHash;
+
+    function onAIOracleResult(uint256 requestId, uint8, bytes calldata, bytes calldata) external {
+        calldataHash[requestId] = keccak256(msg.data);
+    }
+}

@@ -161,6 +161,9 @@ interface IAIOracle is IModelTermsListener, IOperatorStatusListener {
     event ConfigSet(Config config);
     /// @notice The Treasury changed.
     event TreasurySet(address indexed treasury);
+    /// @notice An oracle upgraded from the layout before the hot slot copied its request count, pause flag, output
+    /// limit and cache flags into it (`migrateHotSlot`) and serves again.
+    event HotSlotMigrated(uint256 requestCount, bool paused);
 
     /// @notice The supplied request does not hash to the stored commitment (or the id is unknown).
     error AIOracleRequestMismatch(uint256 requestId);
@@ -237,6 +240,11 @@ interface IAIOracle is IModelTermsListener, IOperatorStatusListener {
     /// @notice Proof mode: the model's verifier reverted (a malformed proof; `reason` is its revert data, e.g.
     /// `IProofVerifier.ProofVerifierProofLength`) or ran out of its `PROOF_VERIFY_GAS`.
     error AIOracleProofVerifierFailed(uint256 requestId, address verifier, bytes reason);
+    /// @notice `migrateHotSlot` ran before, or the oracle was initialized with the hot slot (nothing to migrate).
+    error AIOracleAlreadyMigrated();
+    /// @notice Upgraded from the layout before the hot slot and not migrated yet: it reads as paused until anyone
+    /// calls `migrateHotSlot`, and cannot be unpaused before.
+    error AIOracleNotMigrated();
 
     /// @notice Requests an inference of `modelId` on `input`; `msg.value` must cover `quote(modelId,
     /// callbackGasLimit)` and any excess is sent back at once.
@@ -394,6 +402,11 @@ interface IAIOracle is IModelTermsListener, IOperatorStatusListener {
 
     /// @notice The id the next request will get.
     function nextRequestId() external view returns (uint256);
+
+    /// @notice After an upgrade from the layout before the hot slot (issue 13): copies the request count, the pause
+    /// flag, `maxOutputBytes` and the cache's source flags into the one slot the hot path reads, once (anyone may
+    /// call it; pass it to `upgradeToAndCall`). Until then the oracle reads as paused. Emits `HotSlotMigrated`.
+    function migrateHotSlot() external;
 
     /// @notice How many requests assigned to `node` expired unanswered.
     function latenessOf(address node) external view returns (uint256);

@@ -33,7 +33,7 @@ library AIOracleCore {
     /// @dev A `credits` slot packs [16-bit status epoch | 80-bit active stake | 32-bit jailed-until | 32-bit served
     /// count | 96-bit credit in wei] (the credit is bounded by the ETH supply; a stake above 2^80 wei, 1.2M ETH, is
     /// cached as 2^80 - 1, a jail past 2106 as 2^32 - 1). The status fields are the node's OperatorStaking record as
-    /// last pushed; trusted only while `sources` says staking listens and the epochs match.
+    /// last pushed; trusted only while `hot` says staking listens and the epochs match.
     uint256 internal constant CREDIT_MASK = type(uint96).max;
     uint256 internal constant SERVED_ONE = 1 << 96;
     uint256 internal constant SERVED_SHIFT = 96;
@@ -41,13 +41,29 @@ library AIOracleCore {
     uint256 private constant STAKE_SHIFT = 160;
     uint256 private constant NODE_EPOCH_SHIFT = 240;
     uint256 private constant BALANCE_MASK = type(uint128).max;
-    /// @dev `sources`: [terms listening (bit 176) | terms epoch (160-175) | status listening (152) | status epoch
-    /// (136-151) | oracle service minimum stake (8-135) | oracle service enabled (bit 0)]. Epochs are 16-bit.
-    uint256 private constant MIN_STAKE_SHIFT = 8;
-    uint256 private constant STATUS_EPOCH_SHIFT = 136;
-    uint256 private constant STATUS_LISTENING_BIT = 152;
-    uint256 private constant TERMS_EPOCH_SHIFT = 160;
-    uint256 private constant TERMS_LISTENING_BIT = 176;
+    /// @dev `hot`, the one slot every request and fulfilment reads first: [oracle service minimum stake, 96-bit
+    /// saturating (133-228) | maxOutputBytes (101-132) | terms epoch (85-100) | terms listening (84) | status epoch
+    /// (68-83) | status listening (67) | service enabled (66) | paused (65) | ready (64) | request count (0-63)].
+    /// Epochs are 16-bit. `ready` is set by `initialize`, or by `migrateHotSlot` after an upgrade from the layout
+    /// before the hot slot; until then the oracle reads as paused.
+    uint256 internal constant COUNT_MASK = type(uint64).max;
+    uint256 internal constant READY = 1 << 64;
+    uint256 internal constant PAUSED = 1 << 65;
+    uint256 private constant ENABLED_BIT = 66;
+    uint256 private constant STATUS_LISTENING_BIT = 67;
+    uint256 private constant STATUS_EPOCH_SHIFT = 68;
+    uint256 private constant TERMS_LISTENING_BIT = 84;
+    uint256 private constant TERMS_EPOCH_SHIFT = 85;
+    uint256 internal constant MAX_OUTPUT_SHIFT = 101;
+    uint256 private constant MIN_STAKE_SHIFT = 133;
+    /// @dev The status fields of `hot` (enabled, listening, epoch, minimum stake) and its terms fields.
+    uint256 private constant STATUS_FIELDS =
+        (uint256(1) << ENABLED_BIT) |
+            (uint256(1) << STATUS_LISTENING_BIT) |
+            (uint256(0xffff) << STATUS_EPOCH_SHIFT) |
+            (uint256(type(uint96).max) << MIN_STAKE_SHIFT);
+    uint256 private constant TERMS_FIELDS =
+        (uint256(1) << TERMS_LISTENING_BIT) | (uint256(0xffff) << TERMS_EPOCH_SHIFT);
     /// @dev `modelVerification`: [node count (224-231) | nodes epoch (208-223) | terms epoch (192-207) | active (bit
     /// 184) | bondWei (56-183) | challengeWindowSeconds (24-55) | quorumN (16-23) | quorumK (8-15) | mode (0-7)];
     /// `modelTerms`: [96-bit fee | 160-bit revenue receiver].
@@ -89,23 +105,25 @@ library AIOracleCore {
         return packed != 0 && (packed ^ uint256(hashRequest(req))) & HASH_MASK == 0;
     }
 
-    /// @dev The commitment of a request (see `IAIOracle.hashRequest`): the seven static words, then the hashes of the
-    /// two dynamic fields.
-    function hashRequest(IAIOracle.Request calldata req) internal pure returns (bytes32) {
-        return
-            keccak256(
-                abi.encode(
-                    req.requester,
-                    req.callback,
-                    req.modelId,
-                    req.inputHash,
-                    req.receiverFee,
-                    req.fees,
-                    req.timing,
-                    keccak256(req.callbackData),
-                    keccak256(abi.encodePacked(req.nodes))
-                )
-            );
+    /// @dev The commitment of a request (see `IAIOracle.hashRequest`): `keccak256(abi.encode(` the seven static words,
+    /// `keccak256(callbackData), keccak256(abi.encodePacked(nodes))))`, built straight from calldata (an address array
+    /// packs to its 32-byte ABI words, so its hash is the hash of the array's calldata body). A request whose fields do
+    /// not decode (dirty address bits, offsets or lengths out of range) hashes to something no commitment matches.
+    function hashRequest(IAIOracle.Request calldata req) internal pure returns (bytes32 h) {
+        assembly ("memory-safe") {
+            let p := mload(0x40)
+            calldatacopy(p, req, 0xe0)
+            let scratch := add(p, 0x120)
+            let data := add(req, calldataload(add(req, 0xe0)))
+            let size := calldataload(data)
+            calldatacopy(scratch, add(data, 0x20), size)
+            mstore(add(p, 0xe0), keccak256(scratch, size))
+            data := add(req, calldataload(add(req, 0x100)))
+            size := shl(5, calldataload(data))
+            calldatacopy(scratch, add(data, 0x20), size)
+            mstore(add(p, 0x100), keccak256(scratch, size))
+            h := keccak256(p, 0x120)
+        }
     }
 
     /// @dev The packed slot of a request whose supplied fields hash to its commitment.
@@ -122,7 +140,7 @@ library AIOracleCore {
     /// @dev The error for a request whose supplied fields do not match its slot: a fulfilled request's slot is
     /// cleared, so an id that was issued but has no slot is reported as fulfilled.
     function mismatchError(uint256 requestId, uint256 packed) internal view returns (bytes memory) {
-        if (packed == 0 && requestId != 0 && requestId <= layout().requestCount) {
+        if (packed == 0 && requestId != 0 && requestId <= layout().hot & COUNT_MASK) {
             return
                 abi.encodeWithSelector(
                     IAIOracle.AIOracleInvalidState.selector,
@@ -160,8 +178,9 @@ library AIOracleCore {
     // Hot-path cache
     // ------------------------------------------------------------------------------------------------------------
 
-    /// @dev Whether `node` (whose `credits` slot is `creditSlot`) is an active staked operator of the oracle service:
-    /// from the cache when staking listens and the node was pushed in the current epoch, else from OperatorStaking.
+    /// @dev Whether `node` (whose `credits` slot is `creditSlot`; `src` is `hot`) is an active staked operator of the
+    /// oracle service: from the cache when staking listens and the node was pushed in the current epoch, else from
+    /// OperatorStaking.
     function isActive(uint256 creditSlot, uint256 src, address node) internal view returns (bool) {
         if (
             (src >> STATUS_LISTENING_BIT) & 1 == 1 &&
@@ -169,9 +188,9 @@ library AIOracleCore {
         ) {
             uint256 stakeWei = uint80(creditSlot >> STAKE_SHIFT);
             return
-                src & 1 == 1 &&
+                (src >> ENABLED_BIT) & 1 == 1 &&
                 stakeWei != 0 &&
-                stakeWei >= uint128(src >> MIN_STAKE_SHIFT) &&
+                stakeWei >= uint96(src >> MIN_STAKE_SHIFT) &&
                 uint32(creditSlot >> JAILED_SHIFT) <= block.timestamp;
         }
         return IOperatorStaking(layout().staking).isActiveOperator(node, ORACLE_SERVICE);
@@ -181,7 +200,7 @@ library AIOracleCore {
     /// nodes in the current epoch (same checks, same errors), else from the registry.
     function requestTerms(uint256 modelId, uint256 seed) internal view returns (IModelRegistry.RequestTerms memory t) {
         AIOracleStorage.Layout storage $ = layout();
-        uint256 src = $.sources;
+        uint256 src = $.hot;
         uint256 v = $.modelVerification[modelId];
         uint16 epoch = uint16(src >> TERMS_EPOCH_SHIFT);
         if (
@@ -244,7 +263,7 @@ library AIOracleCore {
             (uint256(v.challengeWindowSeconds) << 24) |
             (uint256(v.bondWei) << 56) |
             ((active ? uint256(1) : 0) << ACTIVE_BIT) |
-            (uint256(uint16($.sources >> TERMS_EPOCH_SHIFT)) << MODEL_EPOCH_SHIFT) |
+            (uint256(uint16($.hot >> TERMS_EPOCH_SHIFT)) << MODEL_EPOCH_SHIFT) |
             (uint256(uint16(old >> NODES_EPOCH_SHIFT)) << NODES_EPOCH_SHIFT) |
             (uint256(uint8(old >> NODE_COUNT_SHIFT)) << NODE_COUNT_SHIFT);
     }
@@ -254,7 +273,7 @@ library AIOracleCore {
         AIOracleStorage.Layout storage $ = layout();
         $.modelNodes[modelId] = nodes;
         uint256 v = $.modelVerification[modelId];
-        uint256 epoch = uint16($.sources >> TERMS_EPOCH_SHIFT);
+        uint256 epoch = uint16($.hot >> TERMS_EPOCH_SHIFT);
         // The registry bounds a node set by MAX_NODES (64), so its length fits 8 bits.
         $.modelVerification[modelId] =
             (v & ~(uint256(0xffffff) << NODES_EPOCH_SHIFT)) |
@@ -265,7 +284,7 @@ library AIOracleCore {
     /// @dev Caches a node's stake and jail time (staking push), keeping its credit and served count.
     function cacheStatus(address node, uint256 activeWei, uint64 jailedUntil) internal {
         AIOracleStorage.Layout storage $ = layout();
-        uint256 epoch = uint16($.sources >> STATUS_EPOCH_SHIFT);
+        uint256 epoch = uint16($.hot >> STATUS_EPOCH_SHIFT);
         uint256 stakeWei = activeWei > type(uint80).max ? type(uint80).max : activeWei;
         uint256 jailed = jailedUntil > type(uint32).max ? type(uint32).max : jailedUntil;
         $.credits[node] =
@@ -279,28 +298,59 @@ library AIOracleCore {
     /// epoch, so every node status cached before is ignored until pushed again.
     function cacheService(bool enabled, uint256 minStakeWei, bool listening) internal {
         AIOracleStorage.Layout storage $ = layout();
-        uint256 src = $.sources;
+        uint256 src = $.hot;
         uint256 epoch = _nextEpoch(
             uint16(src >> STATUS_EPOCH_SHIFT),
             (src >> STATUS_LISTENING_BIT) & 1 == 1,
             listening
         );
-        uint256 keep = src & ~((uint256(1) << (STATUS_LISTENING_BIT + 1)) - 1);
-        $.sources =
-            keep |
+        uint256 minStake = minStakeWei > type(uint96).max ? type(uint96).max : minStakeWei;
+        $.hot =
+            (src & ~STATUS_FIELDS) |
             ((listening ? uint256(1) : 0) << STATUS_LISTENING_BIT) |
             (epoch << STATUS_EPOCH_SHIFT) |
-            (uint256(uint128(minStakeWei)) << MIN_STAKE_SHIFT) |
-            (enabled ? 1 : 0);
+            (minStake << MIN_STAKE_SHIFT) |
+            ((enabled ? uint256(1) : 0) << ENABLED_BIT);
     }
 
     /// @dev Whether the registry listens (registry push); stopping bumps the terms epoch.
     function cacheTermsListening(bool listening) internal {
         AIOracleStorage.Layout storage $ = layout();
-        uint256 src = $.sources;
+        uint256 src = $.hot;
         uint256 epoch = _nextEpoch(uint16(src >> TERMS_EPOCH_SHIFT), (src >> TERMS_LISTENING_BIT) & 1 == 1, listening);
-        uint256 cleared = src & ~((uint256(0xffff) << TERMS_EPOCH_SHIFT) | (uint256(1) << TERMS_LISTENING_BIT));
-        $.sources = cleared | (epoch << TERMS_EPOCH_SHIFT) | ((listening ? uint256(1) : 0) << TERMS_LISTENING_BIT);
+        $.hot =
+            (src & ~TERMS_FIELDS) |
+            (epoch << TERMS_EPOCH_SHIFT) |
+            ((listening ? uint256(1) : 0) << TERMS_LISTENING_BIT);
+    }
+
+    /// @dev `hot` built from the layout before it (the request count, the `sources` word, OpenZeppelin's pause flag
+    /// and `config.maxOutputBytes`), marked ready: what `migrateHotSlot` stores once after an upgrade.
+    function hotFromLegacy(bool pausedBefore) internal view returns (uint256) {
+        AIOracleStorage.Layout storage $ = layout();
+        // `sources` was [terms listening (176) | terms epoch (160-175) | status listening (152) | status epoch
+        // (136-151) | minimum stake (8-135) | enabled (0)].
+        uint256 src = $.sources;
+        uint256 minStake = uint128(src >> 8);
+        if (minStake > type(uint96).max) minStake = type(uint96).max;
+        return
+            uint256($.requestCount) |
+            READY |
+            (pausedBefore ? PAUSED : 0) |
+            ((src & 1) << ENABLED_BIT) |
+            (((src >> 152) & 1) << STATUS_LISTENING_BIT) |
+            (uint256(uint16(src >> 136)) << STATUS_EPOCH_SHIFT) |
+            (((src >> 176) & 1) << TERMS_LISTENING_BIT) |
+            (uint256(uint16(src >> 160)) << TERMS_EPOCH_SHIFT) |
+            (uint256($.config.maxOutputBytes) << MAX_OUTPUT_SHIFT) |
+            (minStake << MIN_STAKE_SHIFT);
+    }
+
+    /// @dev Stores `maxOutputBytes` in `hot` (kept equal to `config.maxOutputBytes`).
+    function setMaxOutput(uint32 maxOutputBytes) internal {
+        AIOracleStorage.Layout storage $ = layout();
+        $.hot =
+            ($.hot & ~(uint256(type(uint32).max) << MAX_OUTPUT_SHIFT)) | (uint256(maxOutputBytes) << MAX_OUTPUT_SHIFT);
     }
 
     /// @dev Epochs run 1..65535 (0 is never current, so a never-pushed entry is never trusted); each stop moves on.
@@ -323,10 +373,6 @@ library AIOracleCore {
         bytes calldata output,
         uint8 errorCode
     ) internal returns (bool ok) {
-        bytes memory data = abi.encodeCall(
-            IAIOracleCallback.onAIOracleResult,
-            (requestId, errorCode, output, req.callbackData)
-        );
         address target = req.callback;
         uint256 gasLimit = req.callbackGasLimit();
         uint256 reserve = AIOracleCodes.GAS_FOR_CALL_EXACT_CHECK;
@@ -335,8 +381,33 @@ library AIOracleCore {
             revert IAIOracle.AIOracleInsufficientGas(requestId, gasLeft, uint32(gasLimit));
         }
         if (target.code.length == 0) return false;
+        bytes4 selector = IAIOracleCallback.onAIOracleResult.selector;
+        // abi.encodeCall(onAIOracleResult, (requestId, errorCode, output, req.callbackData)), written in place: the
+        // head, then each byte string with its length, zero-padded to whole words.
         assembly ("memory-safe") {
-            ok := call(gasLimit, target, 0, add(data, 0x20), mload(data), 0, 0)
+            let p := mload(0x40)
+            mstore(p, selector)
+            mstore(add(p, 0x04), requestId)
+            mstore(add(p, 0x24), errorCode)
+            mstore(add(p, 0x44), 0x80)
+            let body := add(p, 0x84)
+            let padded := and(add(output.length, 31), not(31))
+            mstore(add(p, 0x64), add(0xa0, padded))
+            mstore(body, output.length)
+            if padded {
+                mstore(add(body, padded), 0)
+            }
+            calldatacopy(add(body, 0x20), output.offset, output.length)
+            body := add(body, add(0x20, padded))
+            let data := add(req, calldataload(add(req, 0xe0)))
+            let size := calldataload(data)
+            padded := and(add(size, 31), not(31))
+            mstore(body, size)
+            if padded {
+                mstore(add(body, padded), 0)
+            }
+            calldatacopy(add(body, 0x20), add(data, 0x20), size)
+            ok := call(gasLimit, target, 0, p, sub(add(body, add(0x20, padded)), p), 0, 0)
         }
     }
 

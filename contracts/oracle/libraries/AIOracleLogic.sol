@@ -308,6 +308,7 @@ library AIOracleLogic {
             if (delay <= horizon) revert IAIOracle.AIOracleHorizonNotBelowUnbonding(horizon, delay);
         }
         $.config = c;
+        AIOracleCore.setMaxOutput(c.maxOutputBytes);
         emit IAIOracle.ConfigSet(c);
     }
 
@@ -354,6 +355,20 @@ library AIOracleLogic {
         AIOracleCore.cacheService(enabled, minStakeWei, listening);
     }
 
+    /// @notice See `IAIOracle.migrateHotSlot`.
+    function migrateHotSlot() external {
+        AIOracleStorage.Layout storage $ = AIOracleCore.layout();
+        if ($.hot & AIOracleCore.READY != 0) revert IAIOracle.AIOracleAlreadyMigrated();
+        // OpenZeppelin PausableUpgradeable's flag (its ERC-7201 slot), the pause state before the hot slot.
+        bool pausedBefore;
+        assembly ("memory-safe") {
+            pausedBefore := and(sload(0xcd5ed15c6e187e77e9aee88184c21f4f2182ab5827cb3b7e07fbedcd63f03300), 0xff)
+        }
+        uint256 hot = AIOracleCore.hotFromLegacy(pausedBefore);
+        $.hot = hot;
+        emit IAIOracle.HotSlotMigrated(hot & AIOracleCore.COUNT_MASK, pausedBefore);
+    }
+
     /// @notice See `IAIOracle.quote`.
     function quote(uint256 modelId, uint32 callbackGasLimit) external view returns (uint256) {
         IModelRegistry.RequestTerms memory terms = AIOracleCore.requestTerms(modelId, 0);
@@ -375,7 +390,7 @@ library AIOracleLogic {
         uint8 state = AIOracleCore.stateOf(packed);
         if (state != AIOracleCodes.STATE_PENDING) revert IAIOracle.AIOracleInvalidState(requestId, state);
         if (block.timestamp > uint64(packed)) revert IAIOracle.AIOracleRequestExpired(requestId, uint64(packed));
-        uint256 maxOutput = AIOracleCore.layout().config.maxOutputBytes;
+        uint256 maxOutput = uint32(AIOracleCore.layout().hot >> AIOracleCore.MAX_OUTPUT_SHIFT);
         if (outputLength > maxOutput) revert IAIOracle.AIOracleOutputTooLarge(outputLength, maxOutput);
         bytes32 suppliedHash = keccak256(input);
         if (suppliedHash != req.inputHash) {

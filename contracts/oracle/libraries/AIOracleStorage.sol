@@ -11,6 +11,7 @@ abstract contract AIOracleStorage {
     /// @custom:storage-location erc7201:axon.storage.AIOracle
     struct Layout {
         address registry;
+        // Before the hot slot: the request count (now in `hot`; read once by `migrateHotSlot`).
         uint96 requestCount;
         IAIOracle.Config config;
         IAIOracle.FeeConfig feeConfig;
@@ -32,6 +33,10 @@ abstract contract AIOracleStorage {
         mapping(uint256 modelId => uint256) modelTerms;
         mapping(uint256 modelId => uint256) modelVerification;
         mapping(uint256 modelId => address[]) modelNodes;
+        // Before the hot slot: the cache's source flags (now in `hot`; read once by `migrateHotSlot`).
         uint256 sources;
+        // Appended (issue 13, second step): the one slot every request and fulfilment reads first, packing the
+        // request count, the pause flag, `maxOutputBytes` and the cache's source flags (bit layout in AIOracleCore).
+        uint256 hot;
     }
 }
