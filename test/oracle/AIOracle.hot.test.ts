@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { ethers } from "hardhat";
+import { ethers, upgrades } from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { CONFIG, deployOracleFixture, OUTPUT, sendRequest, STATE_PENDING, type OracleFixture } from "./fixtures";
 
@@ -154,5 +154,51 @@ describe("AIOracle hot slot", function () {
     await setSlot(f, SOURCES_SLOT, legacySources(hot) | (((1n << 128n) - 1n) << 8n));
     await f.oracle.migrateHotSlot();
     expect(field(await slot(f, HOT_SLOT), 133n, 96n)).to.equal((1n << 96n) - 1n);
+  });
+
+  it("upgrades an oracle of the layout before it through the plugin's layout check, migrating in the same call", async function () {
+    const [admin] = await ethers.getSigners();
+    const before = await ethers.getContractFactory("AIOracleBeforeHotSlotMock");
+    const old = await upgrades.deployProxy(before, [admin.address], { kind: "uups" });
+    const minStake = ethers.parseEther("1");
+    // `sources` of that layout: service enabled, its minimum stake, status epoch 3 (listening), terms epoch 2
+    // (listening).
+    const sources = 1n | (minStake << 8n) | (3n << 136n) | (1n << 152n) | (2n << 160n) | (1n << 176n);
+    await old.getFunction("seed")(admin.address, 41, CONFIG, sources);
+    await old.getFunction("pause")();
+
+    const logic = await (await ethers.getContractFactory("AIOracleLogic")).deploy();
+    const next = await ethers.getContractFactory("AIOracle", {
+      libraries: { AIOracleLogic: await logic.getAddress() },
+    });
+    const options = { kind: "uups" as const, unsafeAllowLinkedLibraries: true };
+    await upgrades.validateUpgrade(await old.getAddress(), next, options);
+    await expect(
+      upgrades.validateUpgrade(await old.getAddress(), await ethers.getContractFactory("AIOracleShiftedLayoutMock"), {
+        kind: "uups",
+      }),
+    ).to.be.rejectedWith(/layout|storage/i);
+
+    const oracle = await upgrades.upgradeProxy(await old.getAddress(), next, { ...options, call: "migrateHotSlot" });
+    const migrated = await oracle.queryFilter(oracle.filters.HotSlotMigrated());
+    expect(migrated.map((e) => [e.args.requestCount, e.args.paused])).to.deep.equal([[41n, true]]);
+    expect(await oracle.getFunction("nextRequestId")()).to.equal(42n);
+    expect(await oracle.getFunction("maxOutputBytes")()).to.equal(CONFIG.maxOutputBytes);
+    expect(await oracle.getFunction("paused")()).to.equal(true);
+    const hot = BigInt(await ethers.provider.getStorage(await oracle.getAddress(), HOT_SLOT));
+    expect([bit(hot, 66n), bit(hot, 67n), field(hot, 68n, 16n), bit(hot, 84n), field(hot, 85n, 16n)]).to.deep.equal([
+      1n,
+      1n,
+      3n,
+      1n,
+      2n,
+    ]);
+    expect(field(hot, 133n, 96n)).to.equal(minStake);
+    await oracle.getFunction("unpause")();
+    expect(await oracle.getFunction("paused")()).to.equal(false);
+    await expect(oracle.getFunction("migrateHotSlot")()).to.be.revertedWithCustomError(
+      oracle,
+      "AIOracleAlreadyMigrated",
+    );
   });
 });
