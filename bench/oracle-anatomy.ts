@@ -83,6 +83,22 @@ async function main() {
   await fulTx.wait();
   await anatomy("request (12-byte prompt)", reqTx.hash, names);
   await anatomy("fulfil (None, 32-byte result, callback stores 32 B)", fulTx.hash, names);
+
+  // fulfilBatch of 10 into a consumer that does nothing (bench/gas/oracle.ts's "excluding the callback" case): the
+  // totals are for the whole batch; divide by 10 for an item.
+  const noop = await (await ethers.getContractFactory("NoopConsumer")).deploy();
+  names.set(await noop.getAddress(), "consumer callback (no-op)");
+  const reqs = [];
+  for (let i = 0; i < 10; i++)
+    reqs.push(await sendRequest(f, 1, { gas: CALLBACK_GAS, callback: await noop.getAddress() }));
+  const batchTx = await f.oracle.connect(f.nodeA).fulfilBatch(
+    reqs.map((q) => q.id),
+    reqs.map((q) => q.request),
+    reqs.map((_, i) => ethers.zeroPadValue(ethers.toBeHex(i + 1), 32)),
+    reqs.map(() => 0),
+  );
+  await batchTx.wait();
+  await anatomy("fulfilBatch of 10 (None, 32-byte results, no-op callback), whole batch", batchTx.hash, names);
 }
 
 main().catch((err) => {
