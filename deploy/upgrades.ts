@@ -1,3 +1,4 @@
+import type { Interface } from "ethers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { LIBRARIES, PROXIES } from "./axon";
 import { readManifest, writeManifest } from "./manifest";
@@ -18,9 +19,40 @@ export interface UpgradeResult {
   /**
    * Set when the signer does not hold UPGRADER_ROLE (the roles were handed to AXON_OWNER): the implementation `to`
    * is deployed and validated, nothing is upgraded, and the owner (e.g. through its timelock) must call the proxy
-   * with this `upgradeToAndCall(to, "0x")` calldata; the manifest keeps the current implementation until then.
+   * with this `upgradeToAndCall(to, data)` calldata (`data`: the migration the upgrade needs, if any, else "0x"); the
+   * manifest keeps the current implementation until then.
    */
   ownerCalldata?: string;
+}
+
+/**
+ * One-off calls an upgrade makes in its own transaction (`upgradeToAndCall`) when the proxy comes from a layout that
+ * needs them. AIOracle's hot slot (issue 13) is filled from the fields before it by `migrateHotSlot`; until then the
+ * oracle reads as paused. A proxy already on that layout answers `AIOracleAlreadyMigrated` and is upgraded without it.
+ */
+const MIGRATIONS: Record<string, { fn: string; done: string }> = {
+  AIOracle: { fn: "migrateHotSlot", done: "AIOracleAlreadyMigrated" },
+};
+
+/** The calldata of the migration `name` needs on the way to `factory`'s implementation, if any. */
+async function pendingMigration(
+  hre: HardhatRuntimeEnvironment,
+  name: string,
+  address: string,
+  factory: { interface: Interface },
+): Promise<string | undefined> {
+  const m = MIGRATIONS[name];
+  if (!m || !factory.interface.getFunction(m.fn)) return undefined;
+  const data = factory.interface.encodeFunctionData(m.fn);
+  try {
+    // Succeeds on an implementation that has the migration and has not run it.
+    await hre.ethers.provider.call({ to: address, data });
+    return data;
+  } catch (e) {
+    const revert = (e as { data?: string }).data ?? "0x";
+    // An implementation from before the migration has no such function (an empty revert): it is needed.
+    return revert.startsWith(factory.interface.getError(m.done)!.selector) ? undefined : data;
+  }
 }
 
 /**
@@ -67,6 +99,8 @@ export async function upgradeAxon(hre: HardhatRuntimeEnvironment, opts: UpgradeO
     const unsafeAllowLinkedLibraries = Object.keys(libraries).length > 0;
     await upgrades.validateUpgrade(entry.address, factory, { kind: "uups", unsafeAllowLinkedLibraries });
     log(`  ${name}: storage layout of ${artifact} is compatible`);
+    const migration = await pendingMigration(hre, name, entry.address, factory);
+    if (migration) log(`  ${name}: the upgrade calls ${MIGRATIONS[name].fn}() (coming from the layout before it)`);
     const proxy = await ethers.getContractAt("AxonUpgradeable", entry.address);
     const [signer] = await ethers.getSigners();
     if (!(await proxy.hasRole(await proxy.UPGRADER_ROLE(), signer.address))) {
@@ -76,12 +110,16 @@ export async function upgradeAxon(hre: HardhatRuntimeEnvironment, opts: UpgradeO
       });
       const to = typeof prepared === "string" ? prepared : ((await prepared.wait())?.contractAddress ?? "");
       const from = entry.implementation ?? "";
-      const ownerCalldata = proxy.interface.encodeFunctionData("upgradeToAndCall", [to, "0x"]);
+      const ownerCalldata = proxy.interface.encodeFunctionData("upgradeToAndCall", [to, migration ?? "0x"]);
       log(`  ${name}: ${signer.address} is not an upgrader; the owner must send ${ownerCalldata} to ${entry.address}`);
       results.push({ name, from, to, changed: from.toLowerCase() !== to.toLowerCase(), ownerCalldata });
       continue;
     }
-    const upgraded = await upgrades.upgradeProxy(entry.address, factory, { kind: "uups", unsafeAllowLinkedLibraries });
+    const upgraded = await upgrades.upgradeProxy(entry.address, factory, {
+      kind: "uups",
+      unsafeAllowLinkedLibraries,
+      ...(migration ? { call: { fn: MIGRATIONS[name].fn } } : {}),
+    });
     await upgraded.waitForDeployment();
     const to = await upgrades.erc1967.getImplementationAddress(entry.address);
     const from = entry.implementation ?? "";

@@ -6,6 +6,7 @@ import { type AxonDeployment, deployAxon, PROXIES } from "../../deploy/axon";
 import { manifestPath, type DeploymentManifest } from "../../deploy/manifest";
 import { upgradeAxon } from "../../deploy/upgrades";
 import { fheCatchUp } from "../helpers/fhevm";
+import { HOT_SLOT, slot, toLegacyLayout } from "../oracle/hotSlot";
 import { runTaskJson, tmpDeploymentsDir } from "./helpers";
 
 const ORACLE_SERVICE = ethers.id("axon.service.oracle");
@@ -248,6 +249,25 @@ describe("deployAxon on the Hardhat network", function () {
       expect(await d.staking.isModule(ORACLE_SERVICE, await d.oracle.getAddress())).to.equal(true);
       expect(readBack().contracts.OperatorStaking.artifact).to.equal("OperatorStakingV2Mock");
       expect(readBack().contracts.ComputeEscrow.libraries).to.deep.equal(d.manifest.contracts.ComputeEscrow.libraries);
+    });
+
+    it("migrates an oracle coming from the layout before the hot slot within the upgrade, once", async function () {
+      const hot = await toLegacyLayout(d.oracle);
+      expect(await d.oracle.paused()).to.equal(true);
+      const lines: string[] = [];
+      const [result] = await upgradeAxon(hre, {
+        only: ["AIOracle"],
+        implementations: { AIOracle: "AIOracleV2Mock" },
+        log: (l) => lines.push(l),
+      });
+      expect(result.changed).to.equal(true);
+      expect(lines.join("\n")).to.match(/AIOracle: the upgrade calls migrateHotSlot\(\)/);
+      expect(await slot(d.oracle, HOT_SLOT)).to.equal(hot);
+      expect(await d.oracle.paused()).to.equal(false);
+      const again: string[] = [];
+      await upgradeAxon(hre, { only: ["AIOracle"], log: (l) => again.push(l) });
+      expect(again.join("\n")).to.not.match(/migrateHotSlot/);
+      expect(await slot(d.oracle, HOT_SLOT)).to.equal(hot);
     });
 
     it("refuses a name that is not an Axon proxy", async function () {

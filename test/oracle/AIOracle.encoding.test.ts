@@ -3,6 +3,7 @@ import { ethers } from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import fc from "fast-check";
 import { CALLBACK_GAS, deployOracleFixture, emittedRequest, STATE_PENDING } from "./fixtures";
+import { COMMITMENTS_SLOT } from "./hotSlot";
 
 // The hot path writes `RequestCreated`'s data, the commitment preimage and the callback's calldata by hand (issue
 // 13: one copy of each field, no ABI encoder). This suite is their specification: for any input, callback data and
@@ -12,8 +13,6 @@ import { CALLBACK_GAS, deployOracleFixture, emittedRequest, STATE_PENDING } from
 const REQUEST_TUPLE =
   "tuple(address requester,address callback,uint256 modelId,bytes32 inputHash,uint256 receiverFee,uint256 fees,uint256 timing,bytes callbackData,address[] nodes)";
 const coder = ethers.AbiCoder.defaultAbiCoder();
-// `commitments` in the ERC-7201 namespace of AIOracleStorage.Layout (its eighth field, after 7 slots of scalars).
-const COMMITMENTS_SLOT = BigInt("0x644d4b16682ca8ec79740f08bf7a056ce84d41a9a4f9d2dbabd06963a33ee900") + 7n;
 
 /** The commitment preimage documented in docs/oracle.md, computed independently of the contract. */
 function commitmentOf(r: {

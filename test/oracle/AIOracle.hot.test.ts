@@ -1,65 +1,25 @@
 import { expect } from "chai";
 import { ethers, upgrades } from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
-import { CONFIG, deployOracleFixture, OUTPUT, sendRequest, STATE_PENDING, type OracleFixture } from "./fixtures";
+import { CONFIG, deployOracleFixture, OUTPUT, sendRequest, STATE_PENDING } from "./fixtures";
+import {
+  bit,
+  COUNT_MASK,
+  field,
+  HOT_SLOT,
+  legacySources,
+  PAUSED,
+  READY,
+  setSlot,
+  slot,
+  SOURCES_SLOT,
+  toLegacyLayout,
+} from "./hotSlot";
 
 // The hot slot (issue 13): the request count, the pause flag, `maxOutputBytes` and the hot-path cache's source flags
 // share the one slot every request and fulfilment reads first. An oracle upgraded from the layout before it keeps
 // those values in their old places (the count next to the registry address, the flags in `sources`, the pause flag in
 // OpenZeppelin's Pausable slot) and reads as paused until `migrateHotSlot` copies them, exactly, into the hot slot.
-
-// ERC-7201 namespace of AIOracleStorage.Layout and the slots of the fields the migration reads (declaration order:
-// registry + requestCount, Config (2 slots), FeeConfig, protocolFeesWei, staking, treasury, 8 mappings, sources, hot).
-const BASE = BigInt("0x644d4b16682ca8ec79740f08bf7a056ce84d41a9a4f9d2dbabd06963a33ee900");
-const REGISTRY_AND_COUNT_SLOT = BASE;
-const SOURCES_SLOT = BASE + 18n;
-const HOT_SLOT = BASE + 19n;
-const PAUSABLE_SLOT = BigInt("0xcd5ed15c6e187e77e9aee88184c21f4f2182ab5827cb3b7e07fbedcd63f03300");
-
-// Bit layout of the hot slot (AIOracleCore) and of `sources` before it.
-const COUNT_MASK = (1n << 64n) - 1n;
-const READY = 1n << 64n;
-const PAUSED = 1n << 65n;
-const bit = (word: bigint, at: bigint) => (word >> at) & 1n;
-const field = (word: bigint, at: bigint, bits: bigint) => (word >> at) & ((1n << bits) - 1n);
-
-async function slot(f: OracleFixture, at: bigint): Promise<bigint> {
-  return BigInt(await ethers.provider.getStorage(await f.oracle.getAddress(), at));
-}
-
-async function setSlot(f: OracleFixture, at: bigint, value: bigint) {
-  await ethers.provider.send("hardhat_setStorageAt", [
-    await f.oracle.getAddress(),
-    ethers.toBeHex(at),
-    ethers.toBeHex(value, 32),
-  ]);
-}
-
-/** The `sources` word of the layout before the hot slot, holding the same cache flags as `hot`. */
-function legacySources(hot: bigint): bigint {
-  return (
-    bit(hot, 66n) |
-    (field(hot, 133n, 96n) << 8n) |
-    (field(hot, 68n, 16n) << 136n) |
-    (bit(hot, 67n) << 152n) |
-    (field(hot, 85n, 16n) << 160n) |
-    (bit(hot, 84n) << 176n)
-  );
-}
-
-/**
- * Puts a live oracle's state back into the layout before the hot slot, as an upgrade from that implementation finds
- * it: count next to the registry, flags in `sources`, pause flag in OpenZeppelin's slot, and an empty hot slot.
- */
-async function toLegacyLayout(f: OracleFixture): Promise<bigint> {
-  const hot = await slot(f, HOT_SLOT);
-  const registryWord = await slot(f, REGISTRY_AND_COUNT_SLOT);
-  await setSlot(f, REGISTRY_AND_COUNT_SLOT, (registryWord & ((1n << 160n) - 1n)) | ((hot & COUNT_MASK) << 160n));
-  await setSlot(f, SOURCES_SLOT, legacySources(hot));
-  await setSlot(f, PAUSABLE_SLOT, bit(hot, 65n));
-  await setSlot(f, HOT_SLOT, 0n);
-  return hot;
-}
 
 /** Two requests, the first fulfilled, the second still pending. */
 async function servedFixture() {
@@ -73,7 +33,7 @@ async function servedFixture() {
 describe("AIOracle hot slot", function () {
   it("packs the request count, the pause flag, the output limit and the cache flags in one slot", async function () {
     const f = await loadFixture(servedFixture);
-    const hot = await slot(f, HOT_SLOT);
+    const hot = await slot(f.oracle, HOT_SLOT);
     expect(hot & COUNT_MASK).to.equal(2n);
     expect(await f.oracle.nextRequestId()).to.equal(3n);
     expect(hot & READY).to.equal(READY);
@@ -86,15 +46,15 @@ describe("AIOracle hot slot", function () {
     expect(field(hot, 133n, 96n)).to.equal(service.minStakeWei);
 
     await f.oracle.pause();
-    expect((await slot(f, HOT_SLOT)) & PAUSED).to.equal(PAUSED);
+    expect((await slot(f.oracle, HOT_SLOT)) & PAUSED).to.equal(PAUSED);
     expect(await f.oracle.paused()).to.equal(true);
     await expect(f.oracle.unpause()).to.emit(f.oracle, "Unpaused").withArgs(f.admin.address);
-    expect((await slot(f, HOT_SLOT)) & PAUSED).to.equal(0n);
+    expect((await slot(f.oracle, HOT_SLOT)) & PAUSED).to.equal(0n);
 
     const config = { ...CONFIG, maxOutputBytes: 20_000 };
     await f.oracle.setConfig(config);
     expect(await f.oracle.maxOutputBytes()).to.equal(20_000n);
-    expect(field(await slot(f, HOT_SLOT), 101n, 32n)).to.equal(20_000n);
+    expect(field(await slot(f.oracle, HOT_SLOT), 101n, 32n)).to.equal(20_000n);
     await expect(f.oracle.connect(f.nodeA).fulfil(f.pending.id, f.pending.request, "0x" + "00".repeat(20_001), 0))
       .to.be.revertedWithCustomError(f.oracle, "AIOracleOutputTooLarge")
       .withArgs(20_001, 20_000);
@@ -110,7 +70,7 @@ describe("AIOracle hot slot", function () {
 
   it("reads as paused after an upgrade from the layout before it, until anyone migrates it exactly", async function () {
     const f = await loadFixture(servedFixture);
-    const hot = await toLegacyLayout(f);
+    const hot = await toLegacyLayout(f.oracle);
     expect(await f.oracle.paused()).to.equal(true);
     expect(await f.oracle.nextRequestId()).to.equal(1n);
     await expect(sendRequest(f, 1)).to.be.revertedWithCustomError(f.oracle, "EnforcedPause");
@@ -123,7 +83,7 @@ describe("AIOracle hot slot", function () {
     await expect(f.oracle.connect(f.stranger).migrateHotSlot())
       .to.emit(f.oracle, "HotSlotMigrated")
       .withArgs(2n, false);
-    expect(await slot(f, HOT_SLOT)).to.equal(hot);
+    expect(await slot(f.oracle, HOT_SLOT)).to.equal(hot);
     expect(await f.oracle.paused()).to.equal(false);
     expect(await f.oracle.nextRequestId()).to.equal(3n);
     await expect(f.oracle.migrateHotSlot()).to.be.revertedWithCustomError(f.oracle, "AIOracleAlreadyMigrated");
@@ -139,9 +99,9 @@ describe("AIOracle hot slot", function () {
   it("keeps a paused oracle paused through the migration", async function () {
     const f = await loadFixture(servedFixture);
     await f.oracle.pause();
-    const hot = await toLegacyLayout(f);
+    const hot = await toLegacyLayout(f.oracle);
     await expect(f.oracle.migrateHotSlot()).to.emit(f.oracle, "HotSlotMigrated").withArgs(2n, true);
-    expect(await slot(f, HOT_SLOT)).to.equal(hot);
+    expect(await slot(f.oracle, HOT_SLOT)).to.equal(hot);
     expect(await f.oracle.paused()).to.equal(true);
     await expect(f.oracle.unpause()).to.emit(f.oracle, "Unpaused");
     await f.oracle.connect(f.nodeA).fulfil(f.pending.id, f.pending.request, OUTPUT, 0);
@@ -149,11 +109,11 @@ describe("AIOracle hot slot", function () {
 
   it("caches a minimum stake above 96 bits as the largest it holds", async function () {
     const f = await loadFixture(servedFixture);
-    const hot = await toLegacyLayout(f);
+    const hot = await toLegacyLayout(f.oracle);
     // A 128-bit minimum in the old word (more than any stake the 80-bit node cache can hold).
-    await setSlot(f, SOURCES_SLOT, legacySources(hot) | (((1n << 128n) - 1n) << 8n));
+    await setSlot(f.oracle, SOURCES_SLOT, legacySources(hot) | (((1n << 128n) - 1n) << 8n));
     await f.oracle.migrateHotSlot();
-    expect(field(await slot(f, HOT_SLOT), 133n, 96n)).to.equal((1n << 96n) - 1n);
+    expect(field(await slot(f.oracle, HOT_SLOT), 133n, 96n)).to.equal((1n << 96n) - 1n);
   });
 
   it("upgrades an oracle of the layout before it through the plugin's layout check, migrating in the same call", async function () {
