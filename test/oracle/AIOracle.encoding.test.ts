@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import fc from "fast-check";
-import { CALLBACK_GAS, deployOracleFixture, emittedRequest, STATE_PENDING } from "./fixtures";
+import { CALLBACK_GAS, commitmentOf, deployOracleFixture, emittedRequest, STATE_PENDING } from "./fixtures";
 import { COMMITMENTS_SLOT } from "./hotSlot";
 
 // The hot path writes `RequestCreated`'s data, the commitment preimage and the callback's calldata by hand (issue
@@ -13,36 +13,6 @@ import { COMMITMENTS_SLOT } from "./hotSlot";
 const REQUEST_TUPLE =
   "tuple(address requester,address callback,uint256 modelId,bytes32 inputHash,uint256 receiverFee,uint256 fees,uint256 timing,bytes callbackData,address[] nodes)";
 const coder = ethers.AbiCoder.defaultAbiCoder();
-
-/** The commitment preimage documented in docs/oracle.md, computed independently of the contract. */
-function commitmentOf(r: {
-  requester: string;
-  callback: string;
-  modelId: bigint;
-  inputHash: string;
-  receiverFee: bigint;
-  fees: bigint;
-  timing: bigint;
-  callbackData: string;
-  nodes: string[];
-}): string {
-  return ethers.keccak256(
-    coder.encode(
-      ["address", "address", "uint256", "bytes32", "uint256", "uint256", "uint256", "bytes32", "bytes32"],
-      [
-        r.requester,
-        r.callback,
-        r.modelId,
-        r.inputHash,
-        r.receiverFee,
-        r.fees,
-        r.timing,
-        ethers.keccak256(r.callbackData),
-        ethers.keccak256(ethers.solidityPacked(["address[]"], [r.nodes])),
-      ],
-    ),
-  );
-}
 
 async function recordingFixture() {
   const f = await deployOracleFixture();
@@ -85,7 +55,7 @@ describe("AIOracle hand-written encodings", function () {
             ethers.zeroPadValue(f.requester.address, 32).toLowerCase(),
           ]);
           expect(log.data).to.equal(coder.encode([REQUEST_TUPLE, "bytes"], [r, input]));
-          const commitment = commitmentOf(r as Parameters<typeof commitmentOf>[0]);
+          const commitment = commitmentOf(r);
           expect(await f.oracle.hashRequest(r)).to.equal(commitment);
           // The request's slot: [commitment's top 184 bits | state PENDING | deadline].
           const at = ethers.keccak256(coder.encode(["uint256", "uint256"], [emitted.id, COMMITMENTS_SLOT]));

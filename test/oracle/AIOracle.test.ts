@@ -7,6 +7,7 @@ import { ANYONE, custom, role, shouldEnforceAccessMatrix, AXON_UPGRADEABLE_GUARD
 import {
   ARBITER_ROLE,
   CALLBACK_GAS,
+  commitmentOf,
   CONFIG,
   deployOracle,
   deployOracleFixture,
@@ -122,24 +123,7 @@ describe("AIOracle", function () {
       expect(deadline).to.equal(r.terms.deadline);
       expect(BigInt(r.terms.deadline)).to.equal(BigInt(await time.latest()) + 3600n);
       const q = r.request;
-      expect(await oracle.hashRequest(q)).to.equal(
-        ethers.keccak256(
-          ethers.AbiCoder.defaultAbiCoder().encode(
-            ["address", "address", "uint256", "bytes32", "uint256", "uint256", "uint256", "bytes32", "bytes32"],
-            [
-              q.requester,
-              q.callback,
-              q.modelId,
-              q.inputHash,
-              q.receiverFee,
-              q.fees,
-              q.timing,
-              ethers.keccak256(q.callbackData),
-              ethers.keccak256(ethers.solidityPacked(["address[]"], [q.nodes])),
-            ],
-          ),
-        ),
-      );
+      expect(await oracle.hashRequest(q)).to.equal(commitmentOf(q));
       expect(await oracle.nextRequestId()).to.equal(3n);
       expect((await oracle.requestState(99))[0]).to.equal(STATE_NONE);
     });

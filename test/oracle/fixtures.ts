@@ -240,6 +240,26 @@ export async function emittedRequest(oracle: AIOracle, tx: ContractTransactionRe
   throw new Error("no RequestCreated event");
 }
 
+/** The commitment preimage documented in docs/oracle.md, computed independently of the contract. */
+export function commitmentOf(r: IAIOracle.RequestStruct): string {
+  return ethers.keccak256(
+    ethers.AbiCoder.defaultAbiCoder().encode(
+      ["address", "address", "uint256", "bytes32", "uint256", "uint256", "uint256", "bytes32", "bytes32"],
+      [
+        r.requester,
+        r.callback,
+        r.modelId,
+        r.inputHash,
+        r.receiverFee,
+        r.fees,
+        r.timing,
+        ethers.keccak256(r.callbackData),
+        ethers.keccak256(ethers.solidityPacked(["address[]"], [r.nodes])),
+      ],
+    ),
+  );
+}
+
 /** Sends a request for `modelId` paying the quote and returns the emitted request. */
 export async function sendRequest(
   f: OracleFixture,
