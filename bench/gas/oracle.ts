@@ -40,7 +40,8 @@ async function batch(f: OracleFixture, callback: string): Promise<bigint> {
 }
 
 // AIOracle: the request/fulfil hot path in steady state (the node's, receiver's and protocol's credit slots already
-// non-zero, as on a running network), batches, and the Quorum and Optimistic paths.
+// non-zero and every commitment ring slot used once, as on a network past its first 4,096 requests), batches, and
+// the Quorum and Optimistic paths.
 export default async function (gas: GasRecorder): Promise<void> {
   const f = await deployOracleFixture();
   const { oracle, nodeA, nodeB, nodeC, requester } = f;
@@ -48,6 +49,23 @@ export default async function (gas: GasRecorder): Promise<void> {
   // Warm-up: one full cycle so the recurring credit slots exist.
   const warm = await sendRequest(f, 1, { gas: CALLBACK_GAS });
   await oracle.connect(nodeA).fulfil(warm.id, warm.request, OUTPUT, 0);
+
+  // The first lap of the commitment ring: each request fills a fresh slot, each final result marks it fulfilled.
+  const firstTx = await send(f, 1, PROMPT_12B);
+  const firstRequestGas = await gas.record("request.prompt12B.firstLap", firstTx);
+  const first = await emittedRequest(oracle, firstTx);
+  const firstFulfilGas = await gas.record(
+    "fulfil.none.store32B.firstLap",
+    await oracle.connect(nodeA).fulfil(first.id, first.request, OUTPUT, 0),
+  );
+  await gas.record("requestPlusFulfil.none.firstLap", firstRequestGas + firstFulfilGas);
+
+  // Steady state from here: the ring's remaining empty slots are marked free, as 4,096 requests would leave them.
+  const RING_SIZE = 4096;
+  for (let from = 0; from < RING_SIZE; from += 512) {
+    const tx = await oracle.warmCommitmentRing(from, 512);
+    if (from === 512) await gas.record("warmCommitmentRing.perSlot", (await gasOf(tx)) / 512n);
+  }
 
   const reqTx = await send(f, 1, PROMPT_12B);
   const requestGas = await gas.record("request.prompt12B", reqTx);

@@ -235,6 +235,11 @@ contract AIOracle is AxonUpgradeable, AIOracleStorage, IAIOracle {
         AIOracleLogic.migrateHotSlot();
     }
 
+    /// @inheritdoc IAIOracle
+    function warmCommitmentRing(uint256, uint256) external {
+        _delegate(AIOracleLogic.warmCommitmentRing.selector);
+    }
+
     /// @notice Whether `request` and fulfilment are stopped (PAUSER_ROLE), or the oracle awaits `migrateHotSlot`.
     /// @dev The flag lives in the hot slot, which every request and fulfilment reads anyway.
     function paused() public view override returns (bool) {
@@ -300,10 +305,11 @@ contract AIOracle is AxonUpgradeable, AIOracleStorage, IAIOracle {
 
     /// @inheritdoc IAIOracle
     function requestState(uint256 requestId) external view returns (uint8 state, uint64 deadline) {
-        uint256 packed = _s().commitments[requestId];
+        (uint256 packed, ) = AIOracleCore.slotOf(requestId);
         if (packed == 0 && requestId != 0 && requestId <= _s().hot & AIOracleCore.COUNT_MASK)
             return (AIOracleCodes.STATE_FULFILLED, 0);
-        return (AIOracleCore.stateOf(packed), uint64(packed));
+        state = AIOracleCore.stateOf(packed);
+        if (state != AIOracleCodes.STATE_FULFILLED) deadline = AIOracleCore.deadlineOf(packed);
     }
 
     /// @inheritdoc IAIOracle
@@ -438,10 +444,14 @@ contract AIOracle is AxonUpgradeable, AIOracleStorage, IAIOracle {
 
     /// @dev Stores the request's slot (commitment, pending, deadline) and emits `RequestCreated`.
     function _create(bytes calldata input, bytes calldata callbackData, uint256 requestId, Request memory req) private {
-        _s().commitments[requestId] = AIOracleCore.pack(
-            _commitAndEmit(requestId, req, callbackData, input),
-            AIOracleCodes.STATE_PENDING,
-            uint64(uint40(req.timing >> AIOracleRequests.DEADLINE_SHIFT))
+        AIOracleCore.create(
+            requestId,
+            AIOracleCore.pack(
+                _commitAndEmit(requestId, req, callbackData, input),
+                AIOracleCodes.STATE_PENDING,
+                req.timing >> AIOracleRequests.DEADLINE_SHIFT,
+                requestId
+            )
         );
     }
 
@@ -546,14 +556,14 @@ contract AIOracle is AxonUpgradeable, AIOracleStorage, IAIOracle {
         address node
     ) private view returns (uint256 packed, bytes memory err) {
         Layout storage $ = _s();
-        packed = $.commitments[requestId];
+        (packed, ) = AIOracleCore.slotOf(requestId);
         if (!AIOracleCore.matches(packed, req)) return (packed, AIOracleCore.mismatchError(requestId, packed));
         uint8 state = AIOracleCore.stateOf(packed);
         bool quorum = req.mode() == ModelRegistryModes.MODE_QUORUM;
         if (state != AIOracleCodes.STATE_PENDING && !(quorum && state == AIOracleCodes.STATE_PROVISIONAL)) {
             return (packed, abi.encodeWithSelector(AIOracleInvalidState.selector, requestId, state));
         }
-        uint64 deadline = uint64(packed);
+        uint64 deadline = AIOracleCore.deadlineOf(packed);
         if (block.timestamp > deadline) {
             return (packed, abi.encodeWithSelector(AIOracleRequestExpired.selector, requestId, deadline));
         }

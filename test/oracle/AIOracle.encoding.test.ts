@@ -3,7 +3,7 @@ import { ethers } from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import fc from "fast-check";
 import { CALLBACK_GAS, commitmentOf, deployOracleFixture, emittedRequest, STATE_PENDING } from "./fixtures";
-import { COMMITMENTS_SLOT } from "./hotSlot";
+import { commitmentWord, field } from "./hotSlot";
 
 // The hot path writes `RequestCreated`'s data, the commitment preimage and the callback's calldata by hand (issue
 // 13: one copy of each field, no ABI encoder). This suite is their specification: for any input, callback data and
@@ -57,12 +57,13 @@ describe("AIOracle hand-written encodings", function () {
           expect(log.data).to.equal(coder.encode([REQUEST_TUPLE, "bytes"], [r, input]));
           const commitment = commitmentOf(r);
           expect(await f.oracle.hashRequest(r)).to.equal(commitment);
-          // The request's slot: [commitment's top 184 bits | state PENDING | deadline].
-          const at = ethers.keccak256(coder.encode(["uint256", "uint256"], [emitted.id, COMMITMENTS_SLOT]));
-          const slot = BigInt(await ethers.provider.getStorage(await f.oracle.getAddress(), at));
-          expect(slot >> 72n).to.equal(BigInt(commitment) >> 72n);
-          expect((slot >> 64n) & 0xffn).to.equal(BigInt(STATE_PENDING));
-          expect(slot & ((1n << 64n) - 1n)).to.equal(emitted.terms.deadline);
+          // The request's slot, in the commitment ring: [commitment's top 184 bits | state PENDING | lap | deadline].
+          const { word, inRing } = await commitmentWord(f.oracle, BigInt(emitted.id));
+          expect(inRing).to.equal(true);
+          expect(word >> 72n).to.equal(BigInt(commitment) >> 72n);
+          expect(field(word, 64n, 8n)).to.equal(BigInt(STATE_PENDING));
+          expect(field(word, 40n, 24n)).to.equal(BigInt(emitted.id) / 4096n);
+          expect(field(word, 0n, 40n)).to.equal(emitted.terms.deadline);
         },
       ),
       { numRuns: 25 },

@@ -791,6 +791,7 @@ describe("AIOracle", function () {
         "pushCredit(address)": ANYONE,
         "sweepProtocolFees()": ANYONE,
         "migrateHotSlot()": ANYONE,
+        "warmCommitmentRing(uint256,uint256)": ANYONE,
         // The hot-path cache accepts pushes from the registry and the staking contract only.
         "onModelTerms(uint256,address,uint96,(uint8,uint8,uint8,uint32,uint128),bool)": custom(
           "AIOracleUnauthorizedPush",

@@ -7,12 +7,14 @@ type HasAddress = { getAddress(): Promise<string> };
 /** ERC-7201 namespace of AIOracleStorage.Layout. Field slots in declaration order: registry + requestCount (0),
  * Config (1-2), FeeConfig (3), protocolFeesWei (4), staking (5), treasury (6), commitments (7), credits (8), lateness,
  * votes, voteCounts, proposals, challengeVoted, challengeVoters, modelTerms, modelVerification, modelNodes (9-17),
- * sources (18), hot (19). */
+ * sources (18), hot (19), commitmentRing (20 .. 20 + 4095). */
 export const ORACLE_STORAGE = BigInt("0x644d4b16682ca8ec79740f08bf7a056ce84d41a9a4f9d2dbabd06963a33ee900");
 export const REGISTRY_AND_COUNT_SLOT = ORACLE_STORAGE;
 export const COMMITMENTS_SLOT = ORACLE_STORAGE + 7n;
 export const SOURCES_SLOT = ORACLE_STORAGE + 18n;
 export const HOT_SLOT = ORACLE_STORAGE + 19n;
+export const RING_SLOT = ORACLE_STORAGE + 20n;
+export const RING_SIZE = 4096n;
 /** OpenZeppelin PausableUpgradeable's namespace: the pause flag before the hot slot. */
 export const PAUSABLE_SLOT = BigInt("0xcd5ed15c6e187e77e9aee88184c21f4f2182ab5827cb3b7e07fbedcd63f03300");
 
@@ -25,6 +27,17 @@ export const field = (word: bigint, at: bigint, bits: bigint) => (word >> at) & 
 
 export async function slot(contract: HasAddress, at: bigint): Promise<bigint> {
   return BigInt(await ethers.provider.getStorage(await contract.getAddress(), at));
+}
+
+/** Where request `id`'s commitment word is stored: its ring slot when that is tagged with the id's lap, else its
+ * `commitments` entry. */
+export async function commitmentWord(oracle: HasAddress, id: bigint): Promise<{ word: bigint; inRing: boolean }> {
+  const ring = await slot(oracle, RING_SLOT + (id % RING_SIZE));
+  if (ring !== 0n && field(ring, 40n, 24n) === id / RING_SIZE) return { word: ring, inRing: true };
+  const at = BigInt(
+    ethers.keccak256(ethers.AbiCoder.defaultAbiCoder().encode(["uint256", "uint256"], [id, COMMITMENTS_SLOT])),
+  );
+  return { word: await slot(oracle, at), inRing: false };
 }
 
 export async function setSlot(contract: HasAddress, at: bigint, value: bigint) {

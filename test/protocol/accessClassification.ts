@@ -126,6 +126,7 @@ export const CLASSIFICATION: Record<string, Record<string, Guard>> = {
     "pushCredit(address)": ANYONE,
     "sweepProtocolFees()": ANYONE,
     "migrateHotSlot()": ANYONE,
+    "warmCommitmentRing(uint256,uint256)": ANYONE,
     "setFeeConfig((uint96,uint16,uint64,uint64))": role(DEFAULT_ADMIN_ROLE),
     "setConfig((uint32,uint32,uint32,uint32,uint32,uint32,uint128))": role(DEFAULT_ADMIN_ROLE),
     "setTreasury(address)": role(DEFAULT_ADMIN_ROLE),

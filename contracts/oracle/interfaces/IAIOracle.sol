@@ -164,6 +164,9 @@ interface IAIOracle is IModelTermsListener, IOperatorStatusListener {
     /// @notice An oracle upgraded from the layout before the hot slot copied its request count, pause flag, output
     /// limit and cache flags into it (`migrateHotSlot`) and serves again.
     event HotSlotMigrated(uint256 requestCount, bool paused);
+    /// @notice `warmed` of the commitment ring's slots `fromIndex` .. `fromIndex + count - 1` were empty and are now
+    /// marked free, so the first request of each pays a reused slot's price (`warmCommitmentRing`).
+    event CommitmentRingWarmed(uint256 fromIndex, uint256 count, uint256 warmed);
 
     /// @notice The supplied request does not hash to the stored commitment (or the id is unknown).
     error AIOracleRequestMismatch(uint256 requestId);
@@ -245,6 +248,8 @@ interface IAIOracle is IModelTermsListener, IOperatorStatusListener {
     /// @notice Upgraded from the layout before the hot slot and not migrated yet: it reads as paused until anyone
     /// calls `migrateHotSlot`, and cannot be unpaused before.
     error AIOracleNotMigrated();
+    /// @notice `warmCommitmentRing(fromIndex, count)` reaches past the ring's `ringSize` slots.
+    error AIOracleRingRange(uint256 fromIndex, uint256 count, uint256 ringSize);
 
     /// @notice Requests an inference of `modelId` on `input`; `msg.value` must cover `quote(modelId,
     /// callbackGasLimit)` and any excess is sent back at once.
@@ -371,8 +376,8 @@ interface IAIOracle is IModelTermsListener, IOperatorStatusListener {
     /// gas price + protocol fee.
     function quote(uint256 modelId, uint32 callbackGasLimit) external view returns (uint256 feeWei);
 
-    /// @notice The state (`AIOracleCodes.STATE_*`) and deadline of a request. A final result clears the request's
-    /// slot (a gas refund), so a fulfilled request reports deadline 0.
+    /// @notice The state (`AIOracleCodes.STATE_*`) and deadline of a request. A fulfilled request reports deadline 0
+    /// (its slot is cleared, or marked fulfilled for reuse by a later request).
     function requestState(uint256 requestId) external view returns (uint8 state, uint64 deadline);
 
     /// @notice Whether `node` may call `fulfil` for this request now.
@@ -407,6 +412,12 @@ interface IAIOracle is IModelTermsListener, IOperatorStatusListener {
     /// flag, `maxOutputBytes` and the cache's source flags into the one slot the hot path reads, once (anyone may
     /// call it; pass it to `upgradeToAndCall`). Until then the oracle reads as paused. Emits `HotSlotMigrated`.
     function migrateHotSlot() external;
+
+    /// @notice Pays the first write of the commitment ring's empty slots `fromIndex` .. `fromIndex + count - 1`
+    /// (4,096 slots; 22.1k gas each, about 1,300 per 30M-gas block), so that requests get a reused slot's price from
+    /// the start instead of after the first 4,096 requests. Anyone may call it; slots in use are left as they are.
+    /// Emits `CommitmentRingWarmed`.
+    function warmCommitmentRing(uint256 fromIndex, uint256 count) external;
 
     /// @notice How many requests assigned to `node` expired unanswered.
     function latenessOf(address node) external view returns (uint256);

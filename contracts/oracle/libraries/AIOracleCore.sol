@@ -30,6 +30,18 @@ library AIOracleCore {
     uint256 private constant BPS = 10_000;
     uint256 private constant HASH_MASK = ~uint256(type(uint72).max);
     uint256 private constant STATE_MASK = uint256(type(uint8).max) << 64;
+    /// @dev A commitment slot packs [184-bit truncated commitment | 8-bit state (64-71) | 24-bit lap (40-63) | 40-bit
+    /// deadline]. Request `id` lives in `commitmentRing[id % RING_SIZE]`, tagged with its lap `id / RING_SIZE`, when
+    /// that slot is free at creation (empty, warmed, or holding a fulfilled or refunded request of an earlier lap), and
+    /// in `commitments[id]` otherwise (the ring slot still holds an open request, or the id is past the ring's last
+    /// lap). A reused ring slot is written from nonzero to nonzero (5k gas with its read instead of a fresh slot's
+    /// 22.1k) and a final result marks it fulfilled instead of clearing it.
+    uint256 internal constant RING_BITS = 12;
+    uint256 internal constant RING_SIZE = 1 << RING_BITS;
+    uint256 private constant LAP_SHIFT = 40;
+    uint256 private constant DEADLINE_MASK = type(uint40).max;
+    /// @dev The lap a warmed, never used ring slot carries; no request id has it.
+    uint256 private constant WARM_LAP = type(uint24).max;
     /// @dev A `credits` slot packs [16-bit status epoch | 80-bit active stake | 32-bit jailed-until | 32-bit served
     /// count | 96-bit credit in wei] (the credit is bounded by the ETH supply; a stake above 2^80 wei, 1.2M ETH, is
     /// cached as 2^80 - 1, a jail past 2106 as 2^32 - 1). The status fields are the node's OperatorStaking record as
@@ -89,8 +101,12 @@ library AIOracleCore {
     // Commitments
     // ------------------------------------------------------------------------------------------------------------
 
-    function pack(bytes32 commitment, uint8 state, uint64 deadline) internal pure returns (uint256) {
-        return (uint256(commitment) & HASH_MASK) | (uint256(state) << 64) | deadline;
+    function pack(bytes32 commitment, uint8 state, uint256 deadline, uint256 requestId) internal pure returns (uint256) {
+        return
+            (uint256(commitment) & HASH_MASK) |
+            (uint256(state) << 64) |
+            (((requestId >> RING_BITS) & WARM_LAP) << LAP_SHIFT) |
+            (deadline & DEADLINE_MASK);
     }
 
     function withState(uint256 packed, uint8 state) internal pure returns (uint256) {
@@ -99,6 +115,61 @@ library AIOracleCore {
 
     function stateOf(uint256 packed) internal pure returns (uint8) {
         return uint8(packed >> 64);
+    }
+
+    function deadlineOf(uint256 packed) internal pure returns (uint64) {
+        return uint64(packed & DEADLINE_MASK);
+    }
+
+    /// @dev A fulfilled or refunded request's ring slot, or an empty or warmed one, takes a new request.
+    function _ringFree(uint256 packed) private pure returns (bool) {
+        uint8 state = stateOf(packed);
+        return
+            packed == 0 ||
+            state == AIOracleCodes.STATE_FULFILLED ||
+            state == AIOracleCodes.STATE_REFUNDED;
+    }
+
+    /// @dev Whether `requestId` is in its ring slot (its lap tag is in `packed`, the slot's word).
+    function _inRing(uint256 requestId, uint256 packed) private pure returns (bool) {
+        uint256 lap = requestId >> RING_BITS;
+        return packed != 0 && lap < WARM_LAP && (packed >> LAP_SHIFT) & WARM_LAP == lap;
+    }
+
+    /// @dev The slot word of `requestId` (zero: never created, or fulfilled and cleared or its ring slot reused), and
+    /// whether it is in the ring.
+    function slotOf(uint256 requestId) internal view returns (uint256 packed, bool inRing) {
+        AIOracleStorage.Layout storage $ = layout();
+        packed = $.commitmentRing[requestId & (RING_SIZE - 1)];
+        inRing = _inRing(requestId, packed);
+        if (!inRing) packed = $.commitments[requestId];
+    }
+
+    /// @dev Stores a new request's slot word: in its ring slot when free, else in `commitments`.
+    function create(uint256 requestId, uint256 packed) internal {
+        AIOracleStorage.Layout storage $ = layout();
+        uint256 index = requestId & (RING_SIZE - 1);
+        if (requestId >> RING_BITS < WARM_LAP && _ringFree($.commitmentRing[index])) {
+            $.commitmentRing[index] = packed;
+        } else {
+            $.commitments[requestId] = packed;
+        }
+    }
+
+    /// @dev Marks up to `count` empty ring slots from `fromIndex` as free (paying their first write now); returns how
+    /// many were empty.
+    function warmRing(uint256 fromIndex, uint256 count) internal returns (uint256 warmed) {
+        if (fromIndex >= RING_SIZE || count > RING_SIZE - fromIndex) {
+            revert IAIOracle.AIOracleRingRange(fromIndex, count, RING_SIZE);
+        }
+        uint256[RING_SIZE] storage ring = layout().commitmentRing;
+        uint256 marker = (uint256(AIOracleCodes.STATE_FULFILLED) << 64) | (WARM_LAP << LAP_SHIFT);
+        for (uint256 i = fromIndex; i < fromIndex + count; ++i) {
+            if (ring[i] == 0) {
+                ring[i] = marker;
+                ++warmed;
+            }
+        }
     }
 
     function matches(uint256 packed, IAIOracle.Request calldata req) internal pure returns (bool) {
@@ -128,7 +199,7 @@ library AIOracleCore {
 
     /// @dev The packed slot of a request whose supplied fields hash to its commitment.
     function load(uint256 requestId, IAIOracle.Request calldata req) internal view returns (uint256 packed) {
-        packed = layout().commitments[requestId];
+        (packed, ) = slotOf(requestId);
         if (!matches(packed, req)) {
             bytes memory err = mismatchError(requestId, packed);
             assembly ("memory-safe") {
@@ -151,9 +222,15 @@ library AIOracleCore {
         return abi.encodeWithSelector(IAIOracle.AIOracleRequestMismatch.selector, requestId);
     }
 
-    /// @dev A final result clears the request's slot (a gas refund); `requestState` reports it as fulfilled.
+    /// @dev A final result marks the request's ring slot fulfilled (free for a later lap) or clears its `commitments`
+    /// entry (a gas refund); `requestState` reports either as fulfilled.
     function complete(uint256 requestId) internal {
-        delete layout().commitments[requestId];
+        (uint256 packed, bool inRing) = slotOf(requestId);
+        if (inRing) {
+            layout().commitmentRing[requestId & (RING_SIZE - 1)] = withState(packed, AIOracleCodes.STATE_FULFILLED);
+        } else {
+            delete layout().commitments[requestId];
+        }
     }
 
     /// @dev `load` for an Optimistic request in `expectedState`.
@@ -170,8 +247,18 @@ library AIOracleCore {
         if (state != expectedState) revert IAIOracle.AIOracleInvalidState(requestId, state);
     }
 
+    /// @dev A refunded request in the ring is also recorded in `commitments`, so it still reads as refunded once a
+    /// later lap reuses its ring slot.
     function setState(uint256 requestId, uint256 packed, uint8 state) internal {
-        layout().commitments[requestId] = withState(packed, state);
+        AIOracleStorage.Layout storage $ = layout();
+        packed = withState(packed, state);
+        (, bool inRing) = slotOf(requestId);
+        if (inRing) {
+            $.commitmentRing[requestId & (RING_SIZE - 1)] = packed;
+            if (state == AIOracleCodes.STATE_REFUNDED) $.commitments[requestId] = packed;
+        } else {
+            $.commitments[requestId] = packed;
+        }
     }
 
     // ------------------------------------------------------------------------------------------------------------

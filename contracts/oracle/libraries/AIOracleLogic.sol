@@ -239,7 +239,7 @@ library AIOracleLogic {
             state == AIOracleCodes.STATE_PENDING ||
             (state == AIOracleCodes.STATE_PROVISIONAL && req.mode() == ModelRegistryModes.MODE_QUORUM)
         ) {
-            uint64 deadline = uint64(packed);
+            uint64 deadline = AIOracleCore.deadlineOf(packed);
             if (block.timestamp <= deadline) revert IAIOracle.AIOracleRequestNotExpired(requestId, deadline);
             _markLate(requestId, req);
         } else if (state == AIOracleCodes.STATE_CHALLENGED) {
@@ -355,6 +355,11 @@ library AIOracleLogic {
         AIOracleCore.cacheService(enabled, minStakeWei, listening);
     }
 
+    /// @notice See `IAIOracle.warmCommitmentRing`.
+    function warmCommitmentRing(uint256 fromIndex, uint256 count) external {
+        emit IAIOracle.CommitmentRingWarmed(fromIndex, count, AIOracleCore.warmRing(fromIndex, count));
+    }
+
     /// @notice See `IAIOracle.migrateHotSlot`.
     function migrateHotSlot() external {
         AIOracleStorage.Layout storage $ = AIOracleCore.layout();
@@ -389,7 +394,8 @@ library AIOracleLogic {
         if (req.mode() != ModelRegistryModes.MODE_PROOF) revert IAIOracle.AIOracleWrongMode(requestId, req.mode());
         uint8 state = AIOracleCore.stateOf(packed);
         if (state != AIOracleCodes.STATE_PENDING) revert IAIOracle.AIOracleInvalidState(requestId, state);
-        if (block.timestamp > uint64(packed)) revert IAIOracle.AIOracleRequestExpired(requestId, uint64(packed));
+        uint64 deadline = AIOracleCore.deadlineOf(packed);
+        if (block.timestamp > deadline) revert IAIOracle.AIOracleRequestExpired(requestId, deadline);
         uint256 maxOutput = uint32(AIOracleCore.layout().hot >> AIOracleCore.MAX_OUTPUT_SHIFT);
         if (outputLength > maxOutput) revert IAIOracle.AIOracleOutputTooLarge(outputLength, maxOutput);
         bytes32 suppliedHash = keccak256(input);

@@ -6,7 +6,8 @@ import {IAIOracle} from "../interfaces/IAIOracle.sol";
 /// @title AIOracleStorage
 /// @notice The ERC-7201 namespaced state of the AIOracle, shared by the contract and its linked verification library.
 abstract contract AIOracleStorage {
-    /// @dev Each `commitments` slot packs [184-bit truncated commitment | 8-bit state | 64-bit deadline]; each
+    /// @dev Each commitment slot (`commitmentRing`, else `commitments`) packs [184-bit truncated commitment | 8-bit
+    /// state | 24-bit ring lap | 40-bit deadline] (AIOracleCore); each
     /// `credits` slot packs the account's credit, and for a node its served count and cached status (AIOracleCore).
     /// @custom:storage-location erc7201:axon.storage.AIOracle
     struct Layout {
@@ -38,5 +39,8 @@ abstract contract AIOracleStorage {
         // Appended (issue 13, second step): the one slot every request and fulfilment reads first, packing the
         // request count, the pause flag, `maxOutputBytes` and the cache's source flags (bit layout in AIOracleCore).
         uint256 hot;
+        // Appended (issue 13, third step): the commitment ring, request `id`'s slot at `id % 4096` (AIOracleCore
+        // RING_SIZE) while free, so that steady-state requests rewrite a used slot instead of filling a fresh one.
+        uint256[4096] commitmentRing;
     }
 }
