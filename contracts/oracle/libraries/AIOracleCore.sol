@@ -101,7 +101,12 @@ library AIOracleCore {
     // Commitments
     // ------------------------------------------------------------------------------------------------------------
 
-    function pack(bytes32 commitment, uint8 state, uint256 deadline, uint256 requestId) internal pure returns (uint256) {
+    function pack(
+        bytes32 commitment,
+        uint8 state,
+        uint256 deadline,
+        uint256 requestId
+    ) internal pure returns (uint256) {
         return
             (uint256(commitment) & HASH_MASK) |
             (uint256(state) << 64) |
@@ -124,10 +129,7 @@ library AIOracleCore {
     /// @dev A fulfilled or refunded request's ring slot, or an empty or warmed one, takes a new request.
     function _ringFree(uint256 packed) private pure returns (bool) {
         uint8 state = stateOf(packed);
-        return
-            packed == 0 ||
-            state == AIOracleCodes.STATE_FULFILLED ||
-            state == AIOracleCodes.STATE_REFUNDED;
+        return packed == 0 || state == AIOracleCodes.STATE_FULFILLED || state == AIOracleCodes.STATE_REFUNDED;
     }
 
     /// @dev Whether `requestId` is in its ring slot (its lap tag is in `packed`, the slot's word).
