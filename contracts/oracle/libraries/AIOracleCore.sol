@@ -37,11 +37,12 @@ library AIOracleCore {
     /// lap). A reused ring slot is written from nonzero to nonzero (5k gas with its read instead of a fresh slot's
     /// 22.1k) and a final result marks it fulfilled instead of clearing it.
     uint256 internal constant RING_BITS = 12;
-    uint256 internal constant RING_SIZE = 1 << RING_BITS;
+    uint256 internal constant RING_SIZE = 4096;
+    uint256 private constant RING_INDEX_MASK = 0xfff;
     uint256 private constant LAP_SHIFT = 40;
     uint256 private constant DEADLINE_MASK = type(uint40).max;
     /// @dev The lap a warmed, never used ring slot carries; no request id has it.
-    uint256 private constant WARM_LAP = type(uint24).max;
+    uint256 private constant WARM_LAP = 0xffffff;
     /// @dev A `credits` slot packs [16-bit status epoch | 80-bit active stake | 32-bit jailed-until | 32-bit served
     /// count | 96-bit credit in wei] (the credit is bounded by the ETH supply; a stake above 2^80 wei, 1.2M ETH, is
     /// cached as 2^80 - 1, a jail past 2106 as 2^32 - 1). The status fields are the node's OperatorStaking record as
@@ -141,16 +142,42 @@ library AIOracleCore {
     /// @dev The slot word of `requestId` (zero: never created, or fulfilled and cleared or its ring slot reused), and
     /// whether it is in the ring.
     function slotOf(uint256 requestId) internal view returns (uint256 packed, bool inRing) {
+        (, packed, inRing) = _locate(requestId);
+    }
+
+    /// @dev The storage slot holding `requestId`'s word (its ring slot when tagged with its lap, else its
+    /// `commitments` entry), the word, and whether it is the ring slot.
+    function _locate(uint256 requestId) private view returns (uint256 ref, uint256 packed, bool inRing) {
         AIOracleStorage.Layout storage $ = layout();
-        packed = $.commitmentRing[requestId & (RING_SIZE - 1)];
-        inRing = _inRing(requestId, packed);
-        if (!inRing) packed = $.commitments[requestId];
+        uint256[RING_SIZE] storage ring = $.commitmentRing;
+        mapping(uint256 => uint256) storage overflow = $.commitments;
+        assembly ("memory-safe") {
+            ref := add(ring.slot, and(requestId, RING_INDEX_MASK))
+            packed := sload(ref)
+            let lap := shr(RING_BITS, requestId)
+            inRing := and(
+                and(iszero(iszero(packed)), lt(lap, WARM_LAP)),
+                eq(and(shr(LAP_SHIFT, packed), WARM_LAP), lap)
+            )
+            if iszero(inRing) {
+                mstore(0, requestId)
+                mstore(0x20, overflow.slot)
+                ref := keccak256(0, 0x40)
+                packed := sload(ref)
+            }
+        }
+    }
+
+    function _store(uint256 ref, uint256 word) private {
+        assembly ("memory-safe") {
+            sstore(ref, word)
+        }
     }
 
     /// @dev Stores a new request's slot word: in its ring slot when free, else in `commitments`.
     function create(uint256 requestId, uint256 packed) internal {
         AIOracleStorage.Layout storage $ = layout();
-        uint256 index = requestId & (RING_SIZE - 1);
+        uint256 index = requestId & RING_INDEX_MASK;
         if (requestId >> RING_BITS < WARM_LAP && _ringFree($.commitmentRing[index])) {
             $.commitmentRing[index] = packed;
         } else {
@@ -227,12 +254,8 @@ library AIOracleCore {
     /// @dev A final result marks the request's ring slot fulfilled (free for a later lap) or clears its `commitments`
     /// entry (a gas refund); `requestState` reports either as fulfilled.
     function complete(uint256 requestId) internal {
-        (uint256 packed, bool inRing) = slotOf(requestId);
-        if (inRing) {
-            layout().commitmentRing[requestId & (RING_SIZE - 1)] = withState(packed, AIOracleCodes.STATE_FULFILLED);
-        } else {
-            delete layout().commitments[requestId];
-        }
+        (uint256 ref, uint256 packed, bool inRing) = _locate(requestId);
+        _store(ref, inRing ? withState(packed, AIOracleCodes.STATE_FULFILLED) : 0);
     }
 
     /// @dev `load` for an Optimistic request in `expectedState`.
@@ -252,15 +275,10 @@ library AIOracleCore {
     /// @dev A refunded request in the ring is also recorded in `commitments`, so it still reads as refunded once a
     /// later lap reuses its ring slot.
     function setState(uint256 requestId, uint256 packed, uint8 state) internal {
-        AIOracleStorage.Layout storage $ = layout();
         packed = withState(packed, state);
-        (, bool inRing) = slotOf(requestId);
-        if (inRing) {
-            $.commitmentRing[requestId & (RING_SIZE - 1)] = packed;
-            if (state == AIOracleCodes.STATE_REFUNDED) $.commitments[requestId] = packed;
-        } else {
-            $.commitments[requestId] = packed;
-        }
+        (uint256 ref, , bool inRing) = _locate(requestId);
+        _store(ref, packed);
+        if (inRing && state == AIOracleCodes.STATE_REFUNDED) layout().commitments[requestId] = packed;
     }
 
     // ------------------------------------------------------------------------------------------------------------
