@@ -1,10 +1,10 @@
 import { ethers } from "hardhat";
-import { deployOracleFixture, emittedRequest, OUTPUT, sendRequest } from "../test/oracle/fixtures";
+import { deployOracleFixture, emittedRequest, OUTPUT, sendRequest, warmCommitmentRing } from "../test/oracle/fixtures";
 import { type Step, callTarget, calldataGas, traceOf } from "./trace";
 
 // Gas anatomy of the oracle's round trip (issue 13), from `debug_traceTransaction` on the in-process network: the
 // same transactions as bench/gas/oracle.ts (12-byte prompt, 32-byte result, callback storing 32 B, None mode, steady
-// state). Every opcode's cost is attributed to a bucket; a CALL/STATICCALL into another contract is one bucket with
+// state: credit slots exist, commitment ring slots used once). Every opcode's cost is attributed to a bucket; a CALL/STATICCALL into another contract is one bucket with
 // everything it ran (the registry, the staking contract, the consumer), DELEGATECALLs (proxy, linked library) are
 // descended into and only their own overhead is counted. Run: `npx hardhat run bench/oracle-anatomy.ts`.
 
@@ -74,6 +74,7 @@ async function main() {
   ]);
   const warm = await sendRequest(f, 1, { gas: CALLBACK_GAS });
   await f.oracle.connect(f.nodeA).fulfil(warm.id, warm.request, OUTPUT, 0);
+  await warmCommitmentRing(f.oracle);
   const fee = await f.oracle.quote(1, CALLBACK_GAS);
   const reqTx = await f.oracle
     .connect(f.requester)

@@ -260,6 +260,20 @@ export function commitmentOf(r: IAIOracle.RequestStruct): string {
   );
 }
 
+/** The AIOracle's commitment ring size (AIOracleCore.RING_SIZE). */
+export const RING_SIZE = 4096;
+
+/**
+ * Marks every empty commitment ring slot free (`warmCommitmentRing` in chunks that fit a block), as the first 4,096
+ * requests of a running oracle leave them: from then on each request rewrites a used slot (steady state).
+ * Returns the transactions.
+ */
+export async function warmCommitmentRing(oracle: AIOracle, chunk = 512) {
+  const txs = [];
+  for (let from = 0; from < RING_SIZE; from += chunk) txs.push(await oracle.warmCommitmentRing(from, chunk));
+  return txs;
+}
+
 /** Sends a request for `modelId` paying the quote and returns the emitted request. */
 export async function sendRequest(
   f: OracleFixture,
