@@ -183,3 +183,32 @@ task("oracle:refund", "Refund an expired request (anyone may call; the requester
       ...(withdrawn ? { withdrawTx: withdrawn.tx } : {}),
     });
   });
+
+task(
+  "oracle:warm-ring",
+  "Pay the first write of the oracle's empty commitment ring slots now (anyone), so requests get the steady-state price",
+)
+  .addOptionalParam("start", "First ring index", "0")
+  .addOptionalParam("count", "How many ring slots from --start", "4096")
+  .addOptionalParam("chunk", "Slots per transaction (22.4k gas each: 512 = 11.5M gas)", "512")
+  .addOptionalParam("from", "Signer address (default: first account)")
+  .addFlag("json", "Print JSON")
+  .setAction(async (args, hre) => {
+    const RING_SIZE = 4096;
+    const start = parseRangeParam("start", args.start, 0, RING_SIZE - 1);
+    const count = parseRangeParam("count", args.count, 1, RING_SIZE - start);
+    const chunk = parseRangeParam("chunk", args.chunk, 1, RING_SIZE);
+    const oracle = await axonContract(hre, "AIOracle", args.from);
+    let warmed = 0n;
+    let gasUsed = 0n;
+    const txs: string[] = [];
+    for (let from = start; from < start + count; from += chunk) {
+      const n = Math.min(chunk, start + count - from);
+      const sent = await sendTx(oracle.warmCommitmentRing(from, n));
+      const ev = await eventOf(hre, oracle, sent.tx, "CommitmentRingWarmed");
+      warmed += BigInt(ev.warmed);
+      gasUsed += BigInt(sent.gasUsed ?? 0n);
+      txs.push(sent.tx);
+    }
+    printResult(args.json, { start, count, warmed, alreadyUsed: BigInt(count) - warmed, gasUsed, txs });
+  });

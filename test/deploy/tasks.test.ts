@@ -276,6 +276,15 @@ describe("tasks: full user flows on the Hardhat network", function () {
     expect((await runTaskJson("oracle:status", { request: id })).state).to.equal("refunded");
   });
 
+  it("oracle: warms the commitment ring in chunks, leaving used slots, and refuses a range past the ring", async function () {
+    const first = await runTaskJson("oracle:warm-ring", { start: "4000", count: "96", chunk: "40" });
+    expect(first).to.deep.include({ start: 4000, count: 96, warmed: "96", alreadyUsed: "0" });
+    expect(first.txs).to.have.length(3);
+    const again = await runTaskJson("oracle:warm-ring", { start: "4064", count: "32" });
+    expect(again).to.deep.include({ warmed: "0", alreadyUsed: "32" });
+    expect(await taskError("oracle:warm-ring", { start: "4090", count: "7" })).to.match(/--count/);
+  });
+
   it("compute: a disputed job is resolved by the arbiter; accept and post errors are readable", async function () {
     const s = await ethers.getSigners();
     const [admin, provider, requester] = [s[0], s[9], s[10]];
