@@ -3,7 +3,7 @@ import { time } from "@nomicfoundation/hardhat-network-helpers";
 import type { GasRecorder } from "../lib";
 import { edgeFixture, CONFIG, DE, toEpoch } from "../../test/depin/fixture";
 import { JP, US, routingFixture } from "../../test/depin/routingFixture";
-import { CALLBACK_GAS } from "../../test/oracle/fixtures";
+import { CALLBACK_GAS, warmCommitmentRing } from "../../test/oracle/fixtures";
 import { UptimeTree, type UptimeEntry } from "../../tasks/edgeTree";
 
 /** `count` entries: the given nodes, then synthetic addresses, all with a full epoch of uptime. */
@@ -61,6 +61,7 @@ export default async function (gas: GasRecorder): Promise<void> {
  */
 async function routing(gas: GasRecorder): Promise<void> {
   const f = await routingFixture();
+  await warmCommitmentRing(f.oracle);
   const consumer = await f.consumer.getAddress();
   const fee = await f.oracle.quote(4, CALLBACK_GAS);
   const send = (region: string) =>

@@ -2,7 +2,7 @@ import { ethers } from "hardhat";
 import type { ClassifierAgent } from "../../typechain-types";
 import { encodeClassification } from "../../sdk/src/canonical";
 import type { GasRecorder } from "../lib";
-import { deployOracleFixture, emittedRequest } from "../../test/oracle/fixtures";
+import { deployOracleFixture, emittedRequest, warmCommitmentRing } from "../../test/oracle/fixtures";
 
 const UNIT_WEI = ethers.parseEther("0.001");
 const IMAGE = ethers.randomBytes(784);
@@ -18,6 +18,7 @@ function reading(label: number, margin: number, classes = 10): Uint8Array {
 // reject, in steady state (the payee already owed, today's spending slot already written); then the payee's claim.
 export default async function (gas: GasRecorder): Promise<void> {
   const f = await deployOracleFixture();
+  await warmCommitmentRing(f.oracle);
   const [, , , , , , , , , , payee, owner] = f.others;
   const deploy = async (classes: number) => {
     const agent = (await (

@@ -1,6 +1,12 @@
 import { ethers } from "hardhat";
 import type { GasRecorder } from "../lib";
-import { MODEL_FEE_WEI, WEIGHTS_HASH, deployOracleFixture, sendRequest } from "../../test/oracle/fixtures";
+import {
+  MODEL_FEE_WEI,
+  WEIGHTS_HASH,
+  deployOracleFixture,
+  sendRequest,
+  warmCommitmentRing,
+} from "../../test/oracle/fixtures";
 import { MANIFEST, provenDigit } from "../../test/zk/helpers";
 import { deployMnist14Verifier } from "../../test/zk/deploy";
 
@@ -8,6 +14,7 @@ import { deployMnist14Verifier } from "../../test/zk/deploy";
 // (StoringConsumer stores one word, 100k callback gas), sent by an address that is neither staked nor assigned.
 export default async function zkfulfil(gas: GasRecorder) {
   const f = await deployOracleFixture();
+  await warmCommitmentRing(f.oracle);
   const { adapter } = await deployMnist14Verifier();
   const reg = f.registry.connect(f.modelOwner);
   await gas.record(

@@ -13,9 +13,9 @@ import {AIOracleLogic} from "./libraries/AIOracleLogic.sol";
 /// @title AIOracle
 /// @notice Requests, fees, assignment, fulfilment (single and batch), verification modes, callbacks and refunds of
 /// the Axon AI oracle. See IAIOracle for the settlement rules.
-/// @dev A request's slot packs [184-bit truncated commitment | 8-bit state | 64-bit deadline]. The commitment is
-/// kept when the request completes so its final state stays readable; only the state bits change. The Quorum and
-/// Optimistic state machines live in the linked library AIOracleLogic (size limit).
+/// @dev A request's slot packs [184-bit truncated commitment | 8-bit state | 24-bit ring lap | 40-bit deadline], in the
+/// commitment ring while its ring slot is free, else in `commitments` (AIOracleCore). The Quorum and Optimistic state
+/// machines live in the linked library AIOracleLogic (size limit).
 /// @custom:oz-upgrades-unsafe-allow external-library-linking
 contract AIOracle is AxonUpgradeable, AIOracleStorage, IAIOracle {
     using AIOracleRequests for Request;

@@ -40,12 +40,21 @@ contract AIOracleHandler is VmBase {
     uint256[] public requestIds;
     mapping(uint256 requestId => bool) public settled;
     mapping(uint256 requestId => uint256) public settlements;
+    /// @dev The terminal state each settled request reached (FULFILLED or REFUNDED), as read right after settling.
+    mapping(uint256 requestId => uint8) public settledState;
 
     uint256 public ghostPaidInWei;
     uint256 public ghostOpenWei;
     uint256 public ghostWithdrawnWei;
     uint256 public ghostSweptWei;
     uint256 public ghostDoubleSettlements;
+    uint256 public ghostLapJumps;
+
+    /// @dev AIOracleStorage's ERC-7201 namespace + 19: the hot slot, whose low 64 bits are the request count.
+    bytes32 internal constant HOT_SLOT = bytes32(
+        uint256(0x644d4b16682ca8ec79740f08bf7a056ce84d41a9a4f9d2dbabd06963a33ee900) + 19
+    );
+    uint256 internal constant RING_SIZE = 4096;
 
     constructor(AIOracle oracle_, address consumer_, address[NODES] memory nodes_) {
         oracle = oracle_;
@@ -111,6 +120,18 @@ contract AIOracleHandler is VmBase {
         ghostSweptWei += fees;
     }
 
+    /// @dev Moves the request count to a later lap of the commitment ring so that the next request gets the ring index
+    /// of an earlier one: it reuses that slot when the earlier request is settled, or is stored beside it while open.
+    function jumpLap(uint256 pick) external {
+        if (requestIds.length == 0) return;
+        uint256 hot = uint256(vm.load(address(oracle), HOT_SLOT));
+        uint256 count = uint64(hot);
+        uint256 index = requestIds[pick % requestIds.length] % RING_SIZE;
+        uint256 next = ((count / RING_SIZE) + 1) * RING_SIZE + index;
+        vm.store(address(oracle), HOT_SLOT, bytes32((hot & ~uint256(type(uint64).max)) | (next - 1)));
+        ghostLapJumps += 1;
+    }
+
     function warp(uint256 secondsSeed) external {
         vm.warp(block.timestamp + bound(secondsSeed, 1, 2 hours));
     }
@@ -133,6 +154,7 @@ contract AIOracleHandler is VmBase {
             return;
         }
         settled[id] = true;
+        settledState[id] = state;
         uint256 k;
         while (requestIds[k] != id) ++k;
         ghostOpenWei -= _paidWei(_requests[k]);
@@ -145,7 +167,8 @@ contract AIOracleHandler is VmBase {
     }
 }
 
-/// @notice Invariants of the AIOracle under random requests, fulfilments (None and Quorum), refunds and payouts.
+/// @notice Invariants of the AIOracle under random requests, fulfilments (None and Quorum), refunds and payouts, with
+/// request ids jumping laps of the commitment ring (reused slots, and requests stored beside an open one).
 contract AIOracleInvariants is StdInvariant {
     AIOracle internal oracle;
     AIOracleHandler internal handler;
@@ -230,13 +253,14 @@ contract AIOracleInvariants is StdInvariant {
         }
         handler = new AIOracleHandler(oracle, address(new StoringConsumer()), nodes);
 
-        bytes4[] memory selectors = new bytes4[](6);
+        bytes4[] memory selectors = new bytes4[](7);
         selectors[0] = AIOracleHandler.request.selector;
         selectors[1] = AIOracleHandler.fulfil.selector;
         selectors[2] = AIOracleHandler.refund.selector;
         selectors[3] = AIOracleHandler.withdraw.selector;
         selectors[4] = AIOracleHandler.sweep.selector;
         selectors[5] = AIOracleHandler.warp.selector;
+        selectors[6] = AIOracleHandler.jumpLap.selector;
         targetSelector(FuzzSelector({addr: address(handler), selectors: selectors}));
         targetContract(address(handler));
     }
@@ -271,6 +295,8 @@ contract AIOracleInvariants is StdInvariant {
             (uint8 state, ) = oracle.requestState(id);
             bool terminal = state == AIOracleCodes.STATE_FULFILLED || state == AIOracleCodes.STATE_REFUNDED;
             vm.assertEq(terminal, handler.settled(id), "terminal iff settled");
+            // A settled request keeps the state it settled in, even after a later lap reused its ring slot.
+            if (terminal) vm.assertEq(state, handler.settledState(id), "settled state kept");
         }
     }
 }

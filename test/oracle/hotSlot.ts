@@ -29,15 +29,13 @@ export async function slot(contract: HasAddress, at: bigint): Promise<bigint> {
   return BigInt(await ethers.provider.getStorage(await contract.getAddress(), at));
 }
 
-/** Where request `id`'s commitment word is stored: its ring slot when that is tagged with the id's lap, else its
- * `commitments` entry. */
+/** Where request `id`'s commitment word is stored, as `AIOracleCore.slotOf` finds it: its ring slot when that is tagged
+ * with the id's lap (laps below 0xffffff, the warmed marker's tag), else its `commitments` entry. */
 export async function commitmentWord(oracle: HasAddress, id: bigint): Promise<{ word: bigint; inRing: boolean }> {
+  const lap = id / RING_SIZE;
   const ring = await slot(oracle, RING_SLOT + (id % RING_SIZE));
-  if (ring !== 0n && field(ring, 40n, 24n) === id / RING_SIZE) return { word: ring, inRing: true };
-  const at = BigInt(
-    ethers.keccak256(ethers.AbiCoder.defaultAbiCoder().encode(["uint256", "uint256"], [id, COMMITMENTS_SLOT])),
-  );
-  return { word: await slot(oracle, at), inRing: false };
+  if (lap < 0xffffffn && ring !== 0n && field(ring, 40n, 24n) === lap) return { word: ring, inRing: true };
+  return { word: await slot(oracle, commitmentsSlotOf(id)), inRing: false };
 }
 
 export async function setSlot(contract: HasAddress, at: bigint, value: bigint) {
@@ -73,4 +71,19 @@ export async function toLegacyLayout(oracle: HasAddress): Promise<bigint> {
   await setSlot(oracle, PAUSABLE_SLOT, bit(hot, 65n));
   await setSlot(oracle, HOT_SLOT, 0n);
   return hot;
+}
+
+/** The `commitments` entry of request `id`: where a request lives when its ring slot is busy, past the ring's laps,
+ * or (also) once refunded out of the ring; the only place before the ring. */
+export function commitmentsSlotOf(id: bigint): bigint {
+  return BigInt(
+    ethers.keccak256(ethers.AbiCoder.defaultAbiCoder().encode(["uint256", "uint256"], [id, COMMITMENTS_SLOT])),
+  );
+}
+
+/** Raises (or sets) the request count so that the next request gets id `nextId`: how tests reach a later lap of the
+ * commitment ring without sending 4096 requests. */
+export async function setNextRequestId(oracle: HasAddress, nextId: bigint) {
+  const hot = await slot(oracle, HOT_SLOT);
+  await setSlot(oracle, HOT_SLOT, (hot & ~COUNT_MASK) | (nextId - 1n));
 }
