@@ -162,7 +162,7 @@ describe("Explorer API (issue 18) against the in-process chain", function () {
     expect(items.length).to.equal(Number((await d.oracle.nextRequestId()) - 1n));
     for (const r of items) {
       const [state, deadline] = await d.oracle.requestState(BigInt(r.id));
-      // a settled request's commitment slot is cleared: the deadline is known only while it is pending
+      // a fulfilled request reads deadline 0 from requestState: the deadline is known only from RequestCreated
       if (state === STATE.PENDING) expect(r.deadline, `request ${r.id}`).to.equal(Number(deadline));
       const expected =
         state === STATE.FULFILLED
