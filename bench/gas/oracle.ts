@@ -51,29 +51,27 @@ export default async function (gas: GasRecorder): Promise<void> {
   const warm = await sendRequest(f, 1, { gas: CALLBACK_GAS });
   await oracle.connect(nodeA).fulfil(warm.id, warm.request, OUTPUT, 0);
 
+  // One 12-byte request and its fulfilment: request.prompt12B, fulfil.none.store32B and their sum, with `suffix`.
+  const roundTrip = async (suffix: string) => {
+    const reqTx = await send(f, 1, PROMPT_12B);
+    const requestGas = await gas.record(`request.prompt12B${suffix}`, reqTx);
+    const r = await emittedRequest(oracle, reqTx);
+    const fulfilGas = await gas.record(
+      `fulfil.none.store32B${suffix}`,
+      await oracle.connect(nodeA).fulfil(r.id, r.request, OUTPUT, 0),
+    );
+    await gas.record(`requestPlusFulfil.none${suffix}`, requestGas + fulfilGas);
+  };
+
   // The first lap of the commitment ring: each request fills a fresh slot, each final result marks it fulfilled.
-  const firstTx = await send(f, 1, PROMPT_12B);
-  const firstRequestGas = await gas.record("request.prompt12B.firstLap", firstTx);
-  const first = await emittedRequest(oracle, firstTx);
-  const firstFulfilGas = await gas.record(
-    "fulfil.none.store32B.firstLap",
-    await oracle.connect(nodeA).fulfil(first.id, first.request, OUTPUT, 0),
-  );
-  await gas.record("requestPlusFulfil.none.firstLap", firstRequestGas + firstFulfilGas);
+  await roundTrip(".firstLap");
 
   // Steady state from here: the ring's remaining empty slots are marked free, as 4,096 requests would leave them
   // (the second chunk of 512 is all empty slots).
   const warmTxs = await warmCommitmentRing(oracle, 512);
   await gas.record("warmCommitmentRing.perSlot", (await gasOf(warmTxs[1])) / 512n);
 
-  const reqTx = await send(f, 1, PROMPT_12B);
-  const requestGas = await gas.record("request.prompt12B", reqTx);
-  const r = await emittedRequest(oracle, reqTx);
-  const fulfilGas = await gas.record(
-    "fulfil.none.store32B",
-    await oracle.connect(nodeA).fulfil(r.id, r.request, OUTPUT, 0),
-  );
-  await gas.record("requestPlusFulfil.none", requestGas + fulfilGas);
+  await roundTrip("");
 
   await gas.record("request.prompt1KB", await send(f, 1, PROMPT_1KB));
 
