@@ -133,12 +133,6 @@ library AIOracleCore {
         return packed == 0 || state == AIOracleCodes.STATE_FULFILLED || state == AIOracleCodes.STATE_REFUNDED;
     }
 
-    /// @dev Whether `requestId` is in its ring slot (its lap tag is in `packed`, the slot's word).
-    function _inRing(uint256 requestId, uint256 packed) private pure returns (bool) {
-        uint256 lap = requestId >> RING_BITS;
-        return packed != 0 && lap < WARM_LAP && (packed >> LAP_SHIFT) & WARM_LAP == lap;
-    }
-
     /// @dev The slot word of `requestId` (zero: never created, or fulfilled and cleared or its ring slot reused), and
     /// whether it is in the ring.
     function slotOf(uint256 requestId) internal view returns (uint256 packed, bool inRing) {
