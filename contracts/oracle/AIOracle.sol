@@ -305,7 +305,7 @@ contract AIOracle is AxonUpgradeable, AIOracleStorage, IAIOracle {
 
     /// @inheritdoc IAIOracle
     function requestState(uint256 requestId) external view returns (uint8 state, uint64 deadline) {
-        (uint256 packed, ) = AIOracleCore.slotOf(requestId);
+        uint256 packed = AIOracleCore.slotOf(requestId);
         if (packed == 0 && requestId != 0 && requestId <= _s().hot & AIOracleCore.COUNT_MASK)
             return (AIOracleCodes.STATE_FULFILLED, 0);
         state = AIOracleCore.stateOf(packed);
@@ -556,7 +556,7 @@ contract AIOracle is AxonUpgradeable, AIOracleStorage, IAIOracle {
         address node
     ) private view returns (uint256 packed, bytes memory err) {
         Layout storage $ = _s();
-        (packed, ) = AIOracleCore.slotOf(requestId);
+        packed = AIOracleCore.slotOf(requestId);
         if (!AIOracleCore.matches(packed, req)) return (packed, AIOracleCore.mismatchError(requestId, packed));
         uint8 state = AIOracleCore.stateOf(packed);
         bool quorum = req.mode() == ModelRegistryModes.MODE_QUORUM;

@@ -3,6 +3,7 @@ import type { ContractTransactionResponse, Signer } from "ethers";
 import type { AIOracle, IAIOracle, ModelRegistry, StoringConsumer } from "../../typechain-types";
 import { deployCore, deployProxy } from "../helpers/core";
 import { ADMIN_DELAY_SECONDS, MIN_ORACLE_STAKE, ORACLE_SERVICE } from "../helpers/constants";
+import { RING_SIZE } from "./hotSlot";
 
 export const MODE_NONE = 0;
 export const MODE_QUORUM = 1;
@@ -260,9 +261,6 @@ export function commitmentOf(r: IAIOracle.RequestStruct): string {
   );
 }
 
-/** The AIOracle's commitment ring size (AIOracleCore.RING_SIZE). */
-export const RING_SIZE = 4096;
-
 /**
  * Marks every empty commitment ring slot free (`warmCommitmentRing` in chunks that fit a block), as the first 4,096
  * requests of a running oracle leave them: from then on each request rewrites a used slot (steady state).
@@ -270,7 +268,7 @@ export const RING_SIZE = 4096;
  */
 export async function warmCommitmentRing(oracle: AIOracle, chunk = 512) {
   const txs = [];
-  for (let from = 0; from < RING_SIZE; from += chunk) txs.push(await oracle.warmCommitmentRing(from, chunk));
+  for (let from = 0; from < Number(RING_SIZE); from += chunk) txs.push(await oracle.warmCommitmentRing(from, chunk));
   return txs;
 }
 

@@ -133,10 +133,9 @@ library AIOracleCore {
         return packed == 0 || state == AIOracleCodes.STATE_FULFILLED || state == AIOracleCodes.STATE_REFUNDED;
     }
 
-    /// @dev The slot word of `requestId` (zero: never created, or fulfilled and cleared or its ring slot reused), and
-    /// whether it is in the ring.
-    function slotOf(uint256 requestId) internal view returns (uint256 packed, bool inRing) {
-        (, packed, inRing) = _locate(requestId);
+    /// @dev The slot word of `requestId` (zero: never created, or fulfilled and cleared or its ring slot reused).
+    function slotOf(uint256 requestId) internal view returns (uint256 packed) {
+        (, packed, ) = _locate(requestId);
     }
 
     /// @dev The storage slot holding `requestId`'s word (its ring slot when tagged with its lap, else its
@@ -222,7 +221,7 @@ library AIOracleCore {
 
     /// @dev The packed slot of a request whose supplied fields hash to its commitment.
     function load(uint256 requestId, IAIOracle.Request calldata req) internal view returns (uint256 packed) {
-        (packed, ) = slotOf(requestId);
+        packed = slotOf(requestId);
         if (!matches(packed, req)) {
             bytes memory err = mismatchError(requestId, packed);
             assembly ("memory-safe") {
