@@ -83,7 +83,15 @@ async function main() {
   const fulTx = await f.oracle.connect(f.nodeA).fulfil(r.id, r.request, OUTPUT, 0);
   await fulTx.wait();
   await anatomy("request (12-byte prompt)", reqTx.hash, names);
-  await anatomy("fulfil (None, 32-byte result, callback stores 32 B)", fulTx.hash, names);
+  await anatomy("fulfil (None, 32-byte result, callback stores 32 B and counts its calls)", fulTx.hash, names);
+
+  // The same fulfilment into a callback that stores exactly one word (bench/gas/oracle.ts's `.wordOnly` round trip).
+  const word = await (await ethers.getContractFactory("WordStoringConsumer")).deploy();
+  names.set(await word.getAddress(), "consumer callback (one word)");
+  const w = await sendRequest(f, 1, { gas: CALLBACK_GAS, callback: await word.getAddress() });
+  const wordTx = await f.oracle.connect(f.nodeA).fulfil(w.id, w.request, OUTPUT, 0);
+  await wordTx.wait();
+  await anatomy("fulfil (None, 32-byte result, callback stores exactly one word)", wordTx.hash, names);
 
   // fulfilBatch of 10 into a consumer that does nothing (bench/gas/oracle.ts's "excluding the callback" case): the
   // totals are for the whole batch; divide by 10 for an item.

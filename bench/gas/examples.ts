@@ -1,11 +1,11 @@
 import { ethers } from "hardhat";
 import type { ClassifierAgent } from "../../typechain-types";
 import { encodeClassification } from "../../sdk/src/canonical";
-import type { GasRecorder } from "../lib";
+import { fixedBytes, type GasRecorder } from "../lib";
 import { deployOracleFixture, emittedRequest, warmCommitmentRing } from "../../test/oracle/fixtures";
 
 const UNIT_WEI = ethers.parseEther("0.001");
-const IMAGE = ethers.randomBytes(784);
+const IMAGE = fixedBytes(784, "axon.bench.image");
 
 /** The runner's canonical output for a reading of `label` with logit margin `margin` over the other classes. */
 function reading(label: number, margin: number, classes = 10): Uint8Array {
